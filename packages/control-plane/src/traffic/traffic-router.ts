@@ -1,0 +1,29 @@
+import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+
+export type RouterCapability = 'weights' | 'sticky';
+
+/**
+ * Moves traffic for one service between its stable and canary versions. Every method is idempotent;
+ * the control plane may call any of them again after a crash.
+ */
+export interface TrafficRouter {
+  /** Registry key, e.g. "builtin-proxy", "memory". */
+  readonly kind: string;
+  /** What this router can do; specs that need more are rejected before anything runs. */
+  readonly capabilities: ReadonlySet<RouterCapability>;
+  /**
+   * Creates or updates the route's listener and per-version backends. A new route serves
+   * `initial`; an existing one keeps its current split. Resolves once the route is serving.
+   */
+  upsertRoute(route: RouteSpec, initial: TrafficSplit, signal?: AbortSignal): Promise<void>;
+  /** Requests a split. Resolves when the data plane has accepted it (atomic: no request fails during the swap). */
+  setSplit(service: string, split: TrafficSplit, signal?: AbortSignal): Promise<void>;
+  /** What the data plane is actually serving. Throws SERVICE_NOT_FOUND for an unknown route. */
+  observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit>;
+  /** Sends everything to `split.stable` only (weight 0), keeping the route. */
+  reset(service: string, signal?: AbortSignal): Promise<void>;
+  /** Stops serving the route and frees its listener. No-op for an unknown route. */
+  removeRoute(service: string, signal?: AbortSignal): Promise<void>;
+  /** Stops every route, draining in-flight requests. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/** What a release event is about. */
+export interface EventSubject {
+  readonly kind: 'Service' | 'Rollout';
+  readonly name: string;
+}
+
+export const EventType = {
+  ServiceCreated: 'ServiceCreated',
+  ServiceUpdated: 'ServiceUpdated',
+  RolloutCreated: 'RolloutCreated',
+  PhaseChanged: 'PhaseChanged',
+  StepStarted: 'StepStarted',
+  StepCompleted: 'StepCompleted',
+  WeightChanged: 'WeightChanged',
+  StableChanged: 'StableChanged',
+  CommandAccepted: 'CommandAccepted',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+/**
+ * Release metadata: who did what, when, from what to what, and why. Appended in the same
+ * transaction as the state change it describes, so the log has every change exactly once.
+ */
+export interface ReleaseEvent {
+  /** Store-assigned, strictly increasing across all events. */
+  readonly seq: number;
+  /** Milliseconds since the epoch (the injected clock). */
+  readonly at: number;
+  /** "controller", or the person/token that asked (CLI user, API actor header). */
+  readonly actor: string;
+  readonly service: string;
+  readonly subject: EventSubject;
+  readonly type: EventType;
+  readonly from?: string;
+  readonly to?: string;
+  readonly reason: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export type NewReleaseEvent = Omit<ReleaseEvent, 'seq'>;
+
+/** An event before the control plane has stamped actor, time and subject on it. */
+export type EventDraft = Pick<ReleaseEvent, 'type' | 'reason'> &
+  Partial<Pick<ReleaseEvent, 'from' | 'to' | 'data'>>;

@@ -1,0 +1,102 @@
+import type { EventDraft } from '../events/release-event.js';
+import { isTerminal, Phase } from './phase.js';
+import type { Step } from './step.js';
+import type { AbortCause } from './transition.js';
+
+export interface CanaryStrategy {
+  readonly kind: 'canary';
+  readonly steps: readonly Step[];
+}
+/** Later issues add blueGreen, waves, experiment and rolling. */
+export type Strategy = CanaryStrategy;
+
+export interface RolloutSpec {
+  readonly service: string;
+  /** The version being rolled out; a key of the service's `versions`. */
+  readonly target: string;
+  readonly strategy: Strategy;
+}
+
+export interface RolloutStatus {
+  readonly phase: Phase;
+  /** Index of the step being executed; equals steps.length once every step is done. */
+  readonly stepIndex: number;
+  /** Percent of traffic the controller wants on the target (0..100). */
+  readonly canaryWeight: number;
+  /** The stable version when the rollout was created: what abort returns traffic to. */
+  readonly stable: string;
+  /** Set while in a timed pause: when the pause ends (ms since epoch). Stored, not a timer. */
+  readonly pauseUntil?: number;
+  /** Set while paused: when the pause began. */
+  readonly pausedAt?: number;
+  /** Why the rollout is aborting or aborted. */
+  readonly abortCause?: AbortCause;
+  /** A promote request for the current (indefinite or timed) pause. */
+  readonly promoteRequested?: boolean;
+  /** Last human-readable explanation of the state. */
+  readonly message: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly finishedAt?: number;
+}
+
+export interface Rollout {
+  readonly name: string;
+  readonly spec: RolloutSpec;
+  readonly status: RolloutStatus;
+  /** Optimistic-concurrency version; 0 before the first save. */
+  readonly version: number;
+}
+
+/** A state change together with the events that describe it; both are saved in one transaction. */
+export interface RolloutChange {
+  readonly rollout: Rollout;
+  readonly events: readonly EventDraft[];
+}
+
+export function createRollout(name: string, spec: RolloutSpec, stable: string, now: number): Rollout {
+  return {
+    name,
+    spec,
+    version: 0,
+    status: {
+      phase: Phase.Pending,
+      stepIndex: 0,
+      canaryWeight: 0,
+      stable,
+      message: 'Waiting for the controller to start the rollout',
+      createdAt: now,
+      updatedAt: now,
+    },
+  };
+}
+
+export function isActive(rollout: Rollout): boolean {
+  return !isTerminal(rollout.status.phase);
+}
+
+export function currentStep(rollout: Rollout): Step | undefined {
+  return rollout.spec.strategy.steps[rollout.status.stepIndex];
+}
+
+/** Which version serves what share, as the rollout wants it now. */
+export interface DesiredSplit {
+  readonly stable: string;
+  readonly canary?: string;
+  /** Percent of traffic on `canary`. 0 when there is no canary. */
+  readonly weight: number;
+}
+
+export function desiredSplit(rollout: Rollout): DesiredSplit {
+  const { phase, stable, canaryWeight } = rollout.status;
+  if (phase === Phase.Aborting || phase === Phase.Aborted || phase === Phase.Failed) {
+    return { stable, weight: 0 };
+  }
+  if (phase === Phase.Succeeded) return { stable: rollout.spec.target, weight: 0 };
+  return { stable, canary: rollout.spec.target, weight: canaryWeight };
+}
+
+/** Spec equality for idempotent apply: the same spec re-applied is "unchanged". */
+export function sameRolloutSpec(a: RolloutSpec, b: RolloutSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
