@@ -67,7 +67,7 @@ describe('rollout progress', () => {
 
   test('requestPromote marks a paused rollout and rejects one that is not paused', () => {
     const progressing = startRollout(rollout(), T0).rollout;
-    assert.throws(() => requestPromote(progressing, false, T0), /Cannot resume a rollout that is Progressing/);
+    assert.throws(() => requestPromote(progressing, false, T0), /Cannot promote rollout "shop-v2": it is Progressing/);
     const paused = enterPause(progressing, undefined, T0).rollout;
     assert.equal(requestPromote(paused, false, T0).rollout.status.promoteRequested, true);
     assert.equal(requestPromote(paused, true, T0).rollout.status.phase, Phase.Promoting);

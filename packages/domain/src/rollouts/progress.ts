@@ -1,3 +1,4 @@
+import { ErrorCode, SluiceError } from '../errors.js';
 import { EventType, type EventDraft } from '../events/release-event.js';
 import { describeStep } from './step.js';
 import { Phase } from './phase.js';
@@ -100,8 +101,11 @@ export function requestPromote(rollout: Rollout, full: boolean, now: number): Ro
     return change(rollout, patch, now, [event]);
   }
   if (rollout.status.phase !== Phase.Paused) {
-    // Validate through the table so the error names the phases that accept it.
-    transition(rollout, 'resume', 'promote');
+    throw new SluiceError(
+      ErrorCode.INVALID_TRANSITION,
+      `Cannot promote rollout "${rollout.name}": it is ${rollout.status.phase}, and promote ends a pause (use --full to skip every remaining step of an active rollout)`,
+      { details: { phase: rollout.status.phase, command: 'promote', accepted: [Phase.Paused] } },
+    );
   }
   const reason = 'Promote requested: the current pause ends';
   const event: EventDraft = { type: EventType.CommandAccepted, to: 'promote', reason };

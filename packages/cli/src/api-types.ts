@@ -1,0 +1,76 @@
+import type {
+  ObservedSplit,
+  ReleaseEvent,
+  RolloutSpec,
+  RolloutStatus,
+  ServiceSpec,
+  ServiceStatus,
+} from '@sluice/domain';
+
+/** The shapes of docs/api.md, as the CLI reads them. */
+
+export interface ApplyResult {
+  readonly kind: string;
+  readonly name: string;
+  readonly action: 'created' | 'configured' | 'unchanged';
+}
+
+export interface ApplyResponse {
+  readonly dryRun: boolean;
+  readonly results: readonly ApplyResult[];
+}
+
+export interface WorkloadInstanceView {
+  readonly id: string;
+  readonly pid?: number;
+  readonly endpoint?: string;
+  readonly state: string;
+  readonly restarts: number;
+}
+
+export interface WorkloadView {
+  readonly version: string;
+  readonly desiredReplicas: number;
+  readonly readyEndpoints: readonly string[];
+  readonly instances: readonly WorkloadInstanceView[];
+}
+
+export interface ServiceView {
+  readonly name: string;
+  readonly version: number;
+  readonly spec: ServiceSpec;
+  readonly status: ServiceStatus;
+  /** Name of the rollout in progress, if any. */
+  readonly activeRollout?: string;
+  /** What the data plane reports it serves; absent when it cannot be observed. */
+  readonly traffic?: ObservedSplit;
+  readonly workloads?: readonly WorkloadView[];
+}
+
+export interface StepView {
+  readonly index: number;
+  readonly kind: string;
+  readonly description: string;
+  readonly state: 'done' | 'current' | 'pending';
+}
+
+export interface RolloutView {
+  readonly name: string;
+  readonly version: number;
+  readonly spec: RolloutSpec;
+  readonly status: RolloutStatus;
+  readonly steps: readonly StepView[];
+  /** The last 20 events, oldest first (only on GET /rollouts/{name}). */
+  readonly events?: readonly ReleaseEvent[];
+}
+
+export interface ItemList<T> {
+  readonly items: readonly T[];
+}
+
+/** One spec file for a multi-file apply: `{ "files": [SpecFile] }`. */
+export interface SpecFile {
+  /** The name used in error positions. */
+  readonly name: string;
+  readonly text: string;
+}

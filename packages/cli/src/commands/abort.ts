@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import { writeLine } from '../cli-io.js';
+import type { CommandContext } from '../command-context.js';
+import { commandResultLine } from '../render/status-view.js';
+
+interface AbortOptions {
+  readonly reason?: string;
+}
+
+export function registerAbort(program: Command, ctx: CommandContext): void {
+  program
+    .command('abort')
+    .description('stop a rollout and send all traffic back to the stable version')
+    .argument('<rollout>', 'rollout name')
+    .option('--reason <text>', 'why, recorded in the release history')
+    .action(async (name: string, options: AbortOptions) => {
+      const view = await ctx.client().abort(name, options.reason);
+      writeLine(ctx.io.stdout, commandResultLine(view, 'abort'));
+    });
+}

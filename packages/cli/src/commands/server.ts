@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import { writeLine } from '../cli-io.js';
+import type { CommandContext } from '../command-context.js';
+
+const CONTROL_PLANE = '@sluice/control-plane';
+
+/** The options `startControlPlane` of @sluice/control-plane takes (typed here; the import is lazy). */
+interface StartControlPlaneOptions {
+  /** Directory for the SQLite store and process logs. */
+  readonly dataDir: string;
+  /** host:port for the HTTP API. */
+  readonly listen: string;
+  /** PostgreSQL URL; when absent the store is SQLite in dataDir. */
+  readonly databaseUrl?: string;
+  /** Spec files applied at start, as `sluice apply` would. */
+  readonly applyFiles: readonly string[];
+  /** Receives each log line (without newline). */
+  readonly log: (line: string) => void;
+}
+
+interface RunningControlPlane {
+  /** Base URL the API answers on (the real port when listening on port 0). */
+  readonly url: string;
+  /** Stops the controller, the data plane and managed processes; resolves when all are down. */
+  close(): Promise<void>;
+}
+
+interface ControlPlaneModule {
+  startControlPlane(options: StartControlPlaneOptions): Promise<RunningControlPlane>;
+}
+
+interface ServerOptions {
+  readonly dataDir?: string;
+  readonly listen?: string;
+  readonly databaseUrl?: string;
+  readonly apply?: string[];
+}
+
+export function registerServer(program: Command, ctx: CommandContext): void {
+  program
+    .command('server')
+    .description('run the control plane (API, controller and built-in proxy) in the foreground')
+    .option('--data-dir <dir>', 'where state is kept (env SLUICE_DATA_DIR; default .sluice)')
+    .option('--listen <host:port>', 'API address (env SLUICE_LISTEN; default 127.0.0.1:7070)')
+    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
+    .option('--apply <file...>', 'spec files to apply once started')
+    .action(async (options: ServerOptions) => {
+      await runServer(ctx, options);
+    });
+}
+
+async function runServer(ctx: CommandContext, options: ServerOptions): Promise<void> {
+  const { env } = ctx.io;
+  const databaseUrl = options.databaseUrl ?? env['DATABASE_URL'];
+  // Loaded only here: the control plane pulls in SQLite, Postgres and the proxy, which other commands
+  // never need. A non-literal specifier keeps tsc from needing the control plane built before the CLI.
+  const { startControlPlane } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
+  const running = await startControlPlane({
+    dataDir: options.dataDir ?? env['SLUICE_DATA_DIR'] ?? '.sluice',
+    listen: options.listen ?? env['SLUICE_LISTEN'] ?? '127.0.0.1:7070',
+    ...(databaseUrl ? { databaseUrl } : {}),
+    applyFiles: options.apply ?? [],
+    log: (line) => writeLine(ctx.io.stderr, line),
+  });
+  writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
+  const signal = await nextStopSignal();
+  writeLine(ctx.io.stderr, `${signal} received: stopping the control plane`);
+  await running.close();
+}
+
+function nextStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

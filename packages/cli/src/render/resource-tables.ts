@@ -1,0 +1,39 @@
+import type { RolloutView, ServiceView } from '../api-types.js';
+import { stepFraction } from './status-view.js';
+import { renderTable } from './table.js';
+import { formatAge } from './time.js';
+import { formatPercent } from './weight-bar.js';
+
+/** "v1 80% / v2 20%" from what the data plane reports; "v1 100%" with no canary; "-" when unobserved. */
+export function trafficText(service: ServiceView): string {
+  const traffic = service.traffic;
+  if (!traffic) return '-';
+  if (traffic.canary === undefined || traffic.canary === traffic.stable) return `${traffic.stable} 100%`;
+  const canary = traffic.weight;
+  return `${traffic.stable} ${formatPercent(100 - canary)} / ${traffic.canary} ${formatPercent(canary)}`;
+}
+
+export function servicesTable(services: readonly ServiceView[]): string[] {
+  const rows = services.map((s) => [
+    s.name,
+    s.traffic?.address ?? s.spec.listen,
+    s.status.stable,
+    Object.keys(s.spec.versions).join(','),
+    s.activeRollout ?? '-',
+    trafficText(s),
+  ]);
+  return renderTable(['NAME', 'LISTEN', 'STABLE', 'VERSIONS', 'ROLLOUT', 'TRAFFIC'], rows);
+}
+
+export function rolloutsTable(rollouts: readonly RolloutView[], now: number): string[] {
+  const rows = rollouts.map((r) => [
+    r.name,
+    r.spec.service,
+    r.spec.target,
+    r.status.phase,
+    stepFraction(r),
+    formatPercent(r.status.canaryWeight),
+    formatAge(now - r.status.createdAt),
+  ]);
+  return renderTable(['NAME', 'SERVICE', 'TARGET', 'PHASE', 'STEP', 'WEIGHT', 'AGE'], rows);
+}

@@ -1,0 +1,72 @@
+process.env['TZ'] = 'UTC';
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { rolloutEvent, rolloutView, T0 } from '../testing/fixtures.js';
+import { commandResultLine, pauseLine, renderStatus, stepLine, summaryLine } from './status-view.js';
+
+describe('renderStatus', () => {
+  test('renderStatus shows versions, phase, step, weight bar and countdown', () => {
+    const text = renderStatus(rolloutView(), T0 + 5_000).join('\n');
+    assert.match(text, /^Rollout: +shop-v2$/m);
+    assert.match(text, /^Service: +shop$/m);
+    assert.match(text, /^Version: +v1 → v2$/m);
+    assert.match(text, /^Phase: +Paused: Paused at step 2 for 30s$/m);
+    assert.match(text, /^Step 2\/5: +pause 30s$/m);
+    assert.match(text, /^Traffic: +\[████░░░░░░░░░░░░░░░░\] 20% v2 \/ 80% v1$/m);
+    assert.match(text, /^Pause: +ends in 25s \(at 00:00:30\)$/m);
+  });
+
+  test('renderStatus marks done, current and pending steps', () => {
+    const lines = renderStatus(rolloutView({ stepIndex: 2, phase: 'Progressing', pauseUntil: undefined }), T0);
+    const steps = lines.slice(lines.indexOf('Steps:') + 1, lines.indexOf('Steps:') + 6);
+    assert.deepEqual(steps, [
+      '  ✓ 1. setWeight 20',
+      '  ✓ 2. pause 30s',
+      '  ▶ 3. setWeight 50',
+      '  · 4. pause (until promoted)',
+      '  · 5. setWeight 100',
+    ]);
+    assert.ok(!lines.some((l) => l.startsWith('Pause:')), 'no pause line when not paused');
+  });
+
+  test('renderStatus shows the last 5 events with time, actor, type and transition', () => {
+    const events = Array.from({ length: 7 }, (_, i) =>
+      rolloutEvent({ type: 'WeightChanged', at: T0 + i * 1000, from: `${i}`, to: `${i + 1}`, reason: `event ${i}` }),
+    );
+    const lines = renderStatus(rolloutView({}, { events }), T0);
+    const shown = lines.slice(lines.indexOf('Events:') + 1);
+    assert.equal(shown.length, 5);
+    assert.equal(shown[0], '  00:00:02  controller  WeightChanged  2→3  event 2');
+    assert.equal(shown[4], '  00:00:06  controller  WeightChanged  6→7  event 6');
+  });
+});
+
+describe('pauseLine', () => {
+  test('pauseLine counts down with the injected time and rounds up', () => {
+    const view = rolloutView();
+    assert.equal(pauseLine(view, T0 + 29_001), 'ends in 1s (at 00:00:30)');
+    assert.equal(pauseLine(view, T0 - 60_000), 'ends in 1m30s (at 00:00:30)');
+    assert.equal(pauseLine(view, T0 + 31_000), 'ends now (at 00:00:30)');
+  });
+
+  test('pauseLine tells how to end an indefinite pause', () => {
+    const view = rolloutView({ stepIndex: 3, pauseUntil: undefined });
+    assert.equal(pauseLine(view, T0), 'until promoted: run `sluice promote shop-v2`');
+  });
+});
+
+test('stepLine reports all steps done after the last one', () => {
+  assert.equal(stepLine(rolloutView({ stepIndex: 5, phase: 'Succeeded' })), 'Step 5/5: all steps done');
+});
+
+test('summaryLine is one plain line with phase, step and split', () => {
+  assert.equal(
+    summaryLine(rolloutView(), T0 + 1000),
+    '00:00:01 shop-v2 Paused, step 2/5: pause 30s, [████░░░░░░░░░░░░░░░░] 20% v2 / 80% v1',
+  );
+});
+
+test('commandResultLine names the rollout, command, phase and message', () => {
+  const view = rolloutView({ phase: 'Aborting', message: 'bad latency' });
+  assert.equal(commandResultLine(view, 'abort'), 'rollout/shop-v2 abort accepted: Aborting (bad latency)');
+});

@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ReleaseEvent } from '@sluice/domain';
+import type { ApplyResponse, RolloutView, ServiceView } from '../api-types.js';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Canned state the fake serves; tests change it between runs. */
+export interface FakeState {
+  services: ServiceView[];
+  /** Per rollout, the views successive GETs return; the last one repeats. */
+  rollouts: Map<string, RolloutView[]>;
+  events: ReleaseEvent[];
+  /** What POST /apply answers; the default reports every document as created. */
+  apply: (body: string, dryRun: boolean) => Answer;
+}
+
+export interface FakeApi {
+  readonly url: string;
+  readonly state: FakeState;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export function errorAnswer(status: number, code: string, message: string, details?: unknown): Answer {
+  return { status, body: { error: { code, message, id: 'e3b0c442', ...(details === undefined ? {} : { details }) } } };
+}
+
+/** Reports every `kind: X` / `metadata: { name: y }` document as created, from YAML or `{ files }` JSON. */
+export function defaultApply(body: string, dryRun: boolean): Answer {
+  const text = body.startsWith('{') ? (JSON.parse(body) as { files: { text: string }[] }).files.map((f) => f.text).join('\n---\n') : body;
+  const results: ApplyResponse['results'] = [...text.matchAll(/kind: (\w+)\s+metadata: \{ name: ([\w-]+) \}/g)].map((m) => ({
+    kind: m[1] ?? '',
+    name: m[2] ?? '',
+    action: 'created',
+  }));
+  return { status: 200, body: { dryRun, results } };
+}
+
+/** A small stand-in for the control plane: the routes of docs/api.md over canned data, on port 0. */
+export async function startFakeApi(): Promise<FakeApi> {
+  const state: FakeState = { services: [], rollouts: new Map(), events: [], apply: defaultApply };
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
+      const answer = route(state, req.method ?? 'GET', new URL(req.url ?? '/', 'http://fake'), body);
+      send(res, answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  res.writeHead(answer.status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(answer.body));
+}
+
+function currentRollout(state: FakeState, name: string, advance: boolean): RolloutView | undefined {
+  const frames = state.rollouts.get(name);
+  if (!frames || frames.length === 0) return undefined;
+  return advance && frames.length > 1 ? frames.shift() : frames[0];
+}
+
+function notFound(kind: string, name: string): Answer {
+  return errorAnswer(404, `${kind.toUpperCase()}_NOT_FOUND`, `${kind} "${name}" not found`);
+}
+
+function route(state: FakeState, method: string, url: URL, body: string): Answer {
+  const path = url.pathname;
+  const key = `${method} ${path}`;
+  if (key === 'GET /healthz') return { status: 200, body: { ok: true } };
+  if (key === 'POST /api/v1/apply') return state.apply(body, url.searchParams.get('dryRun') === 'true');
+  if (key === 'GET /api/v1/services') return { status: 200, body: { items: state.services } };
+  if (key === 'GET /api/v1/rollouts') {
+    const items = [...state.rollouts.values()].flatMap((frames) => frames.slice(0, 1));
+    const service = url.searchParams.get('service');
+    return { status: 200, body: { items: items.filter((r) => service === null || r.spec.service === service) } };
+  }
+  const service = /^\/api\/v1\/services\/([^/]+)(\/history)?$/.exec(path);
+  if (service && method === 'GET') {
+    const name = decodeURIComponent(service[1] ?? '');
+    if (!state.services.some((s) => s.name === name)) return notFound('service', name);
+    if (service[2]) return { status: 200, body: { items: state.events.filter((e) => e.service === name) } };
+    return { status: 200, body: state.services.find((s) => s.name === name) };
+  }
+  const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|events))?$/.exec(path);
+  if (rollout) return rolloutRoute(state, method, decodeURIComponent(rollout[1] ?? ''), rollout[2], body);
+  return errorAnswer(404, 'NOT_FOUND', `no route ${key}`);
+}
+
+function rolloutRoute(state: FakeState, method: string, name: string, action: string | undefined, body: string): Answer {
+  const view = currentRollout(state, name, method === 'GET' && action === undefined);
+  if (!view) return notFound('rollout', name);
+  if (method === 'GET' && action === undefined) return { status: 200, body: view };
+  if (method === 'GET' && action === 'events') return { status: 200, body: { items: view.events ?? [] } };
+  if (method !== 'POST') return errorAnswer(404, 'NOT_FOUND', `no route ${method} ${name}`);
+  const request = JSON.parse(body || '{}') as { full?: boolean; reason?: string };
+  if (view.status.phase === 'Succeeded' || view.status.phase === 'Aborted') {
+    return errorAnswer(409, 'INVALID_TRANSITION', `Cannot ${action} a rollout that is ${view.status.phase}`);
+  }
+  const status =
+    action === 'abort'
+      ? { ...view.status, phase: 'Aborting' as const, message: request.reason ?? 'Aborted by user' }
+      : request.full
+        ? { ...view.status, phase: 'Promoting' as const, message: 'Full promotion requested: skipping remaining steps' }
+        : { ...view.status, message: 'Promote requested: the current pause ends' };
+  const next = { ...view, status };
+  state.rollouts.set(name, [next]);
+  return { status: 200, body: next };
+}

@@ -1,0 +1,111 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Clock } from '@sluice/domain';
+import { BuiltinProxy } from '@sluice/proxy';
+import { parseResources } from '@sluice/spec';
+import { Registry } from 'prom-client';
+import { createApi } from './http/api-routes.js';
+import { bindControllerMetrics } from './metrics/controller-metrics.js';
+import { Controller } from './orchestrator/controller.js';
+import { StepExecutorRegistry } from './orchestrator/step-executor.js';
+import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
+import { setWeightExecutor } from './orchestrator/step-executors/set-weight-executor.js';
+import { createLineLogger, type Logger } from './platform/logger.js';
+import { parseListen } from './platform/listen-address.js';
+import { applyResources } from './resources/apply-resources.js';
+import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import { openStore } from './store/open-store.js';
+import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
+import { bindProxyMetrics } from './traffic/builtin-proxy/proxy-metrics.js';
+
+export interface ControlPlaneOptions {
+  /** Where the SQLite file and runtime state live (created if missing). */
+  readonly dataDir: string;
+  /** host:port of the HTTP API; port 0 picks a free one. */
+  readonly listen: string;
+  /** postgres://… to use PostgreSQL instead of SQLite. */
+  readonly databaseUrl?: string | undefined;
+  /** Resource files applied at start (before the controller runs), e.g. the demo. */
+  readonly applyFiles?: readonly string[] | undefined;
+  /** Where log lines go; stderr by default. */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Working directory for `run` commands; the process's cwd by default. */
+  readonly cwd?: string | undefined;
+  readonly clock?: Clock | undefined;
+  readonly pollMs?: number | undefined;
+}
+
+export interface RunningControlPlane {
+  /** Base URL of the HTTP API, with the real port. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The standard step executors. Later issues register more here. */
+export function defaultStepExecutors(): StepExecutorRegistry {
+  return new StepExecutorRegistry().register(setWeightExecutor).register(pauseExecutor);
+}
+
+async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger }) {
+  for (const file of files) {
+    const resources = parseResources(await readFile(file, 'utf8'), { file });
+    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now() });
+    for (const r of results) deps.log.info(`${r.kind.toLowerCase()}/${r.name} ${r.action}`, { file });
+  }
+}
+
+function listenHttp(fetch: (req: Request) => Response | Promise<Response>, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const server = serve({ fetch, hostname: host, port }, (info) => resolvePromise({ server, port: info.port }));
+    server.once('error', reject);
+  });
+}
+
+/**
+ * The composition root: the only place adapters are constructed and wired. Starts the store, the
+ * built-in proxy, the local-process runtime, the controller and the HTTP API.
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<RunningControlPlane> {
+  const log = createLineLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const clock: Clock = options.clock ?? { now: () => Date.now() };
+  const { host, port } = parseListen(options.listen, '--listen');
+  const dataDir = resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const store = await openStore({ databaseUrl: options.databaseUrl, dataDir });
+  const metrics = new Registry();
+  const traffic = new BuiltinProxyRouter(new BuiltinProxy({ observer: bindProxyMetrics(metrics) }));
+  const runtime = new ProcessRuntime({
+    stateDir: join(dataDir, 'runtime'),
+    cwd: options.cwd ?? process.cwd(),
+    clock,
+    log: (line) => log.info(line),
+  });
+  bindControllerMetrics(metrics, store);
+  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(), clock, log, pollMs: options.pollMs });
+  const unsubscribe = runtime.onChange(() => controller.kick());
+  try {
+    await applyAtStart(options.applyFiles ?? [], { store, clock, log });
+    await controller.start();
+  } catch (error) {
+    await Promise.allSettled([controller.stop(), traffic.close(), runtime.close(), store.close()]);
+    throw error;
+  }
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics });
+  const http = await listenHttp(api.fetch, host, port);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
+  log.info('control plane listening', { url, store: store.kind, dataDir });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((r) => http.server.close(() => r()));
+      (http.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+      unsubscribe();
+      await controller.stop();
+      await traffic.close();
+      await runtime.close();
+      await store.close();
+    })());
+  return { url, close };
+}

@@ -1,0 +1,92 @@
+import { resourceJsonSchema } from '@sluice/spec';
+
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errors = {
+  '400': { description: 'Bad input (INVALID_SPEC, INVALID_REQUEST, UNKNOWN_REFERENCE)', ...json(ref('Error')) },
+  '404': { description: 'Not found', ...json(ref('Error')) },
+  '409': { description: 'Conflict with the current state', ...json(ref('Error')) },
+  '413': { description: 'Body too large', ...json(ref('Error')) },
+};
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+const items = (name: string) => ({ type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(name) } } });
+
+const schemas = {
+  Error: {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: {
+        type: 'object',
+        required: ['code', 'message', 'id', 'details'],
+        properties: {
+          code: { type: 'string', description: 'Stable code from docs/errors.md' },
+          message: { type: 'string' },
+          id: { type: 'string', description: 'Matches the server log line' },
+          details: { type: 'object', properties: { problems: { type: 'array', items: ref('Problem') } } },
+        },
+      },
+    },
+  },
+  Problem: {
+    type: 'object',
+    required: ['message'],
+    properties: {
+      file: { type: 'string' }, line: { type: 'integer' }, col: { type: 'integer' },
+      path: { type: 'string' }, message: { type: 'string' }, found: { type: 'string' }, expected: { type: 'string' },
+    },
+  },
+  ReleaseEvent: {
+    type: 'object',
+    required: ['seq', 'at', 'actor', 'service', 'subject', 'type', 'reason'],
+    properties: {
+      seq: { type: 'integer' }, at: { type: 'integer', description: 'ms since epoch' }, actor: { type: 'string' },
+      service: { type: 'string' }, subject: { type: 'object', properties: { kind: { enum: ['Service', 'Rollout'] }, name: { type: 'string' } } },
+      type: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, data: { type: 'object' },
+    },
+  },
+  ServiceView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'workloads'], description: 'See docs/api.md#serviceview' },
+  RolloutView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'steps'], description: 'See docs/api.md#rolloutview' },
+  ApplyResult: {
+    type: 'object',
+    properties: {
+      dryRun: { type: 'boolean' },
+      results: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' }, action: { enum: ['created', 'configured', 'unchanged'] } } } },
+    },
+  },
+  Resource: resourceJsonSchema(),
+};
+
+/** The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. */
+export function openApiDocument(): object {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Sluice control plane', version: '0.1.0', description: 'Progressive delivery: services, rollouts and their release events.' },
+    servers: [{ url: '/api/v1' }],
+    paths: {
+      '/apply': {
+        post: {
+          summary: 'Create or update resources, all or nothing',
+          parameters: [{ name: 'dryRun', in: 'query', schema: { type: 'boolean' } }, { name: 'x-sluice-filename', in: 'header', schema: { type: 'string' } }],
+          requestBody: { content: { 'application/yaml': { schema: { type: 'string' } }, 'application/json': { schema: { oneOf: [ref('Resource'), { type: 'object', properties: { files: { type: 'array' } } }] } } } },
+          responses: { '200': { description: 'Applied', ...json(ref('ApplyResult')) }, ...errors },
+        },
+      },
+      '/services': { get: { summary: 'List services', responses: { '200': { description: 'Services', ...json(items('ServiceView')) } } } },
+      '/services/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Service', ...json(ref('ServiceView')) }, ...errors } } },
+      '/services/{name}/history': { get: { summary: 'Revision history', parameters: [nameParam], responses: { '200': { description: 'Events, oldest first', ...json(items('ReleaseEvent')) }, ...errors } } },
+      '/rollouts': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'Rollouts', ...json(items('RolloutView')) } } } },
+      '/rollouts/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Rollout with its last 20 events', ...json(ref('RolloutView')) }, ...errors } } },
+      '/rollouts/{name}/events': { get: { parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },
+      '/rollouts/{name}/promote': {
+        post: { summary: 'End the current pause, or skip all remaining steps with full', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { full: { type: 'boolean' } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
+      },
+      '/rollouts/{name}/abort': {
+        post: { summary: 'Return all traffic to stable', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
+      },
+      '/events': { get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
+      '/schema': { get: { summary: 'JSON Schema of one resource document', responses: { '200': { description: 'JSON Schema' } } } },
+    },
+    components: { schemas },
+  };
+}

@@ -1,0 +1,103 @@
+import { ErrorCode, SluiceError, type Problem } from '@sluice/domain';
+import type { Context } from 'hono';
+
+export const MAX_APPLY_BYTES = 1024 * 1024;
+export const MAX_COMMAND_BYTES = 16 * 1024;
+
+/** The person or token behind a request, for event metadata. Printable, at most 100 characters. */
+export function actorOf(c: Context): string {
+  const raw = c.req.header('x-sluice-actor')?.trim() ?? '';
+  const clean = raw.replace(/[^\x20-\x7e]/g, '').slice(0, 100);
+  return clean || 'api';
+}
+
+function bad(message: string, problem: Problem): SluiceError {
+  return new SluiceError(ErrorCode.INVALID_REQUEST, message, { problems: [problem] });
+}
+
+/** Reads a JSON object body of a command, checking each field by a small schema of allowed types. */
+export async function readCommandBody(c: Context, fields: Readonly<Record<string, 'boolean' | 'string'>>): Promise<Record<string, unknown>> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw bad('Request body is not valid JSON', { path: '$', message: (error as Error).message, expected: 'a JSON object' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw bad('Request body must be a JSON object', { path: '$', message: 'not an object', found: JSON.stringify(body)?.slice(0, 40) ?? 'nothing', expected: 'a JSON object' });
+  }
+  for (const [key, value] of Object.entries(body)) {
+    const type = fields[key];
+    if (type === undefined) {
+      throw bad(`Unknown field "${key}"`, { path: `$.${key}`, message: 'unknown field', expected: `one of: ${Object.keys(fields).join(', ') || '(no fields)'}` });
+    }
+    if (typeof value !== type) {
+      throw bad(`Field "${key}" must be a ${type}`, { path: `$.${key}`, message: 'wrong type', found: typeof value, expected: type });
+    }
+    if (type === 'string' && (value as string).length > 1000) {
+      throw bad(`Field "${key}" is too long`, { path: `$.${key}`, message: 'too long', found: `${(value as string).length} characters`, expected: 'at most 1000 characters' });
+    }
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Parses an optional non-negative integer query parameter. */
+export function intQuery(c: Context, name: string, bounds: { min: number; max: number }): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < bounds.min || n > bounds.max) {
+    throw bad(`Query parameter "${name}" is invalid`, { path: `?${name}`, message: 'not an integer in range', found: raw.slice(0, 40), expected: `an integer from ${bounds.min} to ${bounds.max}` });
+  }
+  return n;
+}
+
+export function boolQuery(c: Context, name: string): boolean {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1' || raw === '') return true;
+  throw bad(`Query parameter "${name}" is invalid`, { path: `?${name}`, message: 'not a boolean', found: raw.slice(0, 40), expected: 'true or false' });
+}
+
+/** File names arrive percent-encoded when not plain ASCII (HTTP headers are Latin-1). */
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw).slice(0, 200);
+  } catch {
+    return raw.slice(0, 200);
+  }
+}
+
+/** One file of an apply request: its name (for error positions) and its text. */
+export interface ApplyFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** An apply body is YAML/JSON resource text, or `{ "files": [{ "name", "text" }] }` for several files at once. */
+export async function readApplyFiles(c: Context): Promise<ApplyFile[]> {
+  const text = await c.req.text();
+  const fileName = decodeName(c.req.header('x-sluice-filename') ?? '<body>');
+  const type = c.req.header('content-type') ?? '';
+  if (!type.includes('application/json')) return [{ name: fileName, text }];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [{ name: fileName, text }]; // the resource parser reports the syntax error with its position
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('files' in parsed)) return [{ name: fileName, text }];
+  const files = (parsed as { files?: unknown }).files;
+  if (!Array.isArray(files) || files.length === 0 || files.length > 50) {
+    throw bad('"files" must be a non-empty array', { path: '$.files', message: 'not a non-empty array of at most 50 files', expected: '[{ "name": string, "text": string }]' });
+  }
+  return files.map((f: unknown, i) => {
+    const file = f as { name?: unknown; text?: unknown };
+    if (typeof file?.name !== 'string' || typeof file.text !== 'string') {
+      throw bad(`files[${i}] is malformed`, { path: `$.files[${i}]`, message: 'missing name or text', expected: '{ "name": string, "text": string }' });
+    }
+    return { name: file.name.slice(0, 200), text: file.text };
+  });
+}

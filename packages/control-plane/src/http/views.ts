@@ -1,0 +1,44 @@
+import { currentStep, describeStep, type ReleaseEvent, type Rollout, type Service } from '@sluice/domain';
+import type { Controller } from '../orchestrator/controller.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TrafficRouter } from '../traffic/traffic-router.js';
+
+/** What the API shows of a service: spec, status, what the data plane serves and what runs. */
+export async function serviceView(service: Service, deps: { traffic: TrafficRouter; runtime: Runtime; activeRollout: string | undefined }) {
+  const traffic = await deps.traffic.observeSplit(service.name).catch(() => undefined);
+  const workloads = deps.runtime
+    .list()
+    .filter((w) => w.service === service.name)
+    .map(({ version, desiredReplicas, readyEndpoints, instances }) => ({ version, desiredReplicas, readyEndpoints, instances }));
+  return {
+    name: service.name,
+    version: service.version,
+    spec: service.spec,
+    status: service.status,
+    ...(deps.activeRollout ? { activeRollout: deps.activeRollout } : {}),
+    ...(traffic ? { traffic } : {}),
+    workloads,
+  };
+}
+
+/** What the API shows of a rollout: spec, status, each step's state, why it waits, recent events. */
+export function rolloutView(rollout: Rollout, deps: { controller?: Controller; events?: readonly ReleaseEvent[] }) {
+  const index = rollout.status.stepIndex;
+  const current = currentStep(rollout);
+  const steps = rollout.spec.strategy.steps.map((step, i) => ({
+    index: i,
+    kind: step.kind,
+    description: describeStep(step),
+    state: i < index ? 'done' : i === index && current ? 'current' : 'pending',
+  }));
+  const outcome = deps.controller?.outcome(rollout.name);
+  return {
+    name: rollout.name,
+    version: rollout.version,
+    spec: rollout.spec,
+    status: rollout.status,
+    steps,
+    ...(outcome?.kind === 'waiting' ? { waitingFor: outcome.why } : {}),
+    ...(deps.events ? { events: deps.events } : {}),
+  };
+}

@@ -1,0 +1,5 @@
+export { startControlPlane, defaultStepExecutors, type ControlPlaneOptions, type RunningControlPlane } from './control-plane.js';
+export type { Store, ServiceStore, RolloutStore, EventLog, StoreTransaction } from './store/store.js';
+export type { TrafficRouter, RouterCapability } from './traffic/traffic-router.js';
+export type { Runtime, WorkloadSpec, WorkloadStatus, WorkloadKey } from './runtime/runtime.js';
+export type { StepExecutor, StepContext, StepProgress } from './orchestrator/step-executor.js';

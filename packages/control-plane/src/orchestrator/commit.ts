@@ -1,0 +1,54 @@
+import type { EventDraft, NewReleaseEvent, Rollout, RolloutChange, Service } from '@sluice/domain';
+import { afterCommitFailpoint } from '../platform/failpoints.js';
+import type { Store, StoreTransaction } from '../store/store.js';
+
+export interface Stamp {
+  readonly actor: string;
+  readonly at: number;
+}
+
+/** Turns drafts into events about one subject. */
+export function stampEvents(
+  drafts: readonly EventDraft[],
+  subject: { kind: 'Service' | 'Rollout'; name: string; service: string },
+  stamp: Stamp,
+): NewReleaseEvent[] {
+  return drafts.map((d) => ({
+    ...d,
+    at: stamp.at,
+    actor: stamp.actor,
+    service: subject.service,
+    subject: { kind: subject.kind, name: subject.name },
+  }));
+}
+
+/** A rollout change, optionally with a change to its service, to be written as one transaction. */
+export interface Commit {
+  readonly rollout: RolloutChange;
+  /** The rollout as it was read; its version is the optimistic-concurrency check. */
+  readonly base: Rollout;
+  readonly service?: { readonly next: Service; readonly base: Service; readonly events: readonly EventDraft[] };
+}
+
+/**
+ * Saves the state change and its events atomically. Throws VersionConflictError when someone
+ * else (an API command, another controller) wrote first; nothing is written then.
+ */
+export async function commitChange(store: Store, commit: Commit, stamp: Stamp): Promise<Rollout> {
+  const saved = await store.transaction(async (tx: StoreTransaction) => {
+    const { rollout: change, base } = commit;
+    const saved = await tx.rollouts.save(change.rollout, base.version);
+    const name = change.rollout.name;
+    const service = change.rollout.spec.service;
+    const events = stampEvents(change.events, { kind: 'Rollout', name, service }, stamp);
+    if (commit.service) {
+      const { next, base: serviceBase, events: serviceEvents } = commit.service;
+      await tx.services.save(next, serviceBase.version);
+      events.push(...stampEvents(serviceEvents, { kind: 'Service', name: next.name, service }, stamp));
+    }
+    if (events.length > 0) await tx.events.append(events);
+    return saved;
+  });
+  afterCommitFailpoint(commit.rollout.events);
+  return saved;
+}

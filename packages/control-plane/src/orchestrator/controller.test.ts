@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EventType, Phase } from '@sluice/domain';
+import { abortRollout, promoteRollout } from '../rollouts/rollout-commands.js';
+import { harness, seed, settle, shopRollout } from './testing/fixtures.js';
+
+async function phaseOf(h: ReturnType<typeof harness>) {
+  const r = await h.store.rollouts.get('shop-v2');
+  assert.ok(r);
+  return { phase: r.status.phase, step: r.status.stepIndex, weight: r.status.canaryWeight };
+}
+
+describe('Controller', () => {
+  test('controller drives the demo steps on fake time: weight, timed pause, manual pause, promotion', async () => {
+    const h = harness();
+    await seed(h.store);
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 1, weight: 1 });
+    assert.equal((await h.router.observeSplit('shop')).weight, 1);
+
+    h.clock.advance(29_999);
+    await settle(h);
+    assert.equal((await phaseOf(h)).step, 1, 'the timed pause has not ended 1 ms early');
+    h.clock.advance(1);
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 3, weight: 20 });
+    assert.equal((await h.router.observeSplit('shop')).weight, 20);
+
+    await promoteRollout({ store: h.store, clock: h.clock, actor: 'alice' }, 'shop-v2', false);
+    await settle(h);
+    assert.equal((await phaseOf(h)).phase, Phase.Succeeded);
+    const service = await h.store.services.get('shop');
+    assert.deepEqual(service?.status, { stable: 'v2', revision: 2 });
+    const split = await h.router.observeSplit('shop');
+    assert.equal(split.stable, 'v2');
+    assert.equal(split.canary, undefined);
+  });
+
+  test('controller waits for a ready canary instance before giving it weight', async () => {
+    const h = harness({ manualReadiness: true });
+    await seed(h.store);
+    await settle(h);
+    h.runtime.markReady({ service: 'shop', version: 'v1' });
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Progressing, step: 0, weight: 0 });
+    assert.equal(h.controller.outcome('shop-v2')?.kind, 'waiting');
+    h.runtime.markReady({ service: 'shop', version: 'v2' });
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 1, weight: 1 });
+  });
+
+  test('abort returns all traffic to stable and ends Aborted with the actor and reason recorded', async () => {
+    const h = harness();
+    await seed(h.store);
+    await settle(h);
+    h.clock.advance(30_000);
+    await settle(h);
+    await abortRollout({ store: h.store, clock: h.clock, actor: 'bob' }, 'shop-v2', 'p99 too high');
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Aborted, step: 3, weight: 0 });
+    const split = await h.router.observeSplit('shop');
+    assert.equal(split.stable, 'v1');
+    assert.ok(split.canary === undefined || split.weight === 0);
+    const events = await h.store.events.list({ subject: { kind: 'Rollout', name: 'shop-v2' } });
+    const abort = events.find((e) => e.to === Phase.Aborting);
+    assert.equal(abort?.actor, 'bob');
+    assert.equal(abort?.reason, 'p99 too high');
+    assert.equal((await h.store.services.get('shop'))?.status.stable, 'v1');
+  });
+
+  test('promote --full skips every remaining step', async () => {
+    const h = harness();
+    await seed(h.store);
+    await settle(h);
+    await promoteRollout({ store: h.store, clock: h.clock, actor: 'carol' }, 'shop-v2', true);
+    await settle(h);
+    assert.equal((await phaseOf(h)).phase, Phase.Succeeded);
+  });
+
+  test('controller retries a data-plane failure on the next pass without recording it twice', async () => {
+    const h = harness();
+    await seed(h.store, shopRollout([{ kind: 'setWeight', weight: 50 }, { kind: 'pause' }]));
+    h.router.failNext(3);
+    await settle(h);
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 1, weight: 50 });
+    const weights = (await h.store.events.list()).filter((e) => e.type === EventType.WeightChanged);
+    assert.equal(weights.length, 1);
+  });
+});

@@ -1,0 +1,121 @@
+import type { Clock } from '@sluice/domain';
+import type { Logger } from '../platform/logger.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Store } from '../store/store.js';
+import type { TrafficRouter } from '../traffic/traffic-router.js';
+import { reconcileRollout, type ReconcileOutcome } from './reconcile-rollout.js';
+import { readyBackends, reconcileService } from './reconcile-service.js';
+import type { StepExecutorRegistry } from './step-executor.js';
+
+export interface ControllerDeps {
+  readonly store: Store;
+  readonly traffic: TrafficRouter;
+  readonly runtime: Runtime;
+  readonly executors: StepExecutorRegistry;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */
+  readonly pollMs?: number | undefined;
+}
+
+/**
+ * The control loop. Each pass converges every service (workloads, routes), then drives every
+ * active rollout as far as it can go. All state comes from the store, so a pass after a crash
+ * continues exactly where the last committed change left off.
+ */
+export class Controller {
+  readonly #deps: ControllerDeps;
+  readonly #abort = new AbortController();
+  readonly #outcomes = new Map<string, ReconcileOutcome>();
+  #wake: (() => void) | undefined;
+  #kicked = false;
+  #loop: Promise<void> | undefined;
+
+  constructor(deps: ControllerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Runs one pass now and then keeps running in the background until `stop`. */
+  async start(): Promise<void> {
+    await this.reconcileOnce();
+    this.#loop = this.#run();
+  }
+
+  /** Asks for a pass as soon as possible (after an API command or a readiness change). */
+  kick(): void {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** Why a rollout is waiting, as of the last pass (for the API and CLI). */
+  outcome(rollout: string): ReconcileOutcome | undefined {
+    return this.#outcomes.get(rollout);
+  }
+
+  /** One pass over everything. Returns the earliest time a waiting rollout asked to be woken. */
+  async reconcileOnce(): Promise<number | undefined> {
+    const { store, log } = this.#deps;
+    const signal = this.#abort.signal;
+    for (const service of await store.services.list()) {
+      try {
+        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts }, signal);
+      } catch (error) {
+        log.warn('service reconcile failed; retrying next pass', { service: service.name, error: describe(error) });
+      }
+    }
+    let wakeAt: number | undefined;
+    for (const rollout of await store.rollouts.list({ activeOnly: true })) {
+      const outcome = await this.#reconcile(rollout.name, signal);
+      this.#outcomes.set(rollout.name, outcome);
+      if (outcome.kind === 'waiting' && outcome.until !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, outcome.until);
+    }
+    return wakeAt;
+  }
+
+  async #reconcile(name: string, signal: AbortSignal): Promise<ReconcileOutcome> {
+    const deps = { ...this.#deps, readyBackends: (s: Parameters<typeof readyBackends>[0]) => readyBackends(s, this.#deps.runtime) };
+    try {
+      return await reconcileRollout(name, deps, signal);
+    } catch (error) {
+      this.#deps.log.warn('rollout reconcile failed; retrying next pass', { rollout: name, error: describe(error) });
+      return { kind: 'waiting', why: `Retrying after an error: ${describe(error)}` };
+    }
+  }
+
+  async #run(): Promise<void> {
+    const pollMs = this.#deps.pollMs ?? 1000;
+    let wakeAt: number | undefined;
+    while (!this.#abort.signal.aborted) {
+      const delay = Math.max(0, Math.min(pollMs, (wakeAt ?? Infinity) - this.#deps.clock.now()));
+      if (!this.#kicked) await new Promise<void>((resolve) => this.#sleep(resolve, delay));
+      this.#kicked = false;
+      if (this.#abort.signal.aborted) return;
+      try {
+        wakeAt = await this.reconcileOnce();
+      } catch (error) {
+        this.#deps.log.error('controller pass failed', { error: describe(error) });
+      }
+    }
+  }
+
+  #sleep(resolve: () => void, delay: number): void {
+    const timer = setTimeout(done, delay);
+    const wake = this;
+    function done(): void {
+      clearTimeout(timer);
+      wake.#wake = undefined;
+      resolve();
+    }
+    this.#wake = done;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

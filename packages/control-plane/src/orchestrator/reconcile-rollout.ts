@@ -1,0 +1,147 @@
+import {
+  changeWeight,
+  completeStep,
+  currentStep,
+  ErrorCode,
+  EventType,
+  finishAbort,
+  finishPromotion,
+  isSluiceError,
+  isTerminal,
+  Phase,
+  requestAbort,
+  startRollout,
+  type Clock,
+  type Rollout,
+  type RolloutChange,
+  type Service,
+} from '@sluice/domain';
+import type { Logger } from '../platform/logger.js';
+import type { Store } from '../store/store.js';
+import type { TrafficRouter } from '../traffic/traffic-router.js';
+import { commitChange, type Commit } from './commit.js';
+import type { StepExecutorRegistry } from './step-executor.js';
+import { rolloutSplit, sameSplit } from './traffic-split.js';
+
+export interface RolloutReconcileDeps {
+  readonly store: Store;
+  readonly traffic: TrafficRouter;
+  readonly executors: StepExecutorRegistry;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly readyBackends: (service: Service) => Readonly<Record<string, readonly string[]>>;
+}
+
+interface PassContext {
+  readonly rollout: Rollout;
+  readonly service: Service;
+  readonly now: number;
+  readonly deps: RolloutReconcileDeps;
+  readonly signal: AbortSignal;
+}
+
+type ActionResult =
+  | { readonly kind: 'next' }
+  | { readonly kind: 'commit'; readonly commit: Omit<Commit, 'base'> }
+  | { readonly kind: 'wait'; readonly why: string; readonly until?: number };
+
+/** Where a rollout stands after a reconcile: finished, or waiting (until a time or an outside event). */
+export type ReconcileOutcome =
+  | { readonly kind: 'finished'; readonly phase: Phase }
+  | { readonly kind: 'waiting'; readonly why: string; readonly until?: number };
+
+const NEXT: ActionResult = { kind: 'next' };
+const commitOf = (change: RolloutChange): ActionResult => ({ kind: 'commit', commit: { rollout: change } });
+
+/** Pending → Progressing, after checking the target still exists. */
+async function startIfPending({ rollout, service, now }: PassContext): Promise<ActionResult> {
+  if (rollout.status.phase !== Phase.Pending) return NEXT;
+  if (!service.spec.versions[rollout.spec.target]) {
+    return commitOf(requestAbort(rollout, 'failure', `Service ${service.name} has no version ${rollout.spec.target}`, now));
+  }
+  return commitOf(startRollout(rollout, now));
+}
+
+/** Makes the data plane serve what the stored status says. Idempotent: it only acts on a difference. */
+async function syncTraffic({ rollout, service, deps, signal }: PassContext): Promise<ActionResult> {
+  const want = rolloutSplit(rollout);
+  const observed = await deps.traffic.observeSplit(service.name, signal);
+  if (!sameSplit(observed, want)) await deps.traffic.setSplit(service.name, want, signal);
+  return NEXT;
+}
+
+/** Aborting → Aborted/Failed once the data plane serves stable only. */
+async function completeAbort({ rollout, service, now, deps, signal }: PassContext): Promise<ActionResult> {
+  if (rollout.status.phase !== Phase.Aborting) return NEXT;
+  const observed = await deps.traffic.observeSplit(service.name, signal);
+  if (observed.canary !== undefined && observed.weight > 0) return { kind: 'wait', why: 'Returning traffic to stable' };
+  return commitOf(finishAbort(rollout, now));
+}
+
+/** Promoting: 100 % on the target, verified, then the target becomes the service's stable version. */
+async function promote(ctx: PassContext): Promise<ActionResult> {
+  const { rollout, service, now, deps, signal } = ctx;
+  if (rollout.status.phase !== Phase.Promoting) return NEXT;
+  const target = rollout.spec.target;
+  if ((deps.readyBackends(service)[target]?.length ?? 0) === 0) {
+    return { kind: 'wait', why: `Waiting for a ready instance of ${target} before promoting` };
+  }
+  if (rollout.status.canaryWeight !== 100) return commitOf(changeWeight(rollout, 100, now));
+  const observed = await deps.traffic.observeSplit(service.name, signal);
+  if (observed.canary !== target || observed.weight !== 100) {
+    return { kind: 'wait', why: `Waiting for the data plane to serve 100% on ${target}` };
+  }
+  const next: Service = { ...service, status: { stable: target, revision: service.status.revision + 1 } };
+  const reason = `Rollout ${rollout.name} promoted ${target} to stable (revision ${next.status.revision})`;
+  const events = [{ type: EventType.StableChanged, from: service.status.stable, to: target, reason }];
+  return { kind: 'commit', commit: { rollout: finishPromotion(rollout, now), service: { next, base: service, events } } };
+}
+
+/** Runs the current step's executor; records completion and moves on. */
+async function advanceStep(ctx: PassContext): Promise<ActionResult> {
+  const { rollout, service, now, deps, signal } = ctx;
+  if (rollout.status.phase !== Phase.Progressing && rollout.status.phase !== Phase.Paused) return NEXT;
+  const step = currentStep(rollout);
+  if (!step) return commitOf(completeStep(rollout, now, 'no steps left'));
+  const readyBackends = deps.readyBackends(service);
+  const progress = await deps.executors.advance(step, { rollout, now, traffic: deps.traffic, signal, readyBackends });
+  if (progress.kind === 'change') return commitOf(progress.change);
+  if (progress.kind === 'done') return commitOf(completeStep(rollout, now, progress.why));
+  return progress.until === undefined ? { kind: 'wait', why: progress.why } : progress;
+}
+
+/** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
+const ACTIONS = [startIfPending, syncTraffic, completeAbort, promote, advanceStep] as const;
+
+const MAX_COMMITS_PER_CALL = 50;
+
+/**
+ * Drives one rollout as far as it can go now. Reads the truth from the store on every pass, so it
+ * can be called at any time, by any process, after any crash.
+ */
+export async function reconcileRollout(name: string, deps: RolloutReconcileDeps, signal: AbortSignal): Promise<ReconcileOutcome> {
+  for (let i = 0; i < MAX_COMMITS_PER_CALL; i++) {
+    const rollout = await deps.store.rollouts.get(name);
+    if (!rollout) return { kind: 'finished', phase: Phase.Aborted };
+    const service = await deps.store.services.get(rollout.spec.service);
+    if (!service) return { kind: 'waiting', why: `Service ${rollout.spec.service} does not exist` };
+    const ctx: PassContext = { rollout, service, now: deps.clock.now(), deps, signal };
+    let result: ActionResult = NEXT;
+    for (const action of ACTIONS) {
+      result = await action(ctx);
+      if (result.kind !== 'next') break;
+    }
+    if (result.kind === 'wait') return { kind: 'waiting', why: result.why, ...(result.until ? { until: result.until } : {}) };
+    if (result.kind === 'next') {
+      if (isTerminal(rollout.status.phase)) return { kind: 'finished', phase: rollout.status.phase };
+      return { kind: 'waiting', why: rollout.status.message };
+    }
+    try {
+      await commitChange(deps.store, { ...result.commit, base: rollout }, { actor: 'controller', at: ctx.now });
+    } catch (error) {
+      if (!(isSluiceError(error) && error.code === ErrorCode.VERSION_CONFLICT)) throw error;
+      deps.log.info('rollout changed while reconciling; re-reading', { rollout: name });
+    }
+  }
+  return { kind: 'waiting', why: 'More work remains; continuing on the next pass' };
+}

@@ -1,0 +1,46 @@
+import type { RouteSpec, Service } from '@sluice/domain';
+import type { Runtime } from '../runtime/runtime.js';
+import type { RolloutStore } from '../store/store.js';
+import type { TrafficRouter } from '../traffic/traffic-router.js';
+import { rolloutSplit, stableSplit } from './traffic-split.js';
+
+export interface ServiceReconcileDeps {
+  readonly runtime: Runtime;
+  readonly traffic: TrafficRouter;
+  readonly rollouts: RolloutStore;
+}
+
+/** Ready endpoints per version: instances the runtime reports ready, or the fixed upstream URLs. */
+export function readyBackends(service: Service, runtime: Runtime): Record<string, readonly string[]> {
+  const backends: Record<string, readonly string[]> = {};
+  for (const [version, source] of Object.entries(service.spec.versions)) {
+    backends[version] =
+      source.kind === 'upstreams'
+        ? source.upstreams
+        : (runtime.status({ service: service.name, version })?.readyEndpoints ?? []);
+  }
+  return backends;
+}
+
+/**
+ * Converges the platform to one service's spec: every `run` version is running, versions no
+ * longer declared are retired, and the data plane's route has the current listener and backends.
+ * Idempotent; a new route starts on the split the store says (so a restart resumes traffic as it was).
+ */
+export async function reconcileService(service: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
+  for (const [version, source] of Object.entries(service.spec.versions)) {
+    if (source.kind === 'run') await deps.runtime.ensure({ service: service.name, version, run: source.run }, signal);
+  }
+  for (const workload of deps.runtime.list()) {
+    const declared = service.spec.versions[workload.version];
+    if (workload.service === service.name && declared?.kind !== 'run') await deps.runtime.retire(workload, signal);
+  }
+  const route: RouteSpec = {
+    service: service.name,
+    listen: service.spec.listen,
+    stickiness: service.spec.stickiness,
+    backends: readyBackends(service, deps.runtime),
+  };
+  const [active] = await deps.rollouts.list({ service: service.name, activeOnly: true });
+  await deps.traffic.upsertRoute(route, active ? rolloutSplit(active) : stableSplit(service), signal);
+}

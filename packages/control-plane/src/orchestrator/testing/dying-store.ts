@@ -1,0 +1,48 @@
+import type { Store, StoreTransaction } from '../../store/store.js';
+
+/**
+ * Wraps a store so that it "dies" right after its N-th committed transaction: every later call
+ * throws, as if the process had been killed with -9 at that instant. The inner store keeps exactly
+ * what was committed, like a database file after a crash.
+ */
+export class DyingStore implements Store {
+  readonly kind = 'dying';
+  #commits = 0;
+  readonly #inner: Store;
+  readonly #limit: number;
+
+  constructor(inner: Store, commitsBeforeDeath: number) {
+    this.#inner = inner;
+    this.#limit = commitsBeforeDeath;
+  }
+
+  get dead(): boolean {
+    return this.#commits >= this.#limit;
+  }
+
+  #check(): void {
+    if (this.dead) throw new Error('process killed (simulated kill -9)');
+  }
+
+  get services(): StoreTransaction['services'] {
+    this.#check();
+    return this.#inner.services;
+  }
+  get rollouts(): StoreTransaction['rollouts'] {
+    this.#check();
+    return this.#inner.rollouts;
+  }
+  get events(): StoreTransaction['events'] {
+    this.#check();
+    return this.#inner.events;
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    this.#check();
+    const result = await this.#inner.transaction(work);
+    this.#commits++;
+    return result;
+  }
+
+  async close(): Promise<void> {}
+}

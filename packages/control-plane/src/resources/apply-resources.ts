@@ -1,0 +1,179 @@
+import {
+  createRollout,
+  ErrorCode,
+  EventType,
+  isActive,
+  isSluiceError,
+  sameRolloutSpec,
+  SluiceError,
+  type EventDraft,
+  type Problem,
+  type Rollout,
+  type Service,
+  type ServiceSpec,
+} from '@sluice/domain';
+import { checkReferences, type ParsedResource } from '@sluice/spec';
+import { stampEvents } from '../orchestrator/commit.js';
+import type { Store, StoreTransaction } from '../store/store.js';
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export interface ApplyResult {
+  readonly kind: ParsedResource['kind'];
+  readonly name: string;
+  readonly action: ApplyAction;
+}
+
+export interface ApplyOptions {
+  readonly dryRun: boolean;
+  readonly actor: string;
+  readonly now: number;
+}
+
+/** A problem at a field of a parsed resource, located in its source file. */
+function problemAt(resource: ParsedResource, path: readonly (string | number)[], problem: Omit<Problem, 'file' | 'line' | 'col' | 'path'>): Problem {
+  const pos = resource.source.locate(path);
+  const dotted = path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return { file: resource.source.file, ...(pos ?? {}), path: dotted, ...problem };
+}
+
+function duplicateProblems(resources: readonly ParsedResource[]): Problem[] {
+  const seen = new Map<string, ParsedResource>();
+  const problems: Problem[] = [];
+  for (const r of resources) {
+    const key = `${r.kind}/${r.name}`;
+    const first = seen.get(key);
+    if (!first) seen.set(key, r);
+    else if (first.source.file !== r.source.file) {
+      const at = first.source.locate(['metadata', 'name']);
+      problems.push(problemAt(r, ['metadata', 'name'], {
+        message: `${r.kind} "${r.name}" is defined twice (first in ${first.source.file}${at ? `:${at.line}` : ''})`,
+        expected: 'each resource name once per apply',
+      }));
+    }
+  }
+  return problems;
+}
+
+function servicePlan(existing: Service | undefined, spec: ServiceSpec, name: string, active: readonly Rollout[]) {
+  if (!existing) {
+    const service: Service = { name, spec, status: { stable: spec.stable, revision: 1 }, version: 0 };
+    return { service, action: 'created' as const, events: [{ type: EventType.ServiceCreated, to: spec.stable, reason: `Service ${name} created with stable ${spec.stable}` }] };
+  }
+  if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { service: existing, action: 'unchanged' as const, events: [] };
+  // A changed declared stable is an operator override; otherwise the controller's stable stands.
+  const stable = existing.spec.stable !== spec.stable && active.length === 0 ? spec.stable : existing.status.stable;
+  const revision = stable === existing.status.stable ? existing.status.revision : existing.status.revision + 1;
+  const events: EventDraft[] = [{ type: EventType.ServiceUpdated, reason: `Service ${name} spec updated` }];
+  if (stable !== existing.status.stable) events.push({ type: EventType.StableChanged, from: existing.status.stable, to: stable, reason: `Stable set to ${stable} by spec` });
+  return { service: { ...existing, spec, status: { stable, revision } }, action: 'configured' as const, events };
+}
+
+/** Problems a service update would cause for the rollouts running on it. */
+function serviceConflicts(resource: ParsedResource & { kind: 'Service' }, existing: Service | undefined, active: readonly Rollout[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const r of active) {
+    for (const version of [r.spec.target, r.status.stable]) {
+      if (!resource.spec.versions[version]) {
+        problems.push(problemAt(resource, ['spec', 'versions'], {
+          message: `version "${version}" is used by active rollout "${r.name}" and cannot be removed`,
+          expected: `versions to include ${version} until the rollout finishes`,
+        }));
+      }
+    }
+    if (existing && existing.spec.stable !== resource.spec.stable) {
+      problems.push(problemAt(resource, ['spec', 'stable'], {
+        message: `stable cannot change while rollout "${r.name}" is active`,
+        found: resource.spec.stable,
+        expected: existing.spec.stable,
+      }));
+    }
+  }
+  return problems;
+}
+
+async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Rollout' }, stableOf: (s: string) => string | undefined, opts: ApplyOptions, claimed: Set<string>) {
+  const existing = await tx.rollouts.get(r.name);
+  if (existing) {
+    if (sameRolloutSpec(existing.spec, r.spec)) return { action: 'unchanged' as const };
+    return { problem: problemAt(r, ['spec'], {
+      message: `rollout "${r.name}" already exists (${existing.status.phase}) and its spec cannot change`,
+      expected: 'the same spec, or a rollout with a new name',
+    }) };
+  }
+  const others = (await tx.rollouts.list({ service: r.spec.service, activeOnly: true })).filter(isActive);
+  if (others.length > 0 || claimed.has(r.spec.service)) {
+    const other = others[0]?.name ?? 'another rollout in this apply';
+    return { problem: problemAt(r, ['spec', 'service'], {
+      message: `service "${r.spec.service}" already has an active rollout (${other})`,
+      expected: 'one active rollout per service: abort or finish it first',
+    }) };
+  }
+  claimed.add(r.spec.service);
+  const rollout = createRollout(r.name, r.spec, stableOf(r.spec.service) ?? '', opts.now);
+  return { rollout, action: 'created' as const };
+}
+
+/**
+ * Applies a set of resources all-or-nothing: every check runs first, then every write happens in
+ * one transaction with its events. On any problem nothing is written and a SluiceError lists all of them.
+ */
+export async function applyResources(store: Store, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
+  const dupes = duplicateProblems(resources);
+  if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
+  // References are checked against each service's current stable (a promotion moves it), not the declared one.
+  const existingServices = new Map((await store.services.list()).map((s) => [s.name, { ...s.spec, stable: s.status.stable }] as const));
+  const refs = checkReferences(resources, { services: existingServices });
+  if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
+  try {
+    return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
+  } catch (error) {
+    if (isSluiceError(error) && error.code === ErrorCode.VERSION_CONFLICT) {
+      return store.transaction((tx) => applyInTransaction(tx, resources, opts));
+    }
+    throw error;
+  }
+}
+
+async function applyInTransaction(tx: StoreTransaction, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  const problems: Problem[] = [];
+  const stables = new Map<string, string>();
+  const writes: Array<() => Promise<unknown>> = [];
+  const stamp = { actor: opts.actor, at: opts.now };
+  for (const r of resources) {
+    if (r.kind !== 'Service') continue;
+    const existing = await tx.services.get(r.name);
+    const active = (await tx.rollouts.list({ service: r.name, activeOnly: true })).filter(isActive);
+    problems.push(...serviceConflicts(r, existing, active));
+    const plan = servicePlan(existing, r.spec, r.name, active);
+    stables.set(r.name, plan.service.status.stable);
+    results.push({ kind: 'Service', name: r.name, action: plan.action });
+    if (plan.action === 'unchanged') continue;
+    const events = stampEvents(plan.events, { kind: 'Service', name: r.name, service: r.name }, stamp);
+    writes.push(() => tx.services.save(plan.service, existing?.version ?? 0), () => tx.events.append(events));
+  }
+  const claimed = new Set<string>();
+  for (const r of resources) {
+    if (r.kind !== 'Rollout') continue;
+    const stableOf = (s: string) => stables.get(s);
+    if (!stables.has(r.spec.service)) stables.set(r.spec.service, (await tx.services.get(r.spec.service))?.status.stable ?? '');
+    const plan = await planRollout(tx, r, stableOf, opts, claimed);
+    if ('problem' in plan && plan.problem) { problems.push(plan.problem); continue; }
+    results.push({ kind: 'Rollout', name: r.name, action: plan.action ?? 'unchanged' });
+    if (!('rollout' in plan) || !plan.rollout) continue;
+    const created = plan.rollout;
+    const event: EventDraft = { type: EventType.RolloutCreated, from: created.status.stable, to: created.spec.target, reason: `Rollout ${created.name} created: ${created.status.stable} → ${created.spec.target} in ${created.spec.strategy.steps.length} steps` };
+    const events = stampEvents([event], { kind: 'Rollout', name: created.name, service: created.spec.service }, stamp);
+    writes.push(() => tx.rollouts.save(created, 0), () => tx.events.append(events));
+  }
+  if (problems.length > 0) throw invalid(ErrorCode.CONFLICT, problems);
+  if (!opts.dryRun) for (const write of writes) await write();
+  return results;
+}
+
+function invalid(code: ErrorCode, problems: readonly Problem[]): SluiceError {
+  const files = [...new Set(problems.map((p) => p.file).filter(Boolean))].join(', ');
+  const n = problems.length;
+  return new SluiceError(code, `${n} problem${n === 1 ? '' : 's'}${files ? ` in ${files}` : ''}`, { problems });
+}

@@ -1,0 +1,44 @@
+import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import { BuiltinProxy } from '@sluice/proxy';
+import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
+
+/** TrafficRouter over the in-process built-in proxy: a split change is a snapshot swap, accepted at once. */
+export class BuiltinProxyRouter implements TrafficRouter {
+  readonly kind = 'builtin-proxy';
+  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky']);
+  readonly #proxy: BuiltinProxy;
+
+  constructor(proxy: BuiltinProxy = new BuiltinProxy()) {
+    this.#proxy = proxy;
+  }
+
+  async upsertRoute(route: RouteSpec, initial: TrafficSplit, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    await this.#proxy.upsert(route, initial);
+  }
+
+  async setSplit(service: string, split: TrafficSplit, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.#proxy.setSplit(service, split);
+  }
+
+  async observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit> {
+    signal?.throwIfAborted();
+    return this.#proxy.observe(service);
+  }
+
+  async reset(service: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const { stable, salt } = this.#proxy.observe(service);
+    this.#proxy.setSplit(service, { stable, weight: 0, salt });
+  }
+
+  async removeRoute(service: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    await this.#proxy.remove(service);
+  }
+
+  close(): Promise<void> {
+    return this.#proxy.close();
+  }
+}

@@ -1,0 +1,121 @@
+import { ErrorCode, SluiceError } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
+
+/** One setSplit the router received, for tests that assert on what the orchestrator asked for. */
+export interface MemoryRouterCall {
+  readonly service: string;
+  readonly split: TrafficSplit;
+  /** True when failNext() made this call reject. */
+  readonly injectedFailure: boolean;
+}
+
+interface MemoryRoute {
+  route: RouteSpec;
+  split: TrafficSplit;
+  generation: number;
+}
+
+/** A TrafficRouter that only keeps state in maps, for orchestrator tests. */
+export class MemoryRouter implements TrafficRouter {
+  readonly kind = 'memory';
+  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky']);
+  readonly #routes = new Map<string, MemoryRoute>();
+  readonly #calls: MemoryRouterCall[] = [];
+  #failures = 0;
+
+  /** Every setSplit call so far, oldest first, failed ones included. */
+  get calls(): readonly MemoryRouterCall[] {
+    return this.#calls;
+  }
+
+  /** Makes the next `count` calls (any method but close) reject with ADAPTER_FAILED, without effect. */
+  failNext(count = 1): void {
+    this.#failures += count;
+  }
+
+  /** The route as last upserted, or undefined. */
+  route(service: string): RouteSpec | undefined {
+    return this.#routes.get(service)?.route;
+  }
+
+  async upsertRoute(route: RouteSpec, initial: TrafficSplit, signal?: AbortSignal): Promise<void> {
+    this.#enter('upsertRoute', signal);
+    const existing = this.#routes.get(route.service);
+    if (existing !== undefined) {
+      existing.route = route;
+      return;
+    }
+    checkSplit(route.service, initial);
+    this.#routes.set(route.service, { route, split: copySplit(initial), generation: 1 });
+  }
+
+  async setSplit(service: string, split: TrafficSplit, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.#calls.push({ service, split: copySplit(split), injectedFailure: this.#failures > 0 });
+    this.#enter('setSplit');
+    const route = this.#route(service);
+    checkSplit(service, split);
+    if (sameSplit(route.split, split)) return;
+    route.split = copySplit(split);
+    route.generation += 1;
+  }
+
+  async observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit> {
+    this.#enter('observeSplit', signal);
+    const { route, split, generation } = this.#route(service);
+    return { ...split, generation, address: route.listen };
+  }
+
+  async reset(service: string, signal?: AbortSignal): Promise<void> {
+    this.#enter('reset', signal);
+    const route = this.#route(service);
+    const split = { stable: route.split.stable, weight: 0, salt: route.split.salt };
+    if (sameSplit(route.split, split)) return;
+    route.split = split;
+    route.generation += 1;
+  }
+
+  async removeRoute(service: string, signal?: AbortSignal): Promise<void> {
+    this.#enter('removeRoute', signal);
+    this.#routes.delete(service);
+  }
+
+  async close(): Promise<void> {
+    this.#routes.clear();
+  }
+
+  #enter(method: string, signal?: AbortSignal): void {
+    signal?.throwIfAborted();
+    if (this.#failures === 0) return;
+    this.#failures -= 1;
+    throw new SluiceError(ErrorCode.ADAPTER_FAILED, `memory router: injected ${method} failure (${this.#failures} more to come)`);
+  }
+
+  #route(service: string): MemoryRoute {
+    const route = this.#routes.get(service);
+    if (route === undefined) {
+      throw new SluiceError(ErrorCode.SERVICE_NOT_FOUND, `the memory router has no route for service "${service}"; expected a service upserted first`, {
+        details: { service },
+      });
+    }
+    return route;
+  }
+}
+
+function checkSplit(service: string, split: TrafficSplit): void {
+  if (typeof split.weight !== 'number' || !(split.weight >= 0 && split.weight <= 100)) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `split for "${service}": weight is ${String(split.weight)}; expected a number from 0 to 100`, {
+      details: { service, field: 'weight' },
+    });
+  }
+}
+
+function copySplit(split: TrafficSplit): TrafficSplit {
+  const { stable, canary, weight, salt } = split;
+  return canary === undefined ? { stable, weight, salt } : { stable, canary, weight, salt };
+}
+
+function sameSplit(a: TrafficSplit, b: TrafficSplit): boolean {
+  return a.stable === b.stable && a.canary === b.canary && a.weight === b.weight && a.salt === b.salt;
+}

@@ -1,0 +1,142 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { SluiceError } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { TrafficRouter } from './traffic-router.js';
+
+/** What a contract run needs: a fresh router, the endpoints of versions "v1" and "v2", and a cleanup. */
+export interface TrafficRouterFixture {
+  readonly router: TrafficRouter;
+  readonly backends: Record<string, string[]>;
+  cleanup(): Promise<void>;
+}
+
+const SERVICE = 'contract-shop';
+const INITIAL: TrafficSplit = { stable: 'v1', canary: 'v2', weight: 10, salt: 'contract-rollout' };
+
+function splitOf(observed: ObservedSplit): TrafficSplit {
+  const { stable, canary, weight, salt } = observed;
+  return canary === undefined ? { stable, weight, salt } : { stable, canary, weight, salt };
+}
+
+function hasCode(code: string): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof SluiceError, `expected a SluiceError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  };
+}
+
+/** The behaviour every TrafficRouter must show. Each test gets a fresh router from `create`. */
+export function runTrafficRouterContract(name: string, create: () => Promise<TrafficRouterFixture>): void {
+  async function withRouter(body: (router: TrafficRouter, route: RouteSpec) => Promise<void>): Promise<void> {
+    const fixture = await create();
+    const route: RouteSpec = { service: SERVICE, listen: '127.0.0.1:0', stickiness: { cookie: 'sluice' }, backends: fixture.backends };
+    try {
+      await body(fixture.router, route);
+    } finally {
+      await fixture.router.close();
+      await fixture.cleanup();
+    }
+  }
+
+  describe(`TrafficRouter contract: ${name}`, () => {
+    test(`${name} declares a kind and the weights capability`, () =>
+      withRouter(async (router) => {
+        assert.ok(router.kind.length > 0);
+        assert.ok(router.capabilities.has('weights'));
+      }));
+
+    test(`${name} upsertRoute then observeSplit returns the initial split`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        const observed = await router.observeSplit(SERVICE);
+        assert.deepEqual(splitOf(observed), INITIAL);
+        assert.ok(Number.isInteger(observed.generation), `generation ${observed.generation}`);
+      }));
+
+    test(`${name} setSplit increments the generation and observeSplit reflects it`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        const before = await router.observeSplit(SERVICE);
+        const next: TrafficSplit = { ...INITIAL, weight: 50 };
+        await router.setSplit(SERVICE, next);
+        const after = await router.observeSplit(SERVICE);
+        assert.deepEqual(splitOf(after), next);
+        assert.ok(after.generation > before.generation, `generation ${before.generation} → ${after.generation}`);
+      }));
+
+    test(`${name} setSplit and reset are idempotent`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        const next: TrafficSplit = { ...INITIAL, weight: 33.33 };
+        await router.setSplit(SERVICE, next);
+        const once = await router.observeSplit(SERVICE);
+        await router.setSplit(SERVICE, { ...next });
+        const twice = await router.observeSplit(SERVICE);
+        assert.deepEqual(splitOf(twice), splitOf(once));
+        assert.ok(twice.generation >= once.generation);
+        await router.reset(SERVICE);
+        const reset = splitOf(await router.observeSplit(SERVICE));
+        await router.reset(SERVICE);
+        assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), reset);
+      }));
+
+    test(`${name} reset sends everything to stable, keeping stable and salt`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        await router.setSplit(SERVICE, { ...INITIAL, weight: 80 });
+        await router.reset(SERVICE);
+        assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), { stable: 'v1', weight: 0, salt: INITIAL.salt });
+      }));
+
+    test(`${name} upsertRoute of an existing route keeps its split`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        const moved: TrafficSplit = { ...INITIAL, weight: 75 };
+        await router.setSplit(SERVICE, moved);
+        await router.upsertRoute({ ...route, stickiness: { cookie: 'other', header: 'x-user' } }, { stable: 'v2', weight: 0, salt: 'x' });
+        assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), moved);
+      }));
+
+    test(`${name} rejects an unknown service with SERVICE_NOT_FOUND; removeRoute ignores it`, () =>
+      withRouter(async (router) => {
+        await assert.rejects(router.observeSplit('nope'), hasCode('SERVICE_NOT_FOUND'));
+        await assert.rejects(router.setSplit('nope', INITIAL), hasCode('SERVICE_NOT_FOUND'));
+        await assert.rejects(router.reset('nope'), hasCode('SERVICE_NOT_FOUND'));
+        await router.removeRoute('nope');
+      }));
+
+    test(`${name} rejects a weight outside 0..100 with INVALID_REQUEST and keeps the split`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        await assert.rejects(router.setSplit(SERVICE, { ...INITIAL, weight: 120 }), hasCode('INVALID_REQUEST'));
+        await assert.rejects(router.setSplit(SERVICE, { ...INITIAL, weight: -1 }), hasCode('INVALID_REQUEST'));
+        assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), INITIAL);
+      }));
+
+    test(`${name} setSplit with an aborted signal rejects and changes nothing`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        const controller = new AbortController();
+        controller.abort();
+        await assert.rejects(router.setSplit(SERVICE, { ...INITIAL, weight: 90 }, controller.signal));
+        assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), INITIAL);
+      }));
+
+    test(`${name} removeRoute then observeSplit throws SERVICE_NOT_FOUND`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        await router.removeRoute(SERVICE);
+        await assert.rejects(router.observeSplit(SERVICE), hasCode('SERVICE_NOT_FOUND'));
+        await router.removeRoute(SERVICE);
+      }));
+
+    test(`${name} close is idempotent`, () =>
+      withRouter(async (router, route) => {
+        await router.upsertRoute(route, INITIAL);
+        await router.close();
+        await router.close();
+      }));
+  });
+}

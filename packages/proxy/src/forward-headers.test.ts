@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { filterResponseHeaders, scanRequestHeaders } from './forward-headers.js';
+
+const lookup = { stickyHeader: 'x-user-id', cookie: 'sluice' };
+
+test('scanRequestHeaders drops hop-by-hop fields and the Host, keeping order and duplicates', () => {
+  const scanned = scanRequestHeaders(
+    ['Host', 'shop.local', 'Connection', 'keep-alive, X-Trace', 'X-Trace', '1', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Upgrade', 'h2c',
+      'Proxy-Connection', 'x', 'Expect', '100-continue', 'Accept', 'a', 'accept', 'b'],
+    lookup,
+    '10.1.1.1',
+  );
+  assert.deepEqual(scanned.headers, ['Accept', 'a', 'accept', 'b', 'x-forwarded-for', '10.1.1.1', 'x-forwarded-proto', 'http', 'x-forwarded-host', 'shop.local']);
+  assert.equal(scanned.hasBody, false);
+  assert.equal(scanned.key, undefined);
+});
+
+test('scanRequestHeaders appends to X-Forwarded-For and keeps an earlier proxy\'s proto and host', () => {
+  const scanned = scanRequestHeaders(
+    ['X-Forwarded-For', '1.1.1.1', 'x-forwarded-for', '2.2.2.2', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'edge', 'host', 'inner'],
+    lookup,
+    '3.3.3.3',
+  );
+  assert.deepEqual(scanned.headers, ['X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'edge', 'x-forwarded-for', '1.1.1.1, 2.2.2.2, 3.3.3.3']);
+});
+
+test('scanRequestHeaders takes the key from the header before the cookie, ignoring an empty header', () => {
+  assert.equal(scanRequestHeaders(['X-User-Id', 'u1', 'Cookie', 'sluice=c1'], lookup, undefined).key, 'u1');
+  assert.equal(scanRequestHeaders(['Cookie', 'sluice=c1', 'X-User-Id', 'u1'], lookup, undefined).key, 'u1');
+  assert.equal(scanRequestHeaders(['X-User-Id', '', 'Cookie', 'a=1; sluice=c1'], lookup, undefined).key, 'c1');
+  assert.equal(scanRequestHeaders(['Cookie', 'a=1', 'Cookie', 'sluice=c2'], lookup, undefined).key, 'c2');
+  assert.equal(scanRequestHeaders(['X-User-Id', 'u1'], { stickyHeader: undefined, cookie: 'sluice' }, undefined).key, undefined);
+});
+
+test('scanRequestHeaders marks bodies and re-chunks a chunked body', () => {
+  assert.equal(scanRequestHeaders(['Content-Length', '0'], lookup, undefined).hasBody, false);
+  assert.equal(scanRequestHeaders(['Content-Length', '12'], lookup, undefined).hasBody, true);
+  const chunked = scanRequestHeaders(['Transfer-Encoding', 'chunked'], lookup, undefined);
+  assert.equal(chunked.hasBody, true);
+  assert.deepEqual(chunked.headers.slice(-2), ['transfer-encoding', 'chunked']);
+});
+
+test('filterResponseHeaders drops hop-by-hop and Connection-listed fields', () => {
+  assert.deepEqual(
+    filterResponseHeaders(['Content-Type', 'text/plain', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Keep-Alive', 'timeout=5',
+      'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']),
+    ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
+  );
+});

@@ -1,0 +1,108 @@
+import type { Problem } from '@sluice/domain';
+import { describeValue, problemAt } from './problem-at.js';
+import { LISTEN_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schemas.js';
+import { MAX_PROBLEMS_PER_DOCUMENT } from './problems-from-issues.js';
+import type { DocumentSource } from './source-map.js';
+
+/** A document whose kind is known, valid or not: enough to check it against the others in its file. */
+export interface KindedDocument {
+  /** The document's kind. */
+  readonly kind: 'Service' | 'Rollout';
+  /** The document as plain data (not yet validated). */
+  readonly data: unknown;
+  /** Where its fields are. */
+  readonly source: DocumentSource;
+}
+
+/**
+ * Checks within one document that the schema leaves out: version names (checked here so that a bad
+ * name does not hide the problems inside its version) and that `stable` is one of the versions. Runs on
+ * unvalidated data, reading only fields of the right type, so these join the schema problems.
+ */
+export function documentProblems(doc: KindedDocument): Problem[] {
+  if (doc.kind !== 'Service') return [];
+  const spec = field(doc.data, 'spec');
+  const versions = field(spec, 'versions');
+  if (!isMap(versions)) return [];
+  const problems = Object.keys(versions)
+    .filter((name) => name.length > 63 || !VERSION_NAME_PATTERN.test(name))
+    .slice(0, MAX_PROBLEMS_PER_DOCUMENT)
+    .map((name) =>
+      problemAt(doc.source, ['spec', 'versions', name], 'invalid version name', {
+        at: doc.source.locateKey(['spec', 'versions', name]),
+        found: describeValue(name),
+        expected: VERSION_NAME_EXPECTED,
+      }),
+    );
+  const stable = field(spec, 'stable');
+  const names = Object.keys(versions);
+  if (typeof stable === 'string' && names.length > 0 && !names.includes(stable)) {
+    problems.push(
+      problemAt(doc.source, ['spec', 'stable'], `stable version "${stable}" is not one of the versions`, {
+        found: describeValue(stable),
+        expected: `one of: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`,
+      }),
+    );
+  }
+  return problems;
+}
+
+/** Checks across the documents of one file: names unique per kind, listen addresses unique. */
+export function crossDocumentProblems(docs: readonly KindedDocument[]): Problem[] {
+  return [...duplicateNames(docs), ...duplicateListens(docs)];
+}
+
+function duplicateNames(docs: readonly KindedDocument[]): Problem[] {
+  const problems: Problem[] = [];
+  const first = new Map<string, KindedDocument>();
+  for (const doc of docs) {
+    const name = field(field(doc.data, 'metadata'), 'name');
+    if (typeof name !== 'string') continue;
+    const key = `${doc.kind}/${name}`;
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, doc);
+      continue;
+    }
+    const line = earlier.source.locate(['metadata', 'name'])?.line;
+    problems.push(
+      problemAt(doc.source, ['metadata', 'name'], `duplicate ${doc.kind} "${name}": already defined at line ${line ?? '?'}`, {
+        expected: `a name not used by another ${doc.kind} in this file`,
+      }),
+    );
+  }
+  return problems;
+}
+
+function duplicateListens(docs: readonly KindedDocument[]): Problem[] {
+  const problems: Problem[] = [];
+  const first = new Map<string, { name: string; doc: KindedDocument }>();
+  for (const doc of docs) {
+    if (doc.kind !== 'Service') continue;
+    const listen = field(field(doc.data, 'spec'), 'listen');
+    // Port 0 asks the OS for a free port, so any number of services may use it.
+    if (typeof listen !== 'string' || Number(LISTEN_PATTERN.exec(listen)?.[2] ?? 0) === 0) continue;
+    const name = String(field(field(doc.data, 'metadata'), 'name') ?? '?');
+    const earlier = first.get(listen.toLowerCase());
+    if (!earlier) {
+      first.set(listen.toLowerCase(), { name, doc });
+      continue;
+    }
+    const line = earlier.doc.source.locate(['spec', 'listen'])?.line;
+    problems.push(
+      problemAt(doc.source, ['spec', 'listen'], `listen address is already used by Service "${earlier.name}" at line ${line ?? '?'}`, {
+        found: describeValue(listen),
+        expected: 'a host:port no other Service in this file listens on',
+      }),
+    );
+  }
+  return problems;
+}
+
+function field(value: unknown, key: string): unknown {
+  return isMap(value) ? value[key] : undefined;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,101 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseAllDocuments } from 'yaml';
+import { resourceJsonSchema } from './resource-json-schema.js';
+import { EXAMPLE_YAML } from './testing/example.js';
+
+type Schema = Record<string, unknown>;
+
+/**
+ * A small JSON Schema checker covering the keywords the resource schema uses. Returns the paths that
+ * fail; enough to show an editor would accept or reject the same documents.
+ */
+function check(schema: Schema, value: unknown, path = '$'): string[] {
+  if (Array.isArray(schema['oneOf'])) {
+    const passing = (schema['oneOf'] as Schema[]).filter((s) => check(s, value, path).length === 0);
+    return passing.length === 1 ? [] : [`${path}: matches ${passing.length} of oneOf`];
+  }
+  if ('const' in schema && schema['const'] !== value) return [`${path}: not ${String(schema['const'])}`];
+  const type = schema['type'];
+  if (type === 'object') return checkObject(schema, value, path);
+  if (type === 'array') {
+    if (!Array.isArray(value)) return [`${path}: not an array`];
+    if (value.length < Number(schema['minItems'] ?? 0) || value.length > Number(schema['maxItems'] ?? Infinity)) return [`${path}: length`];
+    return value.flatMap((item, i) => check(schema['items'] as Schema, item, `${path}[${i}]`));
+  }
+  if (type === 'string') {
+    if (typeof value !== 'string') return [`${path}: not a string`];
+    if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'], 'u').test(value)) return [`${path}: pattern`];
+    return value.length > Number(schema['maxLength'] ?? Infinity) ? [`${path}: too long`] : [];
+  }
+  if (type === 'number' || type === 'integer') {
+    if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) return [`${path}: not a ${type}`];
+    const inRange = value >= Number(schema['minimum'] ?? -Infinity) && value <= Number(schema['maximum'] ?? Infinity);
+    return inRange ? [] : [`${path}: out of range`];
+  }
+  return [];
+}
+
+function checkObject(schema: Schema, value: unknown, path: string): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${path}: not an object`];
+  const entries = Object.entries(value);
+  const properties = (schema['properties'] ?? {}) as Record<string, Schema>;
+  const errors = ((schema['required'] ?? []) as string[]).filter((k) => !(k in value)).map((k) => `${path}.${k}: required`);
+  if (entries.length < Number(schema['minProperties'] ?? 0) || entries.length > Number(schema['maxProperties'] ?? Infinity)) {
+    errors.push(`${path}: property count`);
+  }
+  for (const [key, item] of entries) {
+    if (schema['propertyNames']) errors.push(...check({ type: 'string', ...(schema['propertyNames'] as Schema) }, key, `${path}{${key}}`));
+    const sub = properties[key] ?? schema['additionalProperties'];
+    if (sub === false || sub === undefined) errors.push(`${path}.${key}: not allowed`);
+    else if (sub !== true) errors.push(...check(sub as Schema, item, `${path}.${key}`));
+  }
+  return errors;
+}
+
+const example = () => parseAllDocuments(EXAMPLE_YAML).map((doc) => doc.toJS() as Record<string, unknown>).filter((d) => d !== null);
+
+describe('resourceJsonSchema', () => {
+  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout', () => {
+    const schema = resourceJsonSchema() as Schema;
+    assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
+    const kinds = (schema['oneOf'] as Schema[]).map((s) => ((s['properties'] as Record<string, Schema>)['kind'] ?? {})['const']);
+    assert.deepEqual(kinds, ['Service', 'Rollout']);
+  });
+
+  test('resourceJsonSchema accepts both documents of the example', () => {
+    const docs = example();
+    assert.equal(docs.length, 2);
+    for (const doc of docs) assert.deepEqual(check(resourceJsonSchema() as Schema, doc), []);
+  });
+
+  test('resourceJsonSchema rejects unknown fields, bad weights, bad durations and two-key steps', () => {
+    const [service, rollout] = example() as [Schema, Schema];
+    const schema = resourceJsonSchema() as Schema;
+    const bad = (doc: Schema, edit: (copy: any) => void) => {
+      const copy = structuredClone(doc);
+      edit(copy);
+      return check(schema, copy);
+    };
+    assert.notDeepEqual(bad(service, (d) => (d.spec.replicas = 2)), []);
+    assert.notDeepEqual(bad(service, (d) => (d.spec.versions.v1.run.readiness.intervall = '1s')), []);
+    assert.notDeepEqual(bad(service, (d) => (d.metadata.labels = {})), []);
+    assert.notDeepEqual(bad(service, (d) => (d.spec.versions.V1 = d.spec.versions.v1)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[0].setWeight = 150)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].pause.duration = '30 seconds')), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[3].setWeight = 5)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.kind = 'Deployment')), []);
+  });
+
+  test('resourceJsonSchema sets additionalProperties false on every object with fixed fields', () => {
+    const open: string[] = [];
+    const visit = (node: unknown, path: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      const schema = node as Schema;
+      if (schema['type'] === 'object' && schema['properties'] && schema['additionalProperties'] !== false) open.push(path);
+      for (const [key, child] of Object.entries(schema)) visit(child, `${path}/${key}`);
+    };
+    visit(resourceJsonSchema(), '#');
+    assert.deepEqual(open, []);
+  });
+});
