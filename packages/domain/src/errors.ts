@@ -27,6 +27,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** The data plane or runtime could not carry out an action; the controller retries. */
   ADAPTER_FAILED: 'ADAPTER_FAILED',
+  /** The store (SQLite file or PostgreSQL database) cannot be opened or reached. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** The control plane could not be reached (CLI side). */
   UNREACHABLE: 'UNREACHABLE',
   /** An unexpected failure; the message carries an id that matches the server log. */

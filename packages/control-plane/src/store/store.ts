@@ -56,6 +56,8 @@ export interface Store extends StoreTransaction {
   /**
    * Runs `work` in one serialisable unit: if it throws (VersionConflictError included), nothing it
    * wrote is kept and the error is rethrown. Reads inside see the transaction's own writes.
+   * `work` may run more than once (PostgreSQL retries serialisation failures), so it must do
+   * nothing outside `tx`. Use only `tx` inside: calling the store itself from `work` throws.
    */
   transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** Releases connections and file handles. Idempotent. */

@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, SluiceError } from '@sluice/domain';
+import { sql, type Kysely } from 'kysely';
+import type { EventLog, RolloutStore, ServiceStore, Store, StoreTransaction } from '../store.js';
+import { closedStoreError } from '../store-input.js';
+import { TransactionLease, TransactionScope } from '../transaction-scope.js';
+import { createKyselyTransaction } from './kysely-transaction.js';
+import { migrate, type SqlDialectName } from './migrations.js';
+import type { StoreDatabase } from './store-database.js';
+
+type Db = Kysely<StoreDatabase>;
+
+/** What differs between the SQL databases behind the one Kysely store. */
+export interface KyselyStoreDialect {
+  readonly name: SqlDialectName;
+  /** Statement that opens a read-write transaction. */
+  readonly begin: string;
+  /**
+   * Statement that opens the migration transaction. On Postgres it must not be SERIALIZABLE: its
+   * snapshot would predate the lock wait and miss tables another process just created.
+   */
+  readonly beginMigration: string;
+  /** Runs first inside the migration transaction: excludes other processes migrating at once. */
+  lockMigrations(db: Db): Promise<void>;
+  /** Runs before a transaction's first event append, so `seq` order is commit order. */
+  lockEventLog?(db: Db): Promise<void>;
+  /** True when a failed transaction may simply be run again (a serialization failure). */
+  isRetryable(error: unknown): boolean;
+}
+
+/** Attempts per transaction when the database reports serialization failures. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Store over SQLite or Postgres through Kysely. Plain reads run directly; every write, including
+ * a single save outside `transaction()`, runs in its own transaction. On Postgres a transaction
+ * that hits a serialization failure is rolled back and `work` runs again from the start (up to
+ * 10 times), so `work` must not have effects outside the transaction.
+ */
+export class KyselyStore implements Store {
+  readonly kind: string;
+  readonly services: ServiceStore;
+  readonly rollouts: RolloutStore;
+  readonly events: EventLog;
+  readonly #db: Db;
+  readonly #dialect: KyselyStoreDialect;
+  readonly #scope = new TransactionScope();
+  #closing: Promise<void> | undefined;
+
+  private constructor(db: Db, dialect: KyselyStoreDialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+    this.kind = dialect.name;
+    const reads = createKyselyTransaction(db, { lease: new TransactionLease() });
+    const read = async <T>(operation: string, run: (view: StoreTransaction) => Promise<T>): Promise<T> => {
+      this.#check(operation);
+      return run(reads);
+    };
+    this.services = {
+      get: (name) => read('services.get', (v) => v.services.get(name)),
+      list: () => read('services.list', (v) => v.services.list()),
+      save: (service, expected) => this.transaction((tx) => tx.services.save(service, expected)),
+    };
+    this.rollouts = {
+      get: (name) => read('rollouts.get', (v) => v.rollouts.get(name)),
+      list: (filter) => read('rollouts.list', (v) => v.rollouts.list(filter)),
+      save: (rollout, expected) => this.transaction((tx) => tx.rollouts.save(rollout, expected)),
+    };
+    this.events = {
+      append: (events) => this.transaction((tx) => tx.events.append(events)),
+      list: (filter) => read('events.list', (v) => v.events.list(filter)),
+    };
+  }
+
+  /** Migrates the schema to the newest version and returns the ready store. */
+  static async open(db: Db, dialect: KyselyStoreDialect): Promise<KyselyStore> {
+    await db.connection().execute((conn) =>
+      inTransaction(conn, dialect.beginMigration, async () => {
+        await dialect.lockMigrations(conn);
+        await migrate(conn, dialect.name);
+      }),
+    );
+    return new KyselyStore(db, dialect);
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    this.#check('transaction()');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.connection().execute((conn) => this.#attempt(conn, work));
+      } catch (error) {
+        if (!this.#dialect.isRetryable(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw serializationError(attempt, error);
+        // Jitter so the writers that collided do not collide again in lockstep.
+        await sleep(Math.random() * 5 * attempt);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#db.destroy();
+    await this.#closing;
+  }
+
+  #attempt<T>(conn: Db, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const lease = new TransactionLease();
+    const lockEventLog = this.#dialect.lockEventLog?.bind(this.#dialect);
+    const tx = createKyselyTransaction(conn, lockEventLog ? { lease, beforeFirstAppend: lockEventLog } : { lease });
+    return inTransaction(conn, this.#dialect.begin, () => this.#scope.run(() => work(tx))).finally(() =>
+      lease.finish(),
+    );
+  }
+
+  #check(operation: string): void {
+    if (this.#closing !== undefined) throw closedStoreError(this.kind, operation);
+    this.#scope.assertOutside(operation);
+  }
+}
+
+/** BEGIN … COMMIT around `work` on one connection; ROLLBACK (best effort) when anything throws. */
+async function inTransaction<T>(conn: Db, begin: string, work: () => Promise<T>): Promise<T> {
+  await sql.raw(begin).execute(conn);
+  try {
+    const result = await work();
+    await sql.raw('commit').execute(conn);
+    return result;
+  } catch (error) {
+    try {
+      await sql.raw('rollback').execute(conn);
+    } catch {
+      // The transaction is already gone (failed commit, broken connection); report the first error.
+    }
+    throw error;
+  }
+}
+
+function serializationError(attempts: number, cause: unknown): SluiceError {
+  return new SluiceError(
+    ErrorCode.VERSION_CONFLICT,
+    `A transaction could not be serialised after ${attempts} attempts because other writers kept changing the same records: retry later`,
+    { cause, details: { attempts } },
+  );
+}

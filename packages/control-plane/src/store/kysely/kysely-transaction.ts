@@ -1,0 +1,192 @@
+import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
+import type { NewReleaseEvent, ReleaseEvent, Rollout, Service } from '@sluice/domain';
+import type { Kysely } from 'kysely';
+import type { EventFilter, EventLog, RolloutFilter, RolloutStore, ServiceStore, StoreTransaction } from '../store.js';
+import { checkExpectedVersion, eventWindow } from '../store-input.js';
+import type { TransactionLease } from '../transaction-scope.js';
+import { parseBody, type StoreDatabase } from './store-database.js';
+
+type Db = Kysely<StoreDatabase>;
+
+export interface KyselyTransactionOptions {
+  /** Checked before every call: fails once the transaction has finished. */
+  readonly lease: TransactionLease;
+  /** Runs before the first append of the transaction (Postgres: serialises seq with commit order). */
+  readonly beforeFirstAppend?: (db: Db) => Promise<void>;
+}
+
+/** The store's query code over one Kysely handle (a transaction's connection, or the pool for reads). */
+export function createKyselyTransaction(db: Db, options: KyselyTransactionOptions): StoreTransaction {
+  const { lease } = options;
+  let appended = false;
+  const services: ServiceStore = {
+    get: async (name) => {
+      lease.check('services.get');
+      const row = await db.selectFrom('services').selectAll().where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : toRecord<Service>(row);
+    },
+    list: async () => {
+      lease.check('services.list');
+      const rows = await db.selectFrom('services').selectAll().orderBy('name').execute();
+      return rows.map((row) => toRecord<Service>(row));
+    },
+    save: async (service, expected) => {
+      lease.check('services.save');
+      return saveService(db, service, expected);
+    },
+  };
+  const rollouts: RolloutStore = {
+    get: async (name) => {
+      lease.check('rollouts.get');
+      const row = await db.selectFrom('rollouts').selectAll().where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : toRecord<Rollout>(row);
+    },
+    list: async (filter) => {
+      lease.check('rollouts.list');
+      return listRollouts(db, filter ?? {});
+    },
+    save: async (rollout, expected) => {
+      lease.check('rollouts.save');
+      return saveRollout(db, rollout, expected);
+    },
+  };
+  const events: EventLog = {
+    append: async (drafts) => {
+      lease.check('events.append');
+      if (drafts.length === 0) return [];
+      if (!appended) await options.beforeFirstAppend?.(db);
+      appended = true;
+      return appendEvents(db, drafts);
+    },
+    list: async (filter) => {
+      lease.check('events.list');
+      return listEvents(db, filter ?? {});
+    },
+  };
+  return { services, rollouts, events };
+}
+
+function toRecord<T>(row: { version: number; body: unknown }): T {
+  return { ...parseBody(row.body), version: Number(row.version) } as T;
+}
+
+/** The stored JSON of a record: everything but `version`, which lives in its own column. */
+function bodyJson(record: { readonly version: number }): string {
+  const { version: _version, ...body } = record;
+  return JSON.stringify(body);
+}
+
+async function saveService(db: Db, service: Service, expected: number): Promise<Service> {
+  const { name } = service;
+  checkExpectedVersion('Service', name, expected);
+  const body = bodyJson(service);
+  const saved =
+    expected === 0
+      ? await db
+          .insertInto('services')
+          .values({ name, version: 1, body })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .returning('version')
+          .executeTakeFirst()
+      : await db
+          .updateTable('services')
+          .set({ version: expected + 1, body })
+          .where('name', '=', name)
+          .where('version', '=', expected)
+          .returning('version')
+          .executeTakeFirst();
+  if (saved === undefined) {
+    const current = await db.selectFrom('services').select('version').where('name', '=', name).executeTakeFirst();
+    throw new VersionConflictError('Service', name, expected, current?.version);
+  }
+  return toRecord<Service>({ version: expected + 1, body });
+}
+
+async function saveRollout(db: Db, rollout: Rollout, expected: number): Promise<Rollout> {
+  const { name } = rollout;
+  checkExpectedVersion('Rollout', name, expected);
+  const columns = {
+    service: rollout.spec.service,
+    phase: rollout.status.phase,
+    created_at: rollout.status.createdAt,
+    version: expected + 1,
+    body: bodyJson(rollout),
+  };
+  const saved =
+    expected === 0
+      ? await db
+          .insertInto('rollouts')
+          .values({ name, ...columns })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .returning('version')
+          .executeTakeFirst()
+      : await db
+          .updateTable('rollouts')
+          .set(columns)
+          .where('name', '=', name)
+          .where('version', '=', expected)
+          .returning('version')
+          .executeTakeFirst();
+  if (saved === undefined) {
+    const current = await db.selectFrom('rollouts').select('version').where('name', '=', name).executeTakeFirst();
+    throw new VersionConflictError('Rollout', name, expected, current?.version);
+  }
+  return toRecord<Rollout>(columns);
+}
+
+async function listRollouts(db: Db, filter: RolloutFilter): Promise<Rollout[]> {
+  let query = db.selectFrom('rollouts').selectAll().orderBy('created_at').orderBy('name');
+  if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.activeOnly === true) query = query.where('phase', 'not in', [...TERMINAL_PHASES]);
+  const rows = await query.execute();
+  return rows.map((row) => toRecord<Rollout>(row));
+}
+
+/** Rows per INSERT: 8 parameters each stays far below SQLite's and Postgres's parameter limits. */
+const APPEND_CHUNK = 500;
+
+async function appendEvents(db: Db, drafts: readonly NewReleaseEvent[]): Promise<ReleaseEvent[]> {
+  const out: ReleaseEvent[] = [];
+  for (let start = 0; start < drafts.length; start += APPEND_CHUNK) {
+    const chunk = drafts.slice(start, start + APPEND_CHUNK);
+    const bodies = chunk.map(eventBody);
+    const rows = await db
+      .insertInto('events')
+      .values(
+        chunk.map((event, i) => ({
+          at: event.at,
+          actor: event.actor,
+          service: event.service,
+          subject_kind: event.subject.kind,
+          subject_name: event.subject.name,
+          type: event.type,
+          body: bodies[i] as string,
+        })),
+      )
+      .returning('seq')
+      .execute();
+    // Rows get seq in VALUES order and no other writer can interleave (SQLite has one writer;
+    // Postgres holds the event-log lock), but RETURNING order is unspecified: sort to match.
+    const seqs = rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+    bodies.forEach((body, i) => out.push({ seq: seqs[i] as number, ...(JSON.parse(body) as NewReleaseEvent) }));
+  }
+  return out;
+}
+
+/** The stored JSON of an event. A caller may pass a ReleaseEvent it read earlier: drop its old seq. */
+function eventBody(event: NewReleaseEvent): string {
+  const { seq: _ignored, ...fields } = event as NewReleaseEvent & { seq?: unknown };
+  return JSON.stringify(fields);
+}
+
+async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> {
+  const { limit, afterSeq } = eventWindow(filter);
+  let query = db.selectFrom('events').select(['seq', 'body']).orderBy('seq').limit(limit);
+  if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
+  if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.subject !== undefined) {
+    query = query.where('subject_kind', '=', filter.subject.kind).where('subject_name', '=', filter.subject.name);
+  }
+  const rows = await query.execute();
+  return rows.map((row) => ({ seq: Number(row.seq), ...(parseBody(row.body) as NewReleaseEvent) }));
+}

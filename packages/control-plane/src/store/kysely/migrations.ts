@@ -1,0 +1,80 @@
+import { ErrorCode, SluiceError } from '@sluice/domain';
+import { sql, type Kysely } from 'kysely';
+import type { StoreDatabase } from './store-database.js';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+/** One schema step. Versions only ever grow; a released migration never changes. */
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: Readonly<Record<SqlDialectName, readonly string[]>>;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'services, rollouts and events',
+    statements: {
+      sqlite: [
+        `create table services (name text primary key, version integer not null, body text not null) strict`,
+        `create table rollouts (name text primary key, service text not null, phase text not null,
+           created_at integer not null, version integer not null, body text not null) strict`,
+        `create index rollouts_service_idx on rollouts (service, created_at, name)`,
+        `create index rollouts_created_idx on rollouts (created_at, name)`,
+        `create table events (seq integer primary key autoincrement, at integer not null, actor text not null,
+           service text not null, subject_kind text not null, subject_name text not null, type text not null,
+           body text not null) strict`,
+        `create index events_service_idx on events (service, seq)`,
+        `create index events_subject_idx on events (subject_kind, subject_name, seq)`,
+      ],
+      // collate "C": names sort by code point, as in SQLite and the memory store.
+      postgres: [
+        `create table services (name text collate "C" primary key, version integer not null, body json not null)`,
+        `create table rollouts (name text collate "C" primary key, service text not null, phase text not null,
+           created_at bigint not null, version integer not null, body json not null)`,
+        `create index rollouts_service_idx on rollouts (service, created_at, name)`,
+        `create index rollouts_created_idx on rollouts (created_at, name)`,
+        `create table events (seq bigserial primary key, at bigint not null, actor text not null,
+           service text not null, subject_kind text not null, subject_name text not null, type text not null,
+           body json not null)`,
+        `create index events_service_idx on events (service, seq)`,
+        `create index events_subject_idx on events (subject_kind, subject_name, seq)`,
+      ],
+    },
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/**
+ * Applies every migration not yet recorded in `schema_migrations`. Must run inside a transaction
+ * that excludes other migrators (SQLite: BEGIN IMMEDIATE; Postgres: an advisory lock taken first),
+ * so two processes opening one database at once apply each migration exactly once.
+ */
+export async function migrate(db: Kysely<StoreDatabase>, dialect: SqlDialectName): Promise<void> {
+  await sql
+    .raw(
+      `create table if not exists schema_migrations (version integer primary key, name text not null, applied_at bigint not null)`,
+    )
+    .execute(db);
+  const rows = await db.selectFrom('schema_migrations').select('version').execute();
+  const applied = new Set(rows.map((row) => Number(row.version)));
+  const newest = Math.max(0, ...applied);
+  if (newest > SCHEMA_VERSION) {
+    throw new SluiceError(
+      ErrorCode.INTERNAL,
+      `The database schema is at version ${newest}, newer than this Sluice supports (${SCHEMA_VERSION}): upgrade Sluice or point it at another database`,
+      { details: { found: newest, supported: SCHEMA_VERSION } },
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    for (const statement of migration.statements[dialect]) await sql.raw(statement).execute(db);
+    await db
+      .insertInto('schema_migrations')
+      .values({ version: migration.version, name: migration.name, applied_at: Date.now() })
+      .execute();
+  }
+}

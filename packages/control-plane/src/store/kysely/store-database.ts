@@ -1,0 +1,53 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * JSON bodies: inserted as JSON text; read back as text (SQLite) or already parsed (Postgres
+ * `json`, which pg parses). `parseBody` accepts both.
+ */
+type JsonBody = ColumnType<unknown, string, string>;
+/** Postgres returns bigint columns as strings; SQLite returns numbers. */
+type BigIntColumn = ColumnType<number | string, number, number>;
+
+export interface ServicesTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
+export interface RolloutsTable {
+  readonly name: string;
+  readonly service: string;
+  readonly phase: string;
+  readonly created_at: BigIntColumn;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
+export interface EventsTable {
+  readonly seq: ColumnType<number | string, never, never>;
+  readonly at: BigIntColumn;
+  readonly actor: string;
+  readonly service: string;
+  readonly subject_kind: string;
+  readonly subject_name: string;
+  readonly type: string;
+  readonly body: JsonBody;
+}
+
+export interface SchemaMigrationsTable {
+  readonly version: number;
+  readonly name: string;
+  readonly applied_at: BigIntColumn;
+}
+
+/** The store's tables as Kysely sees them, shared by the SQLite and Postgres dialects. */
+export interface StoreDatabase {
+  services: ServicesTable;
+  rollouts: RolloutsTable;
+  events: EventsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export function parseBody(body: unknown): Record<string, unknown> {
+  return (typeof body === 'string' ? JSON.parse(body) : body) as Record<string, unknown>;
+}

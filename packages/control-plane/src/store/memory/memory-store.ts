@@ -1,0 +1,262 @@
+import { isTerminal, VersionConflictError } from '@sluice/domain';
+import type { NewReleaseEvent, Phase, ReleaseEvent, Rollout, Service } from '@sluice/domain';
+import type {
+  EventFilter,
+  EventLog,
+  RolloutFilter,
+  RolloutStore,
+  ServiceStore,
+  Store,
+  StoreTransaction,
+} from '../store.js';
+import { checkExpectedVersion, closedStoreError, eventWindow } from '../store-input.js';
+import { TransactionLease, TransactionScope } from '../transaction-scope.js';
+
+/** Records are kept as JSON text, so callers can never share or mutate stored state. */
+interface StoredService {
+  readonly version: number;
+  readonly json: string;
+}
+interface StoredRollout extends StoredService {
+  readonly service: string;
+  readonly phase: Phase;
+  readonly createdAt: number;
+}
+interface StoredEvent {
+  readonly seq: number;
+  readonly service: string;
+  readonly subjectKind: string;
+  readonly subjectName: string;
+  readonly json: string;
+}
+
+interface MemoryState {
+  readonly services: Map<string, StoredService>;
+  readonly rollouts: Map<string, StoredRollout>;
+  /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
+  readonly events: StoredEvent[];
+  eventCount: number;
+}
+
+/**
+ * In-process Store for tests and `--store memory`. Transactions run one at a time on a
+ * copy-on-write snapshot that replaces the committed state only when `work` succeeds.
+ */
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  readonly services: ServiceStore;
+  readonly rollouts: RolloutStore;
+  readonly events: EventLog;
+  #state: MemoryState = { services: new Map(), rollouts: new Map(), events: [], eventCount: 0 };
+  #nextSeq = 1;
+  #tail: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly #scope = new TransactionScope();
+
+  constructor() {
+    const read = (operation: string) => {
+      this.#check(operation);
+      return new MemoryTransaction(this.#state, () => this.#nextSeq, new TransactionLease());
+    };
+    this.services = {
+      get: async (name) => read('services.get').services.get(name),
+      list: async () => read('services.list').services.list(),
+      save: (service, expected) => this.transaction((tx) => tx.services.save(service, expected)),
+    };
+    this.rollouts = {
+      get: async (name) => read('rollouts.get').rollouts.get(name),
+      list: async (filter) => read('rollouts.list').rollouts.list(filter),
+      save: (rollout, expected) => this.transaction((tx) => tx.rollouts.save(rollout, expected)),
+    };
+    this.events = {
+      append: (events) => this.transaction((tx) => tx.events.append(events)),
+      list: async (filter) => read('events.list').events.list(filter),
+    };
+  }
+
+  async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    this.#check('transaction()');
+    const release = await this.#lock();
+    try {
+      this.#check('transaction()');
+      const snapshot = copyState(this.#state);
+      const lease = new TransactionLease();
+      const tx = new MemoryTransaction(snapshot, () => this.#nextSeq++, lease);
+      try {
+        const result = await this.#scope.run(() => work(tx));
+        this.#state = snapshot;
+        return result;
+      } finally {
+        lease.finish();
+        // A rolled-back append may have pushed past the committed count; drop those entries.
+        this.#state.events.length = this.#state.eventCount;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #check(operation: string): void {
+    if (this.#closed) throw closedStoreError(this.kind, operation);
+    this.#scope.assertOutside(operation);
+  }
+
+  /** A FIFO mutex: resolves with a release function once every earlier holder has released. */
+  async #lock(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.#tail;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+}
+
+function copyState(state: MemoryState): MemoryState {
+  return {
+    services: new Map(state.services),
+    rollouts: new Map(state.rollouts),
+    events: state.events,
+    eventCount: state.eventCount,
+  };
+}
+
+/** A view over one state: the committed state for plain reads, a snapshot inside a transaction. */
+class MemoryTransaction implements StoreTransaction {
+  readonly services: ServiceStore;
+  readonly rollouts: RolloutStore;
+  readonly events: EventLog;
+
+  constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
+    this.services = {
+      get: async (name) => {
+        lease.check('services.get');
+        return parseVersioned<Service>(state.services.get(name));
+      },
+      list: async () => {
+        lease.check('services.list');
+        const names = [...state.services.keys()].sort(compareText);
+        return names.map((name) => parseVersioned<Service>(state.services.get(name)) as Service);
+      },
+      save: async (service, expected) => {
+        lease.check('services.save');
+        const next = nextVersion('Service', service.name, state.services.get(service.name)?.version, expected);
+        const json = bodyJson(service);
+        state.services.set(service.name, { version: next, json });
+        return { ...(JSON.parse(json) as Omit<Service, 'version'>), version: next };
+      },
+    };
+    this.rollouts = {
+      get: async (name) => {
+        lease.check('rollouts.get');
+        return parseVersioned<Rollout>(state.rollouts.get(name));
+      },
+      list: async (filter) => {
+        lease.check('rollouts.list');
+        return listRollouts(state, filter ?? {});
+      },
+      save: async (rollout, expected) => {
+        lease.check('rollouts.save');
+        const next = nextVersion('Rollout', rollout.name, state.rollouts.get(rollout.name)?.version, expected);
+        const json = bodyJson(rollout);
+        const { service } = rollout.spec;
+        const { phase, createdAt } = rollout.status;
+        state.rollouts.set(rollout.name, { version: next, json, service, phase, createdAt });
+        return { ...(JSON.parse(json) as Omit<Rollout, 'version'>), version: next };
+      },
+    };
+    this.events = {
+      append: async (events) => {
+        lease.check('events.append');
+        return events.map((event) => appendEvent(state, event, takeSeq()));
+      },
+      list: async (filter) => {
+        lease.check('events.list');
+        return listEvents(state, filter ?? {});
+      },
+    };
+  }
+}
+
+function nextVersion(kind: string, name: string, current: number | undefined, expected: number): number {
+  checkExpectedVersion(kind, name, expected);
+  if ((current ?? 0) !== expected) throw new VersionConflictError(kind, name, expected, current);
+  return expected + 1;
+}
+
+/** The stored JSON of a record: everything but `version`, which the store owns. */
+function bodyJson(record: { readonly version: number }): string {
+  const { version: _version, ...body } = record;
+  return JSON.stringify(body);
+}
+
+function parseVersioned<T>(stored: StoredService | undefined): T | undefined {
+  if (stored === undefined) return undefined;
+  return { ...(JSON.parse(stored.json) as object), version: stored.version } as T;
+}
+
+/** Code-point order, the same as SQLite's BINARY and Postgres's "C" collation. */
+function compareText(a: string, b: string): number {
+  const left = [...a].map((c) => c.codePointAt(0) ?? 0);
+  const right = [...b].map((c) => c.codePointAt(0) ?? 0);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const diff = (left[i] ?? 0) - (right[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return left.length - right.length;
+}
+
+function listRollouts(state: MemoryState, filter: RolloutFilter): Rollout[] {
+  const matches = [...state.rollouts.entries()].filter(
+    ([, r]) =>
+      (filter.service === undefined || r.service === filter.service) &&
+      (filter.activeOnly !== true || !isTerminal(r.phase)),
+  );
+  matches.sort(([an, a], [bn, b]) => a.createdAt - b.createdAt || compareText(an, bn));
+  return matches.map(([, stored]) => parseVersioned<Rollout>(stored) as Rollout);
+}
+
+function appendEvent(state: MemoryState, event: NewReleaseEvent, seq: number): ReleaseEvent {
+  const { seq: _ignored, ...body } = event as NewReleaseEvent & { seq?: unknown };
+  const json = JSON.stringify(body);
+  // Events past `eventCount` belong to this snapshot only until it commits.
+  state.events.length = state.eventCount;
+  state.events.push({
+    seq,
+    service: event.service,
+    subjectKind: event.subject.kind,
+    subjectName: event.subject.name,
+    json,
+  });
+  state.eventCount = state.events.length;
+  return { seq, ...(JSON.parse(json) as NewReleaseEvent) };
+}
+
+function listEvents(state: MemoryState, filter: EventFilter): ReleaseEvent[] {
+  const { limit, afterSeq } = eventWindow(filter);
+  const out: ReleaseEvent[] = [];
+  for (let i = firstAfter(state, afterSeq ?? 0); i < state.eventCount && out.length < limit; i++) {
+    const e = state.events[i];
+    if (e === undefined) continue;
+    if (filter.service !== undefined && e.service !== filter.service) continue;
+    const { subject } = filter;
+    if (subject !== undefined && (e.subjectKind !== subject.kind || e.subjectName !== subject.name)) continue;
+    out.push({ seq: e.seq, ...(JSON.parse(e.json) as NewReleaseEvent) });
+  }
+  return out;
+}
+
+/** Index of the first committed event with seq > afterSeq (seqs are increasing, so binary search). */
+function firstAfter(state: MemoryState, afterSeq: number): number {
+  let low = 0;
+  let high = state.eventCount;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((state.events[mid]?.seq ?? Infinity) <= afterSeq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ErrorCode, SluiceError } from '@sluice/domain';
+import Database from 'better-sqlite3';
+import { runStoreContract } from '../store.contract.js';
+import { makeEvent, makeRollout, makeService } from '../testing/store-fixtures.js';
+import { openSqliteStore } from './sqlite-store.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const dirs: string[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-sqlite-store-'));
+  dirs.push(dir);
+  return dir;
+}
+
+after(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+runStoreContract('sqlite', async () => {
+  const dir = await tempDir();
+  const store = await openSqliteStore({ file: join(dir, 'sluice.db') });
+  return { store, cleanup: () => store.close() };
+});
+
+describe('sqlite store', () => {
+  test('creates the parent directory, uses WAL and records the schema version once', async () => {
+    const file = join(await tempDir(), 'nested', 'deeper', 'sluice.db');
+    const first = await openSqliteStore({ file });
+    assert.equal(first.kind, 'sqlite');
+    await first.close();
+    await (await openSqliteStore({ file })).close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      assert.deepEqual(raw.prepare('select version from schema_migrations').all(), [{ version: 1 }]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('data survives close and reopen; seq keeps increasing', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const service = await first.services.save(makeService('checkout'), 0);
+    const rollout = await first.rollouts.save(makeRollout('checkout-v2', 'checkout', T0), 0);
+    const events = await first.events.append([makeEvent('checkout', 'checkout-v2', T0, { data: { weight: 20 } })]);
+    await first.close();
+
+    const second = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await second.services.get('checkout'), service);
+      assert.deepEqual(await second.rollouts.list(), [rollout]);
+      assert.deepEqual(await second.events.list(), events);
+      const [next] = await second.events.append([makeEvent('checkout', 'checkout-v2', T0 + 1)]);
+      assert.ok((next?.seq ?? 0) > (events[0]?.seq ?? Infinity));
+      await assert.rejects(second.services.save(makeService('checkout'), 0), /expected version 0, found 1/);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('a committed transaction survives kill -9 of the process that wrote it', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'sluice.db');
+    const script = join(dir, 'writer.mjs');
+    await writeFile(
+      script,
+      `const { openSqliteStore } = await import(process.argv[2]);
+       const store = await openSqliteStore({ file: process.argv[3] });
+       await store.transaction(async (tx) => {
+         await tx.services.save(JSON.parse(process.argv[4]), 0);
+         await tx.events.append([JSON.parse(process.argv[5])]);
+       });
+       process.stdout.write('committed\\n');
+       setInterval(() => {}, 1000);`,
+    );
+    const moduleUrl = new URL('./sqlite-store.ts', import.meta.url).href;
+    const root = fileURLToPath(new URL('../../../../../', import.meta.url));
+    const args = [JSON.stringify(makeService('durable')), JSON.stringify(makeEvent('durable', 'r', T0))];
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=sluice-source', script, moduleUrl, file, ...args],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`writer did not commit within 15 s: ${stderr}`)), 15_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('committed')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error(`writer exited before committing: ${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    assert.equal(await exited, 'SIGKILL');
+
+    const store = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await store.services.get('durable'), { ...makeService('durable'), version: 1 });
+      assert.equal((await store.events.list({ service: 'durable' })).length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('an unusable path is a SluiceError naming the file', async () => {
+    const dir = await tempDir();
+    const blocker = join(dir, 'not-a-dir');
+    await writeFile(blocker, 'x');
+    const file = join(blocker, 'sluice.db');
+    await assert.rejects(
+      openSqliteStore({ file }),
+      (error) => error instanceof SluiceError && error.code === ErrorCode.STORE_UNAVAILABLE && error.message.includes(file),
+    );
+  });
+});

@@ -1,0 +1,43 @@
+import { ErrorCode, SluiceError } from '@sluice/domain';
+import type { EventFilter } from './store.js';
+
+/** Events returned by `events.list` when the filter sets no limit. */
+export const DEFAULT_EVENT_LIMIT = 1000;
+
+/** Rejects an expectedVersion no stored record could ever have (a caller bug, not a conflict). */
+export function checkExpectedVersion(kind: string, name: string, expectedVersion: number): void {
+  if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
+    throw new SluiceError(
+      ErrorCode.INTERNAL,
+      `Cannot save ${kind} "${name}": expectedVersion must be a non-negative integer (0 = must not exist yet), got ${String(expectedVersion)}`,
+      { details: { kind, name, expectedVersion: String(expectedVersion) } },
+    );
+  }
+}
+
+/** The effective limit and afterSeq of an event filter, validated. */
+export function eventWindow(filter: EventFilter): { limit: number; afterSeq: number | undefined } {
+  const limit = filter.limit ?? DEFAULT_EVENT_LIMIT;
+  checkNonNegativeInteger('limit', limit);
+  if (filter.afterSeq !== undefined) checkNonNegativeInteger('afterSeq', filter.afterSeq);
+  return { limit, afterSeq: filter.afterSeq };
+}
+
+function checkNonNegativeInteger(field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new SluiceError(
+      ErrorCode.INVALID_REQUEST,
+      `Invalid event filter: ${field} must be a non-negative integer, got ${String(value)}`,
+      { problems: [{ path: field, message: 'must be a non-negative integer', found: String(value), expected: 'an integer ≥ 0' }] },
+    );
+  }
+}
+
+/** The message stores throw when used after close(). */
+export function closedStoreError(kind: string, operation: string): SluiceError {
+  return new SluiceError(
+    ErrorCode.INTERNAL,
+    `Cannot run ${operation}: the ${kind} store is closed; open a new store instead`,
+    { details: { kind, operation } },
+  );
+}

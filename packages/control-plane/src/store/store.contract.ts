@@ -1,0 +1,20 @@
+import { describe } from 'node:test';
+import { registerEventTests } from './events.contract.js';
+import { registerRolloutTests, registerServiceTests } from './records.contract.js';
+import type { OpenTestStore } from './testing/store-fixtures.js';
+import { registerTransactionTests } from './transactions.contract.js';
+
+export type { OpenTestStore } from './testing/store-fixtures.js';
+
+/**
+ * The behaviour every Store implementation must have. `open` must return an empty store each
+ * time; `cleanup` closes it (close() must tolerate being called before) and frees what it used.
+ */
+export function runStoreContract(name: string, open: OpenTestStore): void {
+  describe(`Store contract: ${name}`, () => {
+    registerServiceTests(open);
+    registerRolloutTests(open);
+    registerTransactionTests(open);
+    registerEventTests(open);
+  });
+}

@@ -1,0 +1,90 @@
+import {
+  createRollout,
+  DEFAULT_GRACE_PERIOD_MS,
+  DEFAULT_READINESS,
+  EventType,
+  type NewReleaseEvent,
+  type Rollout,
+  type Service,
+} from '@sluice/domain';
+import type { Store } from '../store.js';
+
+/** Opens an empty store for one test; `cleanup` closes it and removes what it created. */
+export type OpenTestStore = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+/** Runs `body` against a fresh store and always cleans up. */
+export async function withStore(open: OpenTestStore, body: (store: Store) => Promise<void>): Promise<void> {
+  const { store, cleanup } = await open();
+  try {
+    await body(store);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** A service with one locally run version and one reached through fixed upstreams. */
+export function makeService(name: string, stable = 'v1'): Service {
+  return {
+    name,
+    version: 0,
+    spec: {
+      listen: '127.0.0.1:8080',
+      stickiness: { header: 'x-user-id', cookie: `sluice-${name}` },
+      versions: {
+        v1: {
+          kind: 'run',
+          run: {
+            command: 'node server.js',
+            env: { PORT: '0', GREETING: 'hello' },
+            replicas: 2,
+            readiness: DEFAULT_READINESS,
+            gracePeriodMs: DEFAULT_GRACE_PERIOD_MS,
+          },
+        },
+        v2: { kind: 'upstreams', upstreams: ['http://127.0.0.1:9001', 'http://127.0.0.1:9002'] },
+      },
+      stable,
+    },
+    status: { stable, revision: 1 },
+  };
+}
+
+/** A Pending canary rollout of v2 with timed and indefinite pauses. */
+export function makeRollout(name: string, service: string, createdAt: number): Rollout {
+  return createRollout(
+    name,
+    {
+      service,
+      target: 'v2',
+      strategy: {
+        kind: 'canary',
+        steps: [
+          { kind: 'setWeight', weight: 20 },
+          { kind: 'pause', durationMs: 30_000 },
+          { kind: 'setWeight', weight: 50.5 },
+          { kind: 'pause' },
+        ],
+      },
+    },
+    'v1',
+    createdAt,
+  );
+}
+
+/** A release event about a rollout; `extra` adds the optional fields. */
+export function makeEvent(
+  service: string,
+  rollout: string,
+  at: number,
+  extra: Partial<Pick<NewReleaseEvent, 'from' | 'to' | 'data' | 'type'>> = {},
+): NewReleaseEvent {
+  return {
+    at,
+    actor: 'controller',
+    service,
+    subject: { kind: 'Rollout', name: rollout },
+    type: EventType.StepStarted,
+    reason: `Step at ${at} of ${rollout} — naïve “quotes” ✓`,
+    ...extra,
+  };
+}
