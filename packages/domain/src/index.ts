@@ -11,3 +11,4 @@ export * from './events/release-event.js';
 export * from './traffic/murmur3.js';
 export * from './traffic/bucket.js';
 export * from './traffic/route-table.js';
+export * from './traffic/split.js';

@@ -9,7 +9,8 @@ import type { Exchange } from './forward.js';
 import { scanRequestHeaders } from './forward-headers.js';
 import { formatAddress, parseListen } from './listen-address.js';
 import { pickVersion } from './pick-version.js';
-import { buildSnapshot, checkSplit, createAgents, destroyAgents, freezeSplit, nextTarget, sameSplit } from './route-table.js';
+import { checkSplit, copySplit, equalSplits } from '@sluice/domain';
+import { buildSnapshot, createAgents, destroyAgents, nextTarget } from './route-table.js';
 import type { RouteAgents, RouteSnapshot } from './route-table.js';
 import { STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 
@@ -110,8 +111,8 @@ export class BuiltinProxy {
     const entry = this.#entry(service);
     checkSplit(service, split);
     const current = entry.snapshot;
-    if (sameSplit(current.split, split)) return;
-    entry.snapshot = Object.freeze({ ...current, split: freezeSplit(split), generation: current.generation + 1 });
+    if (equalSplits(current.split, split)) return;
+    entry.snapshot = Object.freeze({ ...current, split: copySplit(split), generation: current.generation + 1 });
   }
 
   /** The split being served, its generation and the real bound address. Throws SERVICE_NOT_FOUND. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { RouteSpec, TrafficSplit } from '@sluice/domain';
+import { copySplit, type RouteSpec, type TrafficSplit } from '@sluice/domain';
 
 type RequestFn = (options: http.RequestOptions, callback: (res: http.IncomingMessage) => void) => http.ClientRequest;
 
@@ -57,35 +57,6 @@ export function destroyAgents(agents: RouteAgents): void {
 }
 
 /** Rejects a split the proxy cannot serve, with INVALID_REQUEST naming the field. */
-export function checkSplit(service: string, split: TrafficSplit): void {
-  const fail = (field: string, found: unknown, expected: string): never => {
-    throw new SluiceError(
-      ErrorCode.INVALID_REQUEST,
-      `split for "${service}": ${field} is ${JSON.stringify(found)}; expected ${expected}`,
-      { details: { service, field } },
-    );
-  };
-  if (typeof split.stable !== 'string' || split.stable === '') fail('stable', split.stable, 'a version name');
-  if (split.canary !== undefined && (typeof split.canary !== 'string' || split.canary === '')) {
-    fail('canary', split.canary, 'a version name or nothing');
-  }
-  if (typeof split.weight !== 'number' || !(split.weight >= 0 && split.weight <= 100)) {
-    fail('weight', split.weight, 'a number from 0 to 100');
-  }
-  if (typeof split.salt !== 'string') fail('salt', split.salt, 'a string');
-}
-
-/** A private frozen copy, so a caller mutating its object later cannot change what is served. */
-export function freezeSplit(split: TrafficSplit): TrafficSplit {
-  const { stable, canary, weight, salt } = split;
-  return Object.freeze(canary === undefined ? { stable, weight, salt } : { stable, canary, weight, salt });
-}
-
-export function sameSplit(a: TrafficSplit, b: TrafficSplit): boolean {
-  return a.stable === b.stable && a.canary === b.canary && a.weight === b.weight && a.salt === b.salt;
-}
-
-/** A snapshot for `route` serving `split`. Throws INVALID_SPEC for an endpoint that is not an http(s) URL. */
 export function buildSnapshot(route: RouteSpec, split: TrafficSplit, generation: number, agents: RouteAgents): RouteSnapshot {
   const pools = new Map<string, Pool>();
   for (const [version, endpoints] of Object.entries(route.backends)) {
@@ -93,7 +64,7 @@ export function buildSnapshot(route: RouteSpec, split: TrafficSplit, generation:
   }
   return Object.freeze({
     service: route.service,
-    split: freezeSplit(split),
+    split: copySplit(split),
     generation,
     stickyHeader: route.stickiness.header === undefined ? undefined : route.stickiness.header.toLowerCase(),
     cookie: route.stickiness.cookie,

@@ -1,25 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, demoServiceYaml, type ServerProcess } from './testing/sluice-process.js';
+import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, demoServiceYaml, rolloutYaml, type ServerProcess } from './testing/sluice-process.js';
 import { sample } from './testing/traffic-sample.js';
 
-const ROLLOUT = `---
-apiVersion: sluice.dev/v1
-kind: Rollout
-metadata: { name: shop-v2 }
-spec:
-  service: shop
-  target: v2
-  strategy:
-    canary:
-      steps:
-        - setWeight: 10
-        - pause: { duration: 3s }
-        - setWeight: 30
-        - pause: { duration: 1s }
-        - setWeight: 60
-        - setWeight: 100
-`;
+const ROLLOUT = rolloutYaml(['setWeight: 10', 'pause: { duration: 3s }', 'setWeight: 30', 'pause: { duration: 1s }', 'setWeight: 60', 'setWeight: 100']);
 
 /** The rollout's transitions in an uncrashed run: each must appear exactly once, in this order. */
 const EXPECTED = [

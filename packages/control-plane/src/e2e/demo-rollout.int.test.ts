@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, demoServiceYaml, type ServerProcess } from './testing/sluice-process.js';
+import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, demoServiceYaml, rolloutYaml, type ServerProcess } from './testing/sluice-process.js';
 import { sample, versionsOf, withinBinomial } from './testing/traffic-sample.js';
 
-const ROLLOUT = `---
-apiVersion: sluice.dev/v1
-kind: Rollout
-metadata: { name: shop-v2 }
-spec:
-  service: shop
-  target: v2
-  strategy:
-    canary:
-      steps:
-        - setWeight: 1
-        - pause: {}
-        - setWeight: 20
-        - pause: {}
-        - setWeight: 50
-        - pause: {}
-        - setWeight: 100
-`;
+const ROLLOUT = rolloutYaml(['setWeight: 1', 'pause: {}', 'setWeight: 20', 'pause: {}', 'setWeight: 50', 'pause: {}', 'setWeight: 100']);
 
 describe('demo rollout end to end (CLI → API → controller → proxy → local processes)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;

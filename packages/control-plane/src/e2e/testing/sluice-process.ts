@@ -118,3 +118,19 @@ spec:
   stable: v1
 `;
 }
+
+/** A Rollout of shop to v2 with the given steps (YAML lines such as "setWeight: 10", "pause: {}"). */
+export function rolloutYaml(steps: readonly string[]): string {
+  return `---
+apiVersion: sluice.dev/v1
+kind: Rollout
+metadata: { name: shop-v2 }
+spec:
+  service: shop
+  target: v2
+  strategy:
+    canary:
+      steps:
+${steps.map((s) => `        - ${s}`).join('\n')}
+`;
+}

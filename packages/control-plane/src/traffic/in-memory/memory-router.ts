@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from '@sluice/domain';
+import { checkSplit, copySplit, equalSplits, ErrorCode, SluiceError } from '@sluice/domain';
 import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 
@@ -56,7 +56,7 @@ export class MemoryRouter implements TrafficRouter {
     this.#enter('setSplit');
     const route = this.#route(service);
     checkSplit(service, split);
-    if (sameSplit(route.split, split)) return;
+    if (equalSplits(route.split, split)) return;
     route.split = copySplit(split);
     route.generation += 1;
   }
@@ -71,7 +71,7 @@ export class MemoryRouter implements TrafficRouter {
     this.#enter('reset', signal);
     const route = this.#route(service);
     const split = { stable: route.split.stable, weight: 0, salt: route.split.salt };
-    if (sameSplit(route.split, split)) return;
+    if (equalSplits(route.split, split)) return;
     route.split = split;
     route.generation += 1;
   }
@@ -101,21 +101,4 @@ export class MemoryRouter implements TrafficRouter {
     }
     return route;
   }
-}
-
-function checkSplit(service: string, split: TrafficSplit): void {
-  if (typeof split.weight !== 'number' || !(split.weight >= 0 && split.weight <= 100)) {
-    throw new SluiceError(ErrorCode.INVALID_REQUEST, `split for "${service}": weight is ${String(split.weight)}; expected a number from 0 to 100`, {
-      details: { service, field: 'weight' },
-    });
-  }
-}
-
-function copySplit(split: TrafficSplit): TrafficSplit {
-  const { stable, canary, weight, salt } = split;
-  return canary === undefined ? { stable, weight, salt } : { stable, canary, weight, salt };
-}
-
-function sameSplit(a: TrafficSplit, b: TrafficSplit): boolean {
-  return a.stable === b.stable && a.canary === b.canary && a.weight === b.weight && a.salt === b.salt;
 }
