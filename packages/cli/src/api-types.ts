@@ -60,6 +60,8 @@ export interface RolloutView {
   readonly spec: RolloutSpec;
   readonly status: RolloutStatus;
   readonly steps: readonly StepView[];
+  /** What the controller is waiting for, as of its last pass (e.g. a ready instance, the data plane). */
+  readonly waitingFor?: string;
   /** The last 20 events, oldest first (only on GET /rollouts/{name}). */
   readonly events?: readonly ReleaseEvent[];
 }

@@ -16,6 +16,13 @@ describe('renderStatus', () => {
     assert.match(text, /^Pause: +ends in 25s \(at 00:00:30\)$/m);
   });
 
+  test('renderStatus says what an active, unpaused rollout waits for, and not for a pause', () => {
+    const waiting = { ...rolloutView({ phase: 'Progressing', pauseUntil: undefined, pausedAt: undefined, message: 'Started' }), waitingFor: 'Waiting for a ready instance of v2' };
+    assert.match(renderStatus(waiting, T0).join('\n'), /^Waiting: +Waiting for a ready instance of v2$/m);
+    const paused = { ...rolloutView(), waitingFor: 'Paused until 2026-01-01T00:00:30.000Z' };
+    assert.doesNotMatch(renderStatus(paused, T0).join('\n'), /^Waiting:/m);
+  });
+
   test('renderStatus marks done, current and pending steps', () => {
     const lines = renderStatus(rolloutView({ stepIndex: 2, phase: 'Progressing', pauseUntil: undefined }), T0);
     const steps = lines.slice(lines.indexOf('Steps:') + 1, lines.indexOf('Steps:') + 6);

@@ -42,6 +42,13 @@ export function pauseLine(view: RolloutView, now: number): string | undefined {
   return undefined;
 }
 
+/** Why an active, unpaused rollout is not moving (a pause has its own line). */
+function waitingField(view: RolloutView): [string, string][] {
+  const { waitingFor, status } = view;
+  if (!waitingFor || status.phase === 'Paused' || waitingFor === status.message) return [];
+  return [['Waiting:', waitingFor]];
+}
+
 /** The full status screen of one rollout, as lines (no trailing newline). */
 export function renderStatus(view: RolloutView, now: number): string[] {
   const { status, spec } = view;
@@ -55,6 +62,7 @@ export function renderStatus(view: RolloutView, now: number): string[] {
     stepParts(view),
     ['Traffic:', weightLine(spec.target, status.stable, status.canaryWeight)],
     ...(pause === undefined ? [] : [['Pause:', pause] as [string, string]]),
+    ...waitingField(view),
   ];
   const lines = [...renderTable(undefined, fields), '', 'Steps:'];
   for (const step of view.steps) lines.push(`  ${MARKERS[step.state]} ${step.index + 1}. ${step.description}`);

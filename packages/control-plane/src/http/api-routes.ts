@@ -86,7 +86,7 @@ function serviceRoutes(api: Hono, deps: ApiDeps): void {
   const viewOf = async (name: string) => {
     const service = await getService(deps, name);
     const [active] = await deps.store.rollouts.list({ service: name, activeOnly: true });
-    return serviceView(service, { ...deps, activeRollout: active?.name });
+    return serviceView(service, { ...deps, activeRollout: active?.name, problem: deps.controller.serviceProblem(name) });
   };
   api.get('/services', async (c) => {
     const services = await deps.store.services.list();

@@ -4,7 +4,10 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
 /** What the API shows of a service: spec, status, what the data plane serves and what runs. */
-export async function serviceView(service: Service, deps: { traffic: TrafficRouter; runtime: Runtime; activeRollout: string | undefined }) {
+export async function serviceView(
+  service: Service,
+  deps: { traffic: TrafficRouter; runtime: Runtime; activeRollout: string | undefined; problem: string | undefined },
+) {
   const traffic = await deps.traffic.observeSplit(service.name).catch(() => undefined);
   const workloads = deps.runtime
     .list()
@@ -17,6 +20,7 @@ export async function serviceView(service: Service, deps: { traffic: TrafficRout
     status: service.status,
     ...(deps.activeRollout ? { activeRollout: deps.activeRollout } : {}),
     ...(traffic ? { traffic } : {}),
+    ...(deps.problem ? { problem: deps.problem } : {}),
     workloads,
   };
 }

@@ -87,4 +87,14 @@ describe('Controller', () => {
     const weights = (await h.store.events.list()).filter((e) => e.type === EventType.WeightChanged);
     assert.equal(weights.length, 1);
   });
+
+  test('controller reports a service that cannot converge until it recovers', async () => {
+    const h = harness();
+    await seed(h.store);
+    h.router.failNext(1);
+    await h.controller.reconcileOnce();
+    assert.match(h.controller.serviceProblem('shop') ?? '', /./, 'the failed route upsert is reported');
+    await h.controller.reconcileOnce();
+    assert.equal(h.controller.serviceProblem('shop'), undefined);
+  });
 });

@@ -27,6 +27,8 @@ export class Controller {
   readonly #deps: ControllerDeps;
   readonly #abort = new AbortController();
   readonly #outcomes = new Map<string, ReconcileOutcome>();
+  /** The last error per service or rollout, so a persisting failure is logged once, not every pass. */
+  readonly #errors = new Map<string, string>();
   #wake: (() => void) | undefined;
   #kicked = false;
   #loop: Promise<void> | undefined;
@@ -65,8 +67,9 @@ export class Controller {
     for (const service of await store.services.list()) {
       try {
         await reconcileService(service, { ...this.#deps, rollouts: store.rollouts }, signal);
+        this.#clearError(`service/${service.name}`);
       } catch (error) {
-        log.warn('service reconcile failed; retrying next pass', { service: service.name, error: describe(error) });
+        this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');
       }
     }
     let wakeAt: number | undefined;
@@ -81,11 +84,29 @@ export class Controller {
   async #reconcile(name: string, signal: AbortSignal): Promise<ReconcileOutcome> {
     const deps = { ...this.#deps, readyBackends: (s: Parameters<typeof readyBackends>[0]) => readyBackends(s, this.#deps.runtime) };
     try {
-      return await reconcileRollout(name, deps, signal);
+      const outcome = await reconcileRollout(name, deps, signal);
+      this.#clearError(`rollout/${name}`);
+      return outcome;
     } catch (error) {
-      this.#deps.log.warn('rollout reconcile failed; retrying next pass', { rollout: name, error: describe(error) });
+      this.#noteError(`rollout/${name}`, error, 'rollout reconcile failed; retrying every pass');
       return { kind: 'waiting', why: `Retrying after an error: ${describe(error)}` };
     }
+  }
+
+  /** The error that keeps a service from converging (a listen address in use, …), if any. */
+  serviceProblem(service: string): string | undefined {
+    return this.#errors.get(`service/${service}`);
+  }
+
+  #noteError(key: string, error: unknown, message: string): void {
+    const text = describe(error);
+    if (this.#errors.get(key) !== text) this.#deps.log.warn(message, { [key.split('/')[0] ?? 'subject']: key.split('/')[1], error: text });
+    this.#errors.set(key, text);
+  }
+
+  #clearError(key: string): void {
+    if (!this.#errors.delete(key)) return;
+    this.#deps.log.info('recovered', { subject: key });
   }
 
   async #run(): Promise<void> {

@@ -96,7 +96,7 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
   const existing = await tx.rollouts.get(r.name);
   if (existing) {
     if (sameRolloutSpec(existing.spec, r.spec)) return { action: 'unchanged' as const };
-    return { problem: problemAt(r, ['spec'], {
+    return { immutable: true, problem: problemAt(r, ['spec'], {
       message: `rollout "${r.name}" already exists (${existing.status.phase}) and its spec cannot change`,
       expected: 'the same spec, or a rollout with a new name',
     }) };
@@ -138,6 +138,7 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
 async function applyInTransaction(tx: StoreTransaction, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
   const problems: Problem[] = [];
+  const immutable: Problem[] = [];
   const stables = new Map<string, string>();
   const writes: Array<() => Promise<unknown>> = [];
   const stamp = { actor: opts.actor, at: opts.now };
@@ -159,7 +160,10 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const stableOf = (s: string) => stables.get(s);
     if (!stables.has(r.spec.service)) stables.set(r.spec.service, (await tx.services.get(r.spec.service))?.status.stable ?? '');
     const plan = await planRollout(tx, r, stableOf, opts, claimed);
-    if ('problem' in plan && plan.problem) { problems.push(plan.problem); continue; }
+    if ('problem' in plan && plan.problem) {
+      ('immutable' in plan ? immutable : problems).push(plan.problem);
+      continue;
+    }
     results.push({ kind: 'Rollout', name: r.name, action: plan.action ?? 'unchanged' });
     if (!('rollout' in plan) || !plan.rollout) continue;
     const created = plan.rollout;
@@ -167,7 +171,8 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const events = stampEvents([event], { kind: 'Rollout', name: created.name, service: created.spec.service }, stamp);
     writes.push(() => tx.rollouts.save(created, 0), () => tx.events.append(events));
   }
-  if (problems.length > 0) throw invalid(ErrorCode.CONFLICT, problems);
+  if (problems.length > 0) throw invalid(ErrorCode.CONFLICT, [...problems, ...immutable]);
+  if (immutable.length > 0) throw invalid(ErrorCode.IMMUTABLE_FIELD, immutable);
   if (!opts.dryRun) for (const write of writes) await write();
   return results;
 }

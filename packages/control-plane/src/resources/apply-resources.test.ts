@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ErrorCode, Phase, SluiceError } from '@sluice/domain';
+import { parseResources } from '@sluice/spec';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import type { Store } from '../store/store.js';
+import { applyResources } from './apply-resources.js';
+
+const SERVICE = `apiVersion: sluice.dev/v1
+kind: Service
+metadata: { name: shop }
+spec:
+  listen: 127.0.0.1:0
+  versions:
+    v1: { upstreams: ["http://127.0.0.1:9001"] }
+    v2: { upstreams: ["http://127.0.0.1:9002"] }
+  stable: v1
+`;
+const rollout = (name: string, target: string, weight = 20) => `---
+apiVersion: sluice.dev/v1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  service: shop
+  target: ${target}
+  strategy: { canary: { steps: [ { setWeight: ${weight} }, { pause: {} } ] } }
+`;
+
+const opts = { dryRun: false, actor: 'alice', now: 1000 };
+const apply = (store: Store, text: string, o = opts) => applyResources(store, parseResources(text, { file: 'f.yaml' }), o);
+const rejectsWith = (code: ErrorCode, pattern: RegExp) => (e: unknown) =>
+  e instanceof SluiceError && e.code === code && e.problems.some((p) => pattern.test(p.message) && p.file === 'f.yaml' && (p.line ?? 0) > 0);
+
+describe('applyResources', () => {
+  test('applyResources creates, then reports unchanged, then configured', async () => {
+    const store = new MemoryStore();
+    assert.deepEqual(await apply(store, SERVICE + rollout('r1', 'v2')), [
+      { kind: 'Service', name: 'shop', action: 'created' },
+      { kind: 'Rollout', name: 'r1', action: 'created' },
+    ]);
+    assert.deepEqual((await apply(store, SERVICE + rollout('r1', 'v2'))).map((r) => r.action), ['unchanged', 'unchanged']);
+    const changed = SERVICE.replace('9002', '9003');
+    assert.deepEqual((await apply(store, changed)).map((r) => r.action), ['configured']);
+    const events = await store.events.list();
+    assert.deepEqual(events.map((e) => [e.type, e.actor]), [['ServiceCreated', 'alice'], ['RolloutCreated', 'alice'], ['ServiceUpdated', 'alice']]);
+  });
+
+  test('applyResources refuses to change an existing rollout spec', async () => {
+    const store = new MemoryStore();
+    await apply(store, SERVICE + rollout('r1', 'v2'));
+    await assert.rejects(apply(store, rollout('r1', 'v2', 50)), rejectsWith(ErrorCode.IMMUTABLE_FIELD, /spec cannot change/));
+  });
+
+  test('applyResources allows one active rollout per service', async () => {
+    const store = new MemoryStore();
+    await apply(store, SERVICE + rollout('r1', 'v2'));
+    await assert.rejects(apply(store, rollout('r2', 'v2')), rejectsWith(ErrorCode.CONFLICT, /already has an active rollout \(r1\)/));
+  });
+
+  test('applyResources is all-or-nothing: one bad document writes nothing', async () => {
+    const store = new MemoryStore();
+    await assert.rejects(apply(store, SERVICE + rollout('r1', 'v9')), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE);
+    assert.deepEqual(await store.services.list(), []);
+    assert.deepEqual(await store.events.list(), []);
+  });
+
+  test('applyResources with dryRun checks everything and writes nothing', async () => {
+    const store = new MemoryStore();
+    const results = await apply(store, SERVICE + rollout('r1', 'v2'), { ...opts, dryRun: true });
+    assert.equal(results.length, 2);
+    assert.deepEqual(await store.services.list(), []);
+  });
+
+  test('applyResources rejects removing a version an active rollout uses', async () => {
+    const store = new MemoryStore();
+    await apply(store, SERVICE + rollout('r1', 'v2'));
+    const withoutV2 = SERVICE.replace('    v2: { upstreams: ["http://127.0.0.1:9002"] }\n', '');
+    await assert.rejects(apply(store, withoutV2), rejectsWith(ErrorCode.CONFLICT, /used by active rollout "r1"/));
+  });
+
+  test('applyResources accepts a rollout back to v1 once v2 was promoted to stable', async () => {
+    const store = new MemoryStore();
+    await apply(store, SERVICE + rollout('r1', 'v2'));
+    const r1 = await store.rollouts.get('r1');
+    const service = await store.services.get('shop');
+    assert.ok(r1 && service);
+    await store.transaction(async (tx) => {
+      await tx.rollouts.save({ ...r1, status: { ...r1.status, phase: Phase.Succeeded } }, r1.version);
+      await tx.services.save({ ...service, status: { stable: 'v2', revision: 2 } }, service.version);
+    });
+    await assert.rejects(apply(store, rollout('r2', 'v2')), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE);
+    await apply(store, rollout('r3', 'v1'));
+    assert.equal((await store.rollouts.get('r3'))?.status.stable, 'v2');
+  });
+});
