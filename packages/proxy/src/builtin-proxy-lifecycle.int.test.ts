@@ -68,14 +68,22 @@ describe('BuiltinProxy lifecycle and failures', () => {
     assert.match(observations[0]?.error ?? '', /ECONNREFUSED/);
   });
 
-  test('BuiltinProxy answers 503 with a JSON error when the chosen version has no endpoint', async () => {
+  test('BuiltinProxy serves stable when the chosen canary has no endpoint', async () => {
     const proxy = newProxy();
     const v1 = await upstream('v1');
     await proxy.upsert(route({ v1: [v1.url], v2: [] }), CANARY);
     const res = await request(address(proxy));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-sluice-version'], 'v1');
+  });
+
+  test('BuiltinProxy answers 503 with a JSON error when stable has no endpoint', async () => {
+    const proxy = newProxy();
+    await proxy.upsert(route({ v1: [] }), STABLE);
+    const res = await request(address(proxy));
     assert.equal(res.status, 503);
-    assert.deepEqual(JSON.parse(res.body), { error: { code: 'ADAPTER_FAILED', message: 'no ready instance of shop version v2' } });
-    assert.equal(res.headers['x-sluice-version'], 'v2');
+    assert.deepEqual(JSON.parse(res.body), { error: { code: 'ADAPTER_FAILED', message: 'no ready instance of shop version v1' } });
+    assert.equal(res.headers['x-sluice-version'], 'v1');
   });
 
   test('BuiltinProxy takes the endpoints of a version in turn', async () => {
@@ -83,7 +91,10 @@ describe('BuiltinProxy lifecycle and failures', () => {
     const [a, b] = [await upstream('v1-a'), await upstream('v1-b')];
     await proxy.upsert(route({ v1: [a.url, b.url] }), STABLE);
     const bodies = [];
-    for (let i = 0; i < 4; i++) bodies.push((await request(address(proxy))).body);
+    for (let i = 0; i < 4; i++) {
+      bodies.push((await request(address(proxy))).body);
+      await proxy.upsert(route({ v1: [a.url, b.url] }), STABLE); // the controller re-upserts every pass
+    }
     assert.deepEqual(bodies, ['v1-a', 'v1-b', 'v1-a', 'v1-b']);
   });
 

@@ -50,6 +50,8 @@ interface RouteEntry {
   snapshot: RouteSnapshot;
   listen: string;
   listener: Listener | undefined;
+  /** Backends and stickiness as last upserted: an identical upsert keeps the pools (and their round-robin position). */
+  shape: string;
 }
 
 // Header limit per the brief; timeouts bound slow clients without cutting long downloads.
@@ -91,6 +93,10 @@ export class BuiltinProxy {
         await this.#create(route, initial, address);
         return;
       }
+      // The controller upserts every pass; rebuilding unchanged pools would reset round robin to the first instance.
+      const shape = routeShape(route);
+      if (route.listen === entry.listen && shape === entry.shape) return;
+      entry.shape = shape;
       const updated = buildSnapshot(route, entry.snapshot.split, entry.snapshot.generation, entry.agents);
       if (route.listen !== entry.listen) {
         // Bind the new address first: if it fails, the route keeps serving where it was.
@@ -156,7 +162,7 @@ export class BuiltinProxy {
     const agents = createAgents();
     try {
       const snapshot = buildSnapshot(route, initial, 1, agents);
-      const entry: RouteEntry = { service: route.service, agents, snapshot, listen: route.listen, listener: undefined };
+      const entry: RouteEntry = { service: route.service, agents, snapshot, listen: route.listen, listener: undefined, shape: routeShape(route) };
       entry.listener = await this.#bind(entry, route.listen, address.host, address.port);
       this.#routes.set(route.service, entry);
     } catch (error) {
@@ -199,7 +205,9 @@ export class BuiltinProxy {
       key = this.#randomKey();
       setCookie = `${snapshot.cookie}=${key}${STICKY_COOKIE_ATTRIBUTES}`;
     }
-    const version = pickVersion(snapshot.split, key);
+    let version = pickVersion(snapshot.split, key);
+    // A canary with no ready instance must not cost users an error while stable can serve them.
+    if (version !== snapshot.split.stable && (snapshot.pools.get(version)?.targets.length ?? 0) === 0) version = snapshot.split.stable;
     const exchange: Exchange = { service: snapshot.service, version, setCookie, owner: listener, error: undefined, upstream: undefined, responded: false };
     listener.inflight++;
     res.once('close', () => {
@@ -265,4 +273,8 @@ export class BuiltinProxy {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function routeShape(route: RouteSpec): string {
+  return JSON.stringify([route.stickiness, route.backends]);
 }

@@ -33,6 +33,11 @@ test('scanRequestHeaders takes the key from the header before the cookie, ignori
   assert.equal(scanRequestHeaders(['X-User-Id', 'u1'], { stickyHeader: undefined, cookie: 'sluice' }, undefined).key, undefined);
 });
 
+test('scanRequestHeaders reads a sticky header the forwarding logic also rewrites (x-forwarded-for)', () => {
+  const byClientIp = { stickyHeader: 'x-forwarded-for', cookie: 'sluice' };
+  assert.equal(scanRequestHeaders(['X-Forwarded-For', '203.0.113.7'], byClientIp, undefined).key, '203.0.113.7');
+});
+
 test('scanRequestHeaders marks bodies and re-chunks a chunked body', () => {
   assert.equal(scanRequestHeaders(['Content-Length', '0'], lookup, undefined).hasBody, false);
   assert.equal(scanRequestHeaders(['Content-Length', '12'], lookup, undefined).hasBody, true);

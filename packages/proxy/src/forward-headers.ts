@@ -37,6 +37,8 @@ export function scanRequestHeaders(raw: readonly string[], lookup: StickyLookup,
     const name = raw[i]!;
     const value = raw[i + 1]!;
     const lower = name.toLowerCase();
+    // Before the switch: the sticky header may be one the switch consumes (x-forwarded-for, host).
+    if (lower === lookup.stickyHeader && headerKey === undefined && value !== '') headerKey = value;
     switch (lower) {
       case 'connection':
         connection = connection === undefined ? value : `${connection}, ${value}`;
@@ -69,7 +71,6 @@ export function scanRequestHeaders(raw: readonly string[], lookup: StickyLookup,
         if (cookieKey === undefined) cookieKey = readCookie(value, lookup.cookie);
         break;
     }
-    if (lower === lookup.stickyHeader && headerKey === undefined && value !== '') headerKey = value;
     headers.push(name, value);
   }
   const forwarded = connection === undefined ? headers : dropConnectionListed(headers, connection);

@@ -98,6 +98,19 @@ describe('parseResources on valid input', () => {
     });
   });
 
+  test('parseResources reads an optional progressDeadline and rejects a zero one', () => {
+    const rollout = (extra: string) =>
+      `apiVersion: sluice.dev/v1\nkind: Rollout\nmetadata: { name: r }\nspec:\n  service: shop\n  target: v2\n${extra}  strategy: { canary: { steps: [ { setWeight: 5 } ] } }\n`;
+    const [withDeadline] = parseResources(rollout('  progressDeadline: 2m\n'), { file: 'r.yaml' });
+    assert.equal(withDeadline?.kind === 'Rollout' ? withDeadline.spec.progressDeadlineMs : undefined, 120_000);
+    const [without] = parseResources(rollout(''), { file: 'r.yaml' });
+    assert.equal(without?.kind === 'Rollout' && 'progressDeadlineMs' in without.spec, false);
+    assert.throws(
+      () => parseResources(rollout('  progressDeadline: 0s\n'), { file: 'r.yaml' }),
+      (e: unknown) => isSluiceError(e) && e.problems.some((p) => p.path === "spec.progressDeadline" && p.line === 7),
+    );
+  });
+
   test('parseResources skips empty documents and counts them in docIndex', () => {
     const resources = parseResources(`---\n# nothing here\n---\n${service(SPEC)}---\n---\n`, { file: 'a.yaml' });
     assert.equal(resources.length, 1);
@@ -186,6 +199,13 @@ describe('parseResources on malformed documents', () => {
     const problem = onlyProblem(problemsOf(service(SPEC.replace('stable: v1', 'stable: *nope'))));
     assertProblem(problem, { line: 1, col: 1, path: undefined, message: /cannot be read: Unresolved alias/ });
   });
+});
+
+test('parseResources reports a top-level undefined alias or scalar document as a problem, never a crash', () => {
+  for (const text of ['*nope\n', '- &a [1]\n- *a\n', '42\n']) {
+    const problem = onlyProblem(problemsOf(text));
+    assert.match(problem.message, /a resource must be a map/);
+  }
 });
 
 describe('parseResources on invalid fields', () => {

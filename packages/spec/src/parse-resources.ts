@@ -72,13 +72,15 @@ function readDocument(doc: Document, source: DocumentSource, lines: LineCounter)
   const duplicates = duplicateKeyProblems(doc, source.file, lines);
   if (duplicates.length > 0) return { problems: duplicates };
   if (!isMap(doc.contents)) {
+    let found: string;
+    try {
+      found = describeValue(doc.toJS({ maxAliasCount: 100 }));
+    } catch (error) {
+      // An undefined alias or an alias bomb at the top level: report it, never throw.
+      found = `unreadable YAML (${(error as Error).message})`;
+    }
     return {
-      problems: [
-        problemAt(source, [], 'a resource must be a map', {
-          found: describeValue(doc.toJS()),
-          expected: 'a map with apiVersion, kind, metadata and spec',
-        }),
-      ],
+      problems: [problemAt(source, [], 'a resource must be a map', { found, expected: 'a map with apiVersion, kind, metadata and spec' })],
     };
   }
   let data: Record<string, unknown>;

@@ -164,6 +164,7 @@ const rolloutSpec = z.strictObject({
     }),
     'a map with canary',
   ),
+  progressDeadline: duration(1000).optional(),
 });
 
 const apiVersion = hint(z.literal(API_VERSION), `"${API_VERSION}"`, 'unsupported apiVersion');

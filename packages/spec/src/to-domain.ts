@@ -25,6 +25,7 @@ export function toRolloutSpec(raw: RolloutDocument['spec']): RolloutSpec {
     service: raw.service,
     target: raw.target,
     strategy: { kind: 'canary', steps: raw.strategy.canary.steps.map(toStep) },
+    ...(raw.progressDeadline === undefined ? {} : { progressDeadlineMs: ms(raw.progressDeadline) }),
   };
 }
 

@@ -96,7 +96,9 @@ function serviceRoutes(api: Hono, deps: ApiDeps): void {
   api.get('/services/:name/history', async (c) => {
     const name = c.req.param('name');
     await getService(deps, name);
-    return c.json({ items: await deps.store.events.list({ service: name, limit: 10_000 }) });
+    const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
+    const filter = { service: name, limit: 10_000, ...(afterSeq === undefined ? {} : { afterSeq }) };
+    return c.json({ items: await deps.store.events.list(filter) });
   });
 }
 

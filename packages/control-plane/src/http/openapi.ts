@@ -74,7 +74,7 @@ export function openApiDocument(): object {
       },
       '/services': { get: { summary: 'List services', responses: { '200': { description: 'Services', ...json(items('ServiceView')) } } } },
       '/services/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Service', ...json(ref('ServiceView')) }, ...errors } } },
-      '/services/{name}/history': { get: { summary: 'Revision history', parameters: [nameParam], responses: { '200': { description: 'Events, oldest first', ...json(items('ReleaseEvent')) }, ...errors } } },
+      '/services/{name}/history': { get: { summary: 'Revision history, oldest first, 10,000 per page', parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events, oldest first', ...json(items('ReleaseEvent')) }, ...errors } } },
       '/rollouts': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'Rollouts', ...json(items('RolloutView')) } } } },
       '/rollouts/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Rollout with its last 20 events', ...json(ref('RolloutView')) }, ...errors } } },
       '/rollouts/{name}/events': { get: { parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },

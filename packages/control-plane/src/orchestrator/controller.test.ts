@@ -97,4 +97,48 @@ describe('Controller', () => {
     await h.controller.reconcileOnce();
     assert.equal(h.controller.serviceProblem('shop'), undefined);
   });
+
+  test('controller keeps driving rollouts while a removed version drains', async () => {
+    const h = harness();
+    await seed(h.store);
+    const service = await h.store.services.get('shop');
+    assert.ok(service);
+    const v3 = service.spec.versions.v2;
+    assert.ok(v3);
+    const withV3 = await h.store.services.save({ ...service, spec: { ...service.spec, versions: { ...service.spec.versions, v3 } } }, service.version);
+    await settle(h);
+    let release = () => {};
+    const stuck = new Promise<void>((r) => (release = r));
+    const retire = h.runtime.retire.bind(h.runtime);
+    let retires = 0;
+    h.runtime.retire = async (key) => {
+      retires++;
+      await stuck; // a version whose processes take their whole grace period to drain
+      return retire(key);
+    };
+    const { v3: _dropped, ...versions } = withV3.spec.versions;
+    await h.store.services.save({ ...withV3, spec: { ...withV3.spec, versions } }, withV3.version);
+    await abortRollout({ store: h.store, clock: h.clock, actor: 'bob' }, 'shop-v2', 'stop');
+    await settle(h);
+    assert.equal((await phaseOf(h)).phase, Phase.Aborted, 'the abort finished while v3 was still draining');
+    assert.equal(retires, 1, 'the retirement was started once, not once per pass');
+    release();
+  });
+
+  test('a target that never becomes ready fails the rollout at the progress deadline and returns traffic to stable', async () => {
+    const h = harness({ manualReadiness: true });
+    await seed(h.store);
+    await settle(h);
+    h.runtime.markReady({ service: 'shop', version: 'v1' });
+    await settle(h);
+    h.clock.advance(599_999);
+    await settle(h);
+    assert.equal((await phaseOf(h)).phase, Phase.Progressing, 'still waiting 1 ms before the 10 min deadline');
+    h.clock.advance(1);
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Failed, step: 0, weight: 0 });
+    const failed = (await h.store.events.list()).find((e) => e.to === Phase.Aborting);
+    assert.match(failed?.reason ?? '', /No ready instance of v2 for 10m/);
+    assert.equal((await h.router.observeSplit('shop')).weight, 0);
+  });
 });

@@ -29,6 +29,7 @@ export class Controller {
   readonly #outcomes = new Map<string, ReconcileOutcome>();
   /** The last error per service or rollout, so a persisting failure is logged once, not every pass. */
   readonly #errors = new Map<string, string>();
+  readonly #retiring = new Set<string>();
   #wake: (() => void) | undefined;
   #kicked = false;
   #loop: Promise<void> | undefined;
@@ -66,7 +67,7 @@ export class Controller {
     const signal = this.#abort.signal;
     for (const service of await store.services.list()) {
       try {
-        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts }, signal);
+        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, retiring: this.#retiring }, signal);
         this.#clearError(`service/${service.name}`);
       } catch (error) {
         this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');

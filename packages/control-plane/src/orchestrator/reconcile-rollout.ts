@@ -8,6 +8,7 @@ import {
   finishPromotion,
   isSluiceError,
   isTerminal,
+  pastProgressDeadline,
   Phase,
   requestAbort,
   startRollout,
@@ -84,6 +85,9 @@ async function promote(ctx: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Promoting) return NEXT;
   const target = rollout.spec.target;
   if ((deps.readyBackends(service)[target]?.length ?? 0) === 0) {
+    if (pastProgressDeadline(rollout, now)) {
+      return commitOf(requestAbort(rollout, 'failure', `No ready instance of ${target} to promote (progress deadline): rolling back`, now));
+    }
     return { kind: 'wait', why: `Waiting for a ready instance of ${target} before promoting` };
   }
   if (rollout.status.canaryWeight !== 100) return commitOf(changeWeight(rollout, 100, now));

@@ -1,4 +1,5 @@
 import type { RouteSpec, Service } from '@sluice/domain';
+import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { RolloutStore } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
@@ -8,6 +9,9 @@ export interface ServiceReconcileDeps {
   readonly runtime: Runtime;
   readonly traffic: TrafficRouter;
   readonly rollouts: RolloutStore;
+  readonly log: Logger;
+  /** Workloads being retired ("service/version"), so a pass does not start the same retirement again. */
+  readonly retiring: Set<string>;
 }
 
 /** Ready endpoints per version: instances the runtime reports ready, or the fixed upstream URLs. */
@@ -23,6 +27,20 @@ export function readyBackends(service: Service, runtime: Runtime): Record<string
 }
 
 /**
+ * Stops a version no longer declared without waiting for it: draining may take the whole grace
+ * period, and the controller must keep serving aborts and other rollouts meanwhile.
+ */
+function retireInBackground(key: { service: string; version: string }, deps: ServiceReconcileDeps): void {
+  const id = `${key.service}/${key.version}`;
+  if (deps.retiring.has(id)) return;
+  deps.retiring.add(id);
+  deps.runtime
+    .retire({ service: key.service, version: key.version })
+    .catch((error: unknown) => deps.log.warn('retiring a removed version failed', { workload: id, error: String(error) }))
+    .finally(() => deps.retiring.delete(id));
+}
+
+/**
  * Converges the platform to one service's spec: every `run` version is running, versions no
  * longer declared are retired, and the data plane's route has the current listener and backends.
  * Idempotent; a new route starts on the split the store says (so a restart resumes traffic as it was).
@@ -33,7 +51,7 @@ export async function reconcileService(service: Service, deps: ServiceReconcileD
   }
   for (const workload of deps.runtime.list()) {
     const declared = service.spec.versions[workload.version];
-    if (workload.service === service.name && declared?.kind !== 'run') await deps.runtime.retire(workload, signal);
+    if (workload.service === service.name && declared?.kind !== 'run') retireInBackground(workload, deps);
   }
   const route: RouteSpec = {
     service: service.name,

@@ -31,6 +31,20 @@ const apply = (store: Store, text: string, o = opts) => applyResources(store, pa
 const rejectsWith = (code: ErrorCode, pattern: RegExp) => (e: unknown) =>
   e instanceof SluiceError && e.code === code && e.problems.some((p) => pattern.test(p.message) && p.file === 'f.yaml' && (p.line ?? 0) > 0);
 
+/** A store where rollout r1 finished and promoted v2 to stable (the file still declares v1). */
+async function promotedToV2(): Promise<Store> {
+  const store = new MemoryStore();
+  await apply(store, SERVICE + rollout('r1', 'v2'));
+  const r1 = await store.rollouts.get('r1');
+  const service = await store.services.get('shop');
+  assert.ok(r1 && service);
+  await store.transaction(async (tx) => {
+    await tx.rollouts.save({ ...r1, status: { ...r1.status, phase: Phase.Succeeded } }, r1.version);
+    await tx.services.save({ ...service, status: { stable: 'v2', revision: 2 } }, service.version);
+  });
+  return store;
+}
+
 describe('applyResources', () => {
   test('applyResources creates, then reports unchanged, then configured', async () => {
     const store = new MemoryStore();
@@ -91,5 +105,22 @@ describe('applyResources', () => {
     await assert.rejects(apply(store, rollout('r2', 'v2')), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE);
     await apply(store, rollout('r3', 'v1'));
     assert.equal((await store.rollouts.get('r3'))?.status.stable, 'v2');
+  });
+
+  test('applyResources checks a rollout in the same file as its service against the promoted stable', async () => {
+    const store = await promotedToV2();
+    await assert.rejects(apply(store, SERVICE + rollout('again', 'v2')), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE);
+    await apply(store, SERVICE + rollout('back', 'v1'));
+    assert.equal((await store.rollouts.get('back'))?.status.stable, 'v2');
+  });
+
+  test('applyResources refuses to drop the version a promotion made stable', async () => {
+    const store = await promotedToV2();
+    const onlyV1 = SERVICE.replace('    v2: { upstreams: ["http://127.0.0.1:9002"] }\n', '');
+    await assert.rejects(apply(store, onlyV1), rejectsWith(ErrorCode.CONFLICT, /"v2" is the stable version/));
+    assert.equal((await store.services.get('shop'))?.status.stable, 'v2');
+    const onlyV2 = SERVICE.replace('    v1: { upstreams: ["http://127.0.0.1:9001"] }\n', '').replace('stable: v1', 'stable: v2');
+    assert.deepEqual((await apply(store, onlyV2)).map((r) => r.action), ['configured']);
+    assert.equal((await store.services.get('shop'))?.status.stable, 'v2');
   });
 });

@@ -55,6 +55,15 @@ function duplicateProblems(resources: readonly ParsedResource[]): Problem[] {
   return problems;
 }
 
+/**
+ * The stable version a service will have after an apply: the declared one when it is new or the
+ * declaration changed (an operator override), else the one the controller made true (a promotion).
+ */
+function effectiveStable(existing: Service | undefined, spec: ServiceSpec): string {
+  if (!existing || existing.spec.stable !== spec.stable) return spec.stable;
+  return existing.status.stable;
+}
+
 function servicePlan(existing: Service | undefined, spec: ServiceSpec, name: string, active: readonly Rollout[]) {
   if (!existing) {
     const service: Service = { name, spec, status: { stable: spec.stable, revision: 1 }, version: 0 };
@@ -62,7 +71,7 @@ function servicePlan(existing: Service | undefined, spec: ServiceSpec, name: str
   }
   if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { service: existing, action: 'unchanged' as const, events: [] };
   // A changed declared stable is an operator override; otherwise the controller's stable stands.
-  const stable = existing.spec.stable !== spec.stable && active.length === 0 ? spec.stable : existing.status.stable;
+  const stable = active.length === 0 ? effectiveStable(existing, spec) : existing.status.stable;
   const revision = stable === existing.status.stable ? existing.status.revision : existing.status.revision + 1;
   const events: EventDraft[] = [{ type: EventType.ServiceUpdated, reason: `Service ${name} spec updated` }];
   if (stable !== existing.status.stable) events.push({ type: EventType.StableChanged, from: existing.status.stable, to: stable, reason: `Stable set to ${stable} by spec` });
@@ -121,9 +130,13 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
 export async function applyResources(store: Store, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const dupes = duplicateProblems(resources);
   if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
-  // References are checked against each service's current stable (a promotion moves it), not the declared one.
-  const existingServices = new Map((await store.services.list()).map((s) => [s.name, { ...s.spec, stable: s.status.stable }] as const));
-  const refs = checkReferences(resources, { services: existingServices });
+  // References are checked against each service's effective stable (a promotion moves it), not the declared one.
+  const stored = new Map((await store.services.list()).map((s) => [s.name, s] as const));
+  const existingServices = new Map([...stored.values()].map((s) => [s.name, { ...s.spec, stable: s.status.stable }] as const));
+  const withEffectiveStable = resources.map((r) =>
+    r.kind === 'Service' ? { ...r, spec: { ...r.spec, stable: effectiveStable(stored.get(r.name), r.spec) } } : r,
+  );
+  const refs = checkReferences(withEffectiveStable, { services: existingServices });
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
@@ -148,6 +161,12 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const active = (await tx.rollouts.list({ service: r.name, activeOnly: true })).filter(isActive);
     problems.push(...serviceConflicts(r, existing, active));
     const plan = servicePlan(existing, r.spec, r.name, active);
+    if (!r.spec.versions[plan.service.status.stable]) {
+      problems.push(problemAt(r, ['spec', 'versions'], {
+        message: `version "${plan.service.status.stable}" is the stable version (a rollout promoted it) and cannot be removed`,
+        expected: `versions to include ${plan.service.status.stable}, or spec.stable set to the version that should serve`,
+      }));
+    }
     stables.set(r.name, plan.service.status.stable);
     results.push({ kind: 'Service', name: r.name, action: plan.action });
     if (plan.action === 'unchanged') continue;

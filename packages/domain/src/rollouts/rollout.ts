@@ -15,6 +15,23 @@ export interface RolloutSpec {
   /** The version being rolled out; a key of the service's `versions`. */
   readonly target: string;
   readonly strategy: Strategy;
+  /**
+   * How long the rollout may wait for a ready instance of the target before it fails and rolls
+   * back (Argo's progressDeadlineSeconds with abort on). Default DEFAULT_PROGRESS_DEADLINE_MS.
+   */
+  readonly progressDeadlineMs?: number;
+}
+
+/** Ten minutes, as Argo Rollouts and Flagger default to. */
+export const DEFAULT_PROGRESS_DEADLINE_MS = 600_000;
+
+/**
+ * True when the rollout has gone `progressDeadline` without any recorded change while waiting
+ * for its target: the caller then fails it, which returns all traffic to stable.
+ */
+export function pastProgressDeadline(rollout: Rollout, now: number): boolean {
+  const deadline = rollout.spec.progressDeadlineMs ?? DEFAULT_PROGRESS_DEADLINE_MS;
+  return now - rollout.status.updatedAt >= deadline;
 }
 
 export interface RolloutStatus {

@@ -1,4 +1,4 @@
-import { changeWeight, type SetWeightStep } from '@sluice/domain';
+import { changeWeight, formatDuration, pastProgressDeadline, requestAbort, type SetWeightStep } from '@sluice/domain';
 import type { StepContext, StepExecutor, StepProgress } from '../step-executor.js';
 
 /**
@@ -12,6 +12,10 @@ export const setWeightExecutor: StepExecutor<SetWeightStep> = {
     const { rollout } = ctx;
     const target = rollout.spec.target;
     if (step.weight > 0 && (ctx.readyBackends[target]?.length ?? 0) === 0) {
+      if (pastProgressDeadline(rollout, ctx.now)) {
+        const waited = formatDuration(ctx.now - rollout.status.updatedAt);
+        return { kind: 'change', change: requestAbort(rollout, 'failure', `No ready instance of ${target} for ${waited} (progress deadline): rolling back`, ctx.now) };
+      }
       return { kind: 'wait', why: `Waiting for a ready instance of ${target} before sending it traffic` };
     }
     if (rollout.status.canaryWeight !== step.weight) {
