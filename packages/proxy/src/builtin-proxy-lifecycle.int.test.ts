@@ -4,7 +4,7 @@ import http from 'node:http';
 import { SluiceError } from '@sluice/domain';
 import type { RouteSpec, TrafficSplit } from '@sluice/domain';
 import { BuiltinProxy } from './builtin-proxy.js';
-import type { ProxyObservation } from './builtin-proxy.js';
+import type { ProxyObservation } from './observation.js';
 import { deadEndpoint, request, splitAddress, startUpstream } from './testing/http-fixtures.js';
 import type { TestUpstream } from './testing/http-fixtures.js';
 

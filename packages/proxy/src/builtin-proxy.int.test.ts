@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { RouteSpec, TrafficSplit } from '@sluice/domain';
 import { BuiltinProxy } from './builtin-proxy.js';
-import type { ProxyObservation } from './builtin-proxy.js';
+import type { ProxyObservation } from './observation.js';
 import { request, startUpstream } from './testing/http-fixtures.js';
 import type { TestResponse, TestUpstream } from './testing/http-fixtures.js';
 

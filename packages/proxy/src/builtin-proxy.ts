@@ -10,20 +10,12 @@ import { scanRequestHeaders } from './forward-headers.js';
 import { formatAddress, parseListen } from './listen-address.js';
 import { pickVersion } from './pick-version.js';
 import { checkSplit, copySplit, equalSplits } from '@sluice/domain';
+import type { ProxyObservation } from './observation.js';
 import { buildSnapshot, createAgents, destroyAgents, nextTarget } from './route-table.js';
 import type { RouteAgents, RouteSnapshot } from './route-table.js';
 import { STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 
 /** One finished request, as the control plane's metrics see it. */
-export interface ProxyObservation {
-  readonly service: string;
-  readonly version: string;
-  /** Status sent to the client; 499 when the client left before the response was complete. */
-  readonly status: number;
-  readonly durationMs: number;
-  /** Set when the proxy or the upstream failed the request (not when the client left). */
-  readonly error?: string;
-}
 
 export interface BuiltinProxyOptions {
   /** Called once per request after its response ends or fails. Must be cheap; exceptions are swallowed. */
@@ -208,7 +200,7 @@ export class BuiltinProxy {
     let version = pickVersion(snapshot.split, key);
     // A canary with no ready instance must not cost users an error while stable can serve them.
     if (version !== snapshot.split.stable && (snapshot.pools.get(version)?.targets.length ?? 0) === 0) version = snapshot.split.stable;
-    const exchange: Exchange = { service: snapshot.service, version, setCookie, owner: listener, error: undefined, upstream: undefined, responded: false };
+    const exchange: Exchange = { service: snapshot.service, version, route: 'split', setCookie, owner: listener, error: undefined, cause: undefined, upstream: undefined, responded: false };
     listener.inflight++;
     res.once('close', () => {
       if (--listener.inflight === 0) listener.onIdle?.();
@@ -219,6 +211,7 @@ export class BuiltinProxy {
     const target = nextTarget(snapshot.pools.get(version));
     if (target === undefined) {
       exchange.error = `no ready instance of ${snapshot.service} version ${version}`;
+      exchange.cause = 'no-endpoint';
       sendError(res, 503, exchange.error, exchange);
       return;
     }
@@ -230,9 +223,9 @@ export class BuiltinProxy {
     const observer = this.#observer;
     if (observer === undefined) return;
     const durationMs = performance.now() - start;
-    const { service, version, error } = exchange;
+    const { service, version, route, error, cause } = exchange;
     try {
-      observer(error === undefined ? { service, version, status, durationMs } : { service, version, status, durationMs, error });
+      observer(error === undefined ? { service, version, route, status, durationMs } : { service, version, route, status, durationMs, error, cause: cause ?? 'other' });
     } catch {
       // A failing metrics sink must not take the data plane down with it.
     }

@@ -3,6 +3,7 @@ import { ErrorCode } from '@sluice/domain';
 import { filterResponseHeaders } from './forward-headers.js';
 import type { ScannedRequest } from './forward-headers.js';
 import type { Target } from './route-table.js';
+import type { ErrorCause } from './observation.js';
 
 /** The state of one proxied request, shared by the forwarder and the proxy's completion handler. */
 export interface Exchange {
@@ -12,8 +13,12 @@ export interface Exchange {
   readonly setCookie: string | undefined;
   /** The listener serving the request; once it drains, responses ask the client to close. */
   readonly owner: { readonly closing: boolean };
+  /** What chose the version: a rule name or "split". */
+  readonly route: string;
   /** Why the proxy (not the client) failed the exchange; undefined while all is well. */
   error: string | undefined;
+  /** The bounded category of `error`, for metrics. */
+  cause: ErrorCause | undefined;
   /** The upstream request in flight, to abort when the client goes away. */
   upstream: ClientRequest | undefined;
   /** True once upstream response headers arrived: from then on a failure can only cut the stream. */
@@ -45,6 +50,7 @@ function send(req: IncomingMessage, res: ServerResponse, target: Target, scanned
     if (res.destroyed) return; // the client left first; the proxy aborted this upstream on purpose
     if (exchange.responded) {
       exchange.error ??= `upstream ${target.url} failed mid-response: ${error.message}`;
+      exchange.cause ??= 'reset';
       res.destroy();
       return;
     }
@@ -53,6 +59,7 @@ function send(req: IncomingMessage, res: ServerResponse, target: Target, scanned
       return;
     }
     exchange.error = `upstream ${target.url} failed: ${error.message}`;
+    exchange.cause = causeOf(error);
     const message = `${exchange.service} version ${exchange.version}: upstream ${target.url} failed before responding (${error.code ?? error.message})`;
     if (res.headersSent) res.destroy();
     else sendError(res, 502, message, exchange);
@@ -73,6 +80,7 @@ function relay(upRes: IncomingMessage, res: ServerResponse, exchange: Exchange):
   upRes.once('close', () => {
     if (upRes.complete || res.destroyed) return;
     exchange.error ??= 'upstream closed the connection mid-response';
+    exchange.cause ??= 'reset';
     res.destroy();
   });
   upRes.pipe(res);
@@ -105,4 +113,21 @@ function upstreamPath(target: Target, url: string): string {
     }
   }
   return target.pathPrefix === '' ? path : target.pathPrefix + path;
+}
+
+/** Maps a socket error to its metrics category. */
+function causeOf(error: NodeJS.ErrnoException): ErrorCause {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return 'reset';
+    default:
+      return 'other';
+  }
 }

@@ -11,11 +11,11 @@ function sample(text: string, series: string): number | undefined {
 test('bindProxyMetrics counts requests by code, errors by version, and durations in seconds', async () => {
   const registry = new Registry();
   const observe = bindProxyMetrics(registry);
-  observe({ service: 'shop', version: 'v1', status: 200, durationMs: 4 });
-  observe({ service: 'shop', version: 'v1', status: 200, durationMs: 30 });
-  observe({ service: 'shop', version: 'v2', status: 503, durationMs: 1, error: 'no ready instance' });
-  observe({ service: 'shop', version: 'v2', status: 200, durationMs: 2, error: 'upstream closed mid-response' });
-  observe({ service: 'shop', version: 'v2', status: 499, durationMs: 2 });
+  observe({ service: 'shop', version: 'v1', route: 'split', status: 200, durationMs: 4 });
+  observe({ service: 'shop', version: 'v1', route: 'split', status: 200, durationMs: 30 });
+  observe({ service: 'shop', version: 'v2', route: 'split', status: 503, durationMs: 1, error: 'no ready instance' });
+  observe({ service: 'shop', version: 'v2', route: 'split', status: 200, durationMs: 2, error: 'upstream closed mid-response' });
+  observe({ service: 'shop', version: 'v2', route: 'split', status: 499, durationMs: 2 });
   const text = await registry.metrics();
   assert.equal(sample(text, 'sluice_proxy_requests_total{service="shop",version="v1",code="200"}'), 2);
   assert.equal(sample(text, 'sluice_proxy_requests_total{service="shop",version="v2",code="503"}'), 1);
@@ -30,7 +30,7 @@ test('bindProxyMetrics counts requests by code, errors by version, and durations
 
 test('bindProxyMetrics can bind twice to one registry and shares the series', async () => {
   const registry = new Registry();
-  bindProxyMetrics(registry)({ service: 's', version: 'v', status: 200, durationMs: 1 });
-  bindProxyMetrics(registry)({ service: 's', version: 'v', status: 200, durationMs: 1 });
+  bindProxyMetrics(registry)({ service: 's', version: 'v', route: 'split', status: 200, durationMs: 1 });
+  bindProxyMetrics(registry)({ service: 's', version: 'v', route: 'split', status: 200, durationMs: 1 });
   assert.equal(sample(await registry.metrics(), 'sluice_proxy_requests_total{service="s",version="v",code="200"}'), 2);
 });

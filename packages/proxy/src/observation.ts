@@ -1,0 +1,30 @@
+/** Why the proxy failed a request: a small closed set, so metrics labels stay bounded. */
+export type ErrorCause =
+  /** The upstream refused the connection (nothing was sent). */
+  | 'refused'
+  /** Connect, response-header or total timeout. */
+  | 'timeout'
+  /** The upstream connection was reset or closed mid-exchange. */
+  | 'reset'
+  /** The chosen version had no ready instance. */
+  | 'no-endpoint'
+  /** A size or time limit on the client side was exceeded (413, 431, 408). */
+  | 'limit'
+  /** The client sent a malformed or forbidden request (smuggling shapes, bad framing). */
+  | 'bad-request'
+  | 'other';
+
+/** One finished request, as the data plane saw it. Fed to metrics once per request. */
+export interface ProxyObservation {
+  readonly service: string;
+  readonly version: string;
+  /** What chose the version: a routing rule's name, or "split" for the weighted split. Bounded per service. */
+  readonly route: string;
+  /** Status sent to the client; 499 when the client left before the response was complete. */
+  readonly status: number;
+  readonly durationMs: number;
+  /** Set when the proxy or the upstream failed the request (not when the client left). */
+  readonly cause?: ErrorCause;
+  /** Human-readable detail of the failure, for logs (never a metrics label). */
+  readonly error?: string;
+}
