@@ -22,7 +22,7 @@ function findTests(dir, out = []) {
   return out;
 }
 const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'tools'))]
+const files = [...findTests(join(root, 'packages')), ...findTests(join(root, 'tools')), ...findTests(join(root, 'bench'))]
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 if (files.length === 0) {

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { ErrorCode, SluiceError, type Problem, type ReleaseEvent } from '@sluice/domain';
-import type { ApplyResponse, ItemList, RolloutView, ServiceView, SpecFile } from './api-types.js';
+import type { ApplyResponse, ItemList, RolloutView, SegmentView, ServiceView, SpecFile } from './api-types.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -73,6 +73,10 @@ export class ApiClient {
     return (await this.#request<ItemList<RolloutView>>(`/api/v1/rollouts${query}`)).items;
   }
 
+  async listSegments(): Promise<readonly SegmentView[]> {
+    return (await this.#request<ItemList<SegmentView>>('/api/v1/segments')).items;
+  }
+
   getRollout(name: string): Promise<RolloutView> {
     return this.#request(`/api/v1/rollouts/${encodeURIComponent(name)}`);
   }
@@ -83,6 +87,11 @@ export class ApiClient {
 
   abort(name: string, reason?: string): Promise<RolloutView> {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/abort`, reason === undefined ? {} : { reason });
+  }
+
+  /** Rolling restart of the multi-process data plane. */
+  restartProxy(): Promise<{ restarted: boolean; router: string; ms: number }> {
+    return this.#post('/api/v1/proxy/restart', {});
   }
 
   #post<T>(path: string, body: unknown): Promise<T> {

@@ -3,6 +3,7 @@ import type {
   ReleaseEvent,
   RolloutSpec,
   RolloutStatus,
+  SegmentSpec,
   ServiceSpec,
   ServiceStatus,
 } from '@sluice/domain';
@@ -64,6 +65,14 @@ export interface RolloutView {
   readonly waitingFor?: string;
   /** The last 20 events, oldest first (only on GET /rollouts/{name}). */
   readonly events?: readonly ReleaseEvent[];
+}
+
+export interface SegmentView {
+  readonly name: string;
+  readonly version: number;
+  readonly spec: SegmentSpec;
+  /** What the segment steers now: services whose routes and active rollouts whose rules name it. */
+  readonly usedBy: { readonly services: readonly string[]; readonly rollouts: readonly string[] };
 }
 
 export interface ItemList<T> {

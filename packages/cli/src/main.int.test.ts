@@ -35,7 +35,7 @@ describe('sluice main', () => {
   test('an unknown resource kind in get is a usage error', async () => {
     const { code, err } = await runCli(['get', 'widgets'], { url: api.url });
     assert.equal(code, 2);
-    assert.match(err, /unknown resource kind "widgets": expected services \(service, svc\) or rollouts \(rollout, ro\)/);
+    assert.match(err, /unknown resource kind "widgets": expected services \(service, svc\), rollouts \(rollout, ro\) or segments \(segment, seg\)/);
   });
 
   test('a malformed SLUICE_URL is a usage error', async () => {

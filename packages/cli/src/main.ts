@@ -6,6 +6,7 @@ import { registerApply } from './commands/apply.js';
 import { registerGet } from './commands/get.js';
 import { registerHistory } from './commands/history.js';
 import { registerPromote } from './commands/promote.js';
+import { registerProxy } from './commands/proxy.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
@@ -46,6 +47,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerPromote(program, ctx);
   registerAbort(program, ctx);
   registerHistory(program, ctx);
+  registerProxy(program, ctx);
   registerVersion(program, ctx);
   return program;
 }

@@ -1,15 +1,20 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import type { Clock } from '@sluice/domain';
-import { BuiltinProxy } from '@sluice/proxy';
+import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
+import { BuiltinProxy, ClusterProxy, type ProxyObservation } from '@sluice/proxy';
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
 import { createApi } from './http/api-routes.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
+import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
+import { TrafficWindows } from './metrics/traffic-windows.js';
 import { Controller } from './orchestrator/controller.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
 import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
+import { setHeaderRouteExecutor } from './orchestrator/step-executors/set-header-route-executor.js';
+import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-executor.js';
+import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from './orchestrator/step-executors/set-weight-executor.js';
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
@@ -17,7 +22,8 @@ import { applyResources } from './resources/apply-resources.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { openStore } from './store/open-store.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
-import { bindProxyMetrics } from './traffic/builtin-proxy/proxy-metrics.js';
+import { ClusterProxyRouter } from './traffic/proxy-cluster/cluster-proxy-router.js';
+import type { TrafficRouter } from './traffic/traffic-router.js';
 
 export interface ControlPlaneOptions {
   /** Where the SQLite file and runtime state live (created if missing). */
@@ -34,17 +40,29 @@ export interface ControlPlaneOptions {
   readonly cwd?: string | undefined;
   readonly clock?: Clock | undefined;
   readonly pollMs?: number | undefined;
+  /**
+   * 0 (default): the built-in proxy runs inside this process. N > 0: it runs as N worker processes
+   * (one per core is a good choice) that can be restarted without refusing a connection.
+   */
+  readonly proxyWorkers?: number | undefined;
 }
 
 export interface RunningControlPlane {
   /** Base URL of the HTTP API, with the real port. */
   readonly url: string;
   close(): Promise<void>;
+  /** Rolling restart of the data plane (multi-process mode only; rejects with CONFLICT otherwise). */
+  restartProxy(): Promise<void>;
 }
 
 /** The standard step executors. Later issues register more here. */
 export function defaultStepExecutors(): StepExecutorRegistry {
-  return new StepExecutorRegistry().register(setWeightExecutor).register(pauseExecutor);
+  return new StepExecutorRegistry()
+    .register(setWeightExecutor)
+    .register(pauseExecutor)
+    .register(setHeaderRouteExecutor)
+    .register(setSegmentRouteExecutor)
+    .register(setMirrorExecutor);
 }
 
 async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger }) {
@@ -62,6 +80,14 @@ function listenHttp(fetch: (req: Request) => Response | Promise<Response>, host:
   });
 }
 
+/** The built-in data plane: in this process, or as a cluster of worker processes. */
+async function startDataPlane(workers: number, observer: (o: ProxyObservation) => void, log: Logger): Promise<TrafficRouter> {
+  if (workers <= 0) return new BuiltinProxyRouter(new BuiltinProxy({ observer }));
+  const cluster = await ClusterProxy.start({ workers, observer, log: (line) => log.warn(line) });
+  log.info('built-in proxy running as worker processes', { workers });
+  return new ClusterProxyRouter(cluster);
+}
+
 /**
  * The composition root: the only place adapters are constructed and wired. Starts the store, the
  * built-in proxy, the local-process runtime, the controller and the HTTP API.
@@ -74,7 +100,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   await mkdir(dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir });
   const metrics = new Registry();
-  const traffic = new BuiltinProxyRouter(new BuiltinProxy({ observer: bindProxyMetrics(metrics) }));
+  // Every proxied request lands in 1-second windows (for analysis) and is exported at /metrics.
+  const windows = new TrafficWindows({ clock });
+  bindTrafficMetrics(metrics, windows);
+  const traffic = await startDataPlane(options.proxyWorkers ?? 0, (o) => windows.record(o), log);
   const runtime = new ProcessRuntime({
     stateDir: join(dataDir, 'runtime'),
     cwd: options.cwd ?? process.cwd(),
@@ -91,7 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     await Promise.allSettled([controller.stop(), traffic.close(), runtime.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
@@ -107,5 +136,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       await runtime.close();
       await store.close();
     })());
-  return { url, close };
+  const restartProxy = async () => {
+    if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
+    await traffic.restart();
+  };
+  return { url, close, restartProxy };
 }

@@ -223,6 +223,32 @@ describe('BuiltinProxy lifecycle and failures', () => {
     await assert.rejects(proxy.upsert(route({ v1: [v1.url] }), STABLE), isSluiceError('ADAPTER_FAILED', /closed/));
   });
 
+  test('BuiltinProxy close with handover keeps an idle keep-alive connection for its next request, answered with Connection: close', async () => {
+    const proxy = newProxy();
+    const v1 = await upstream('v1');
+    await proxy.upsert(route({ v1: [v1.url] }), STABLE);
+    const at = address(proxy);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      assert.equal((await request(at, { agent })).status, 200);
+      const closing = proxy.close({ handover: true });
+      await new Promise((resolve) => setImmediate(resolve));
+      const [host, port] = splitAddress(at);
+      const next = await new Promise<{ status: number; connection: string | undefined; reused: boolean }>((resolve, reject) => {
+        const req = http.get({ host, port, path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+      assert.deepEqual(next, { status: 200, connection: 'close', reused: true });
+      await closing;
+      await assert.rejects(request(at), /ECONNREFUSED/);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   test('BuiltinProxy close cuts requests still running after drainTimeoutMs', async () => {
     const proxy = new BuiltinProxy({ drainTimeoutMs: 50 });
     proxies.push(proxy);

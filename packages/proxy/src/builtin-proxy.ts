@@ -1,21 +1,27 @@
-import http from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { ErrorCode, SluiceError } from '@sluice/domain';
+import type { Socket } from 'node:net';
+import { checkSplit, copySplit, equalSplits, ErrorCode, SluiceError } from '@sluice/domain';
 import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
-import { forward, sendError } from './forward.js';
-import type { Exchange } from './forward.js';
-import { scanRequestHeaders } from './forward-headers.js';
-import { formatAddress, parseListen } from './listen-address.js';
-import { pickVersion } from './pick-version.js';
-import { checkSplit, copySplit, equalSplits } from '@sluice/domain';
+import type { ProxyRequest, ProxyResponse } from './exchange.js';
+import { resolveHealthCheck } from './health-checker.js';
+import type { HealthCheckSpec } from './health-checker.js';
+import { parseListen } from './listen-address.js';
+import { applyServerLimits, bindListener, drainListener } from './listener.js';
+import type { Listener, ListenerHandlers } from './listener.js';
 import type { ProxyObservation } from './observation.js';
-import { buildSnapshot, createAgents, destroyAgents, nextTarget } from './route-table.js';
-import type { RouteAgents, RouteSnapshot } from './route-table.js';
-import { STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
-
-/** One finished request, as the control plane's metrics see it. */
+import { DEFAULT_OUTLIER_POLICY, resolveOutlierPolicy } from './outlier-detector.js';
+import type { OutlierPolicy } from './outlier-detector.js';
+import { DEFAULT_LIMITS, resolveLimits } from './proxy-limits.js';
+import type { ProxyLimits } from './proxy-limits.js';
+import { REAL_TIMERS } from './proxy-timers.js';
+import type { ProxyTimers } from './proxy-timers.js';
+import { buildSnapshot } from './route-table.js';
+import type { RouteSnapshot } from './route-table.js';
+import { RouteUpstreams } from './route-upstreams.js';
+import { onClientError, onClientTimeout, serveRequest } from './serve-request.js';
+import type { RouteContext } from './serve-request.js';
+import type { InstanceHealth } from './upstream-instance.js';
+import { serveUpgrade } from './upgrade.js';
 
 export interface BuiltinProxyOptions {
   /** Called once per request after its response ends or fails. Must be cheap; exceptions are swallowed. */
@@ -24,42 +30,49 @@ export interface BuiltinProxyOptions {
   readonly drainTimeoutMs?: number;
   /** Mints a stickiness key for a request that has none. Default crypto.randomUUID. */
   readonly randomKey?: () => string;
+  /** Limits of every route (see DEFAULT_LIMITS); a route may override them on upsert. */
+  readonly limits?: Partial<ProxyLimits>;
+  /** Passive outlier ejection of every route (see DEFAULT_OUTLIER_POLICY); a route may override it. */
+  readonly outlier?: Partial<OutlierPolicy>;
+  /** Time for ejections and health checks; tests pass ManualTimers. Default real time. */
+  readonly timers?: ProxyTimers;
 }
 
-/** One bound server; a route has one, two for a moment while it moves to a new address. */
-interface Listener {
-  readonly server: Server;
-  readonly address: string;
-  inflight: number;
-  closing: boolean;
-  onIdle: (() => void) | undefined;
+/** Per-route settings beside the RouteSpec. Fields left out take the proxy's defaults. */
+export interface RouteOptions {
+  readonly limits?: Partial<ProxyLimits>;
+  readonly outlier?: Partial<OutlierPolicy>;
+  /** Active health check of every instance; none when absent. */
+  readonly healthCheck?: Partial<HealthCheckSpec>;
 }
 
-interface RouteEntry {
+/** The instances of one service and where each stands. */
+export interface ServiceHealth {
   readonly service: string;
-  readonly agents: RouteAgents;
+  /** Instances per version, in the order of the route's backends. */
+  readonly versions: Readonly<Record<string, readonly InstanceHealth[]>>;
+}
+
+interface RouteEntry extends RouteContext {
+  readonly service: string;
+  readonly upstreams: RouteUpstreams;
   /** Read once per request; replaced whole, never mutated. */
   snapshot: RouteSnapshot;
   listen: string;
   listener: Listener | undefined;
-  /** Backends and stickiness as last upserted: an identical upsert keeps the pools (and their round-robin position). */
+  /** Backends, stickiness and options as last upserted: an identical upsert keeps the pools (and their round-robin position). */
   shape: string;
+  handlers: ListenerHandlers;
 }
-
-// Header limit per the brief; timeouts bound slow clients without cutting long downloads.
-const SERVER_OPTIONS: http.ServerOptions = {
-  maxHeaderSize: 16 * 1024,
-  headersTimeout: 20_000,
-  requestTimeout: 60_000,
-  keepAliveTimeout: 5_000,
-  noDelay: true,
-};
 
 /** The built-in data plane: one HTTP listener per service, splitting traffic between two versions. */
 export class BuiltinProxy {
   readonly #observer: ((observation: ProxyObservation) => void) | undefined;
   readonly #drainTimeoutMs: number;
   readonly #randomKey: () => string;
+  readonly #limits: ProxyLimits;
+  readonly #outlier: OutlierPolicy;
+  readonly #timers: ProxyTimers;
   readonly #routes = new Map<string, RouteEntry>();
   /** Drains of listeners left behind by a listen change; close() waits for them. */
   readonly #draining = new Set<Promise<void>>();
@@ -70,37 +83,47 @@ export class BuiltinProxy {
     this.#observer = options.observer;
     this.#drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.#randomKey = options.randomKey ?? randomUUID;
+    this.#limits = resolveLimits('built-in proxy options', DEFAULT_LIMITS, options.limits);
+    this.#outlier = resolveOutlierPolicy('built-in proxy options', DEFAULT_OUTLIER_POLICY, options.outlier);
+    this.#timers = options.timers ?? REAL_TIMERS;
   }
 
-  /** Creates the route serving `initial`, or updates its backends, stickiness and address keeping its split. */
-  upsert(route: RouteSpec, initial: TrafficSplit): Promise<void> {
+  /** Creates the route serving `initial`, or updates its backends, stickiness, options and address keeping its split. */
+  upsert(route: RouteSpec, initial: TrafficSplit, options: RouteOptions = {}): Promise<void> {
     return this.#exclusive(async () => {
       if (this.#closed !== undefined) {
         throw new SluiceError(ErrorCode.ADAPTER_FAILED, `route "${route.service}": the built-in proxy is closed; expected an open proxy`);
       }
       checkSplit(route.service, initial);
       const address = parseListen(route.service, route.listen);
+      const where = `route "${route.service}"`;
+      const limits = resolveLimits(where, this.#limits, options.limits);
+      const outlier = resolveOutlierPolicy(where, this.#outlier, options.outlier);
+      const healthCheck = options.healthCheck === undefined ? undefined : resolveHealthCheck(where, options.healthCheck);
+      const resolved = { limits, outlier, healthCheck };
       const entry = this.#routes.get(route.service);
       if (entry === undefined) {
-        await this.#create(route, initial, address);
+        await this.#create(route, initial, address, resolved);
         return;
       }
       // The controller upserts every pass; rebuilding unchanged pools would reset round robin to the first instance.
-      const shape = routeShape(route);
+      const shape = routeShape(route, resolved);
       if (route.listen === entry.listen && shape === entry.shape) return;
-      entry.shape = shape;
-      const updated = buildSnapshot(route, entry.snapshot.split, entry.snapshot.generation, entry.agents);
       if (route.listen !== entry.listen) {
         // Bind the new address first: if it fails, the route keeps serving where it was.
-        const next = await this.#bind(entry, route.listen, address.host, address.port);
+        const next = await bindListener(route.service, route.listen, address.host, address.port, limits, entry.handlers);
         const previous = entry.listener;
         entry.listener = next;
         entry.listen = route.listen;
-        if (previous !== undefined) this.#track(this.#drain(previous));
+        if (previous !== undefined) this.#track(drainListener(previous, this.#drainTimeoutMs));
       }
-      // setSplit may have run while binding; keep the split being served, not the one read above.
+      entry.shape = shape;
+      entry.upstreams.outlier.policy = outlier;
+      const pools = entry.upstreams.update(route, healthCheck);
+      if (entry.listener !== undefined) applyServerLimits(entry.listener, limits);
+      // setSplit may have run while binding; keep the split being served.
       const { split, generation } = entry.snapshot;
-      entry.snapshot = Object.freeze({ ...updated, split, generation });
+      entry.snapshot = buildSnapshot(route, split, generation, pools, limits, entry.upstreams.outlier);
     });
   }
 
@@ -120,6 +143,12 @@ export class BuiltinProxy {
     return { ...split, generation, address: entry.listener?.address ?? entry.listen };
   }
 
+  /** Where every instance of `service` stands (healthy, ejected, unhealthy), per version. Throws SERVICE_NOT_FOUND. */
+  health(service: string): ServiceHealth {
+    const entry = this.#entry(service);
+    return { service, versions: entry.upstreams.health(entry.snapshot.pools) };
+  }
+
   /** Stops serving `service` after draining its in-flight requests. No-op for an unknown service. */
   remove(service: string): Promise<void> {
     return this.#exclusive(async () => {
@@ -130,12 +159,16 @@ export class BuiltinProxy {
     });
   }
 
-  /** Stops accepting everywhere, lets in-flight requests finish (up to drainTimeoutMs), then cuts the rest. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting everywhere, lets in-flight requests finish (up to drainTimeoutMs), then cuts the rest. Idempotent.
+   * `handover` (a cluster worker making way for its replacement on the same socket) leaves idle keep-alive
+   * connections open until their next response, which carries `Connection: close`, or their keep-alive period.
+   */
+  close(options: { readonly handover?: boolean } = {}): Promise<void> {
     this.#closed ??= this.#exclusive(async () => {
       const entries = [...this.#routes.values()];
       this.#routes.clear();
-      await Promise.all([...entries.map((e) => this.#retire(e)), ...this.#draining]);
+      await Promise.all([...entries.map((e) => this.#retire(e, options.handover === true)), ...this.#draining]);
     });
     return this.#closed;
   }
@@ -150,109 +183,56 @@ export class BuiltinProxy {
     return entry;
   }
 
-  async #create(route: RouteSpec, initial: TrafficSplit, address: { host: string | undefined; port: number }): Promise<void> {
-    const agents = createAgents();
+  async #create(route: RouteSpec, initial: TrafficSplit, address: { host: string | undefined; port: number }, resolved: ResolvedOptions): Promise<void> {
+    const upstreams = new RouteUpstreams(resolved.outlier, this.#timers);
     try {
-      const snapshot = buildSnapshot(route, initial, 1, agents);
-      const entry: RouteEntry = { service: route.service, agents, snapshot, listen: route.listen, listener: undefined, shape: routeShape(route) };
-      entry.listener = await this.#bind(entry, route.listen, address.host, address.port);
+      const pools = upstreams.update(route, resolved.healthCheck);
+      const snapshot = buildSnapshot(route, initial, 1, pools, resolved.limits, upstreams.outlier);
+      const entry = this.#newEntry(route, snapshot, upstreams, routeShape(route, resolved));
+      entry.listener = await bindListener(route.service, route.listen, address.host, address.port, resolved.limits, entry.handlers);
       this.#routes.set(route.service, entry);
     } catch (error) {
-      destroyAgents(agents);
+      upstreams.close();
       throw error;
     }
   }
 
-  #bind(entry: RouteEntry, listen: string, host: string | undefined, port: number): Promise<Listener> {
-    return new Promise((resolve, reject) => {
-      const server = http.createServer(SERVER_OPTIONS);
-      server.keepAliveTimeout = 5_000;
-      server.once('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          new SluiceError(
-            ErrorCode.ADAPTER_FAILED,
-            `route "${entry.service}" cannot listen on ${listen}: ${error.code ?? error.message}; expected a free, local host:port`,
-            { cause: error, details: { service: entry.service, listen, errno: error.code ?? null } },
-          ),
-        );
-      });
-      server.listen(port, host, () => {
-        server.removeAllListeners('error');
-        // Accept errors (EMFILE and the like) must not crash the process; the listener keeps serving.
-        server.on('error', () => undefined);
-        const listener: Listener = { server, address: formatAddress(server.address()), inflight: 0, closing: false, onIdle: undefined };
-        server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#handle(entry, listener, req, res));
-        resolve(listener);
-      });
-    });
+  #newEntry(route: RouteSpec, snapshot: RouteSnapshot, upstreams: RouteUpstreams, shape: string): RouteEntry {
+    const report = (observation: ProxyObservation): void => this.#report(observation);
+    const entry: RouteEntry = {
+      service: route.service,
+      upstreams,
+      snapshot,
+      listen: route.listen,
+      listener: undefined,
+      shape,
+      randomKey: this.#randomKey,
+      report,
+      handlers: {
+        request: (listener: Listener, req: ProxyRequest, res: ProxyResponse, expectsContinue: boolean) => serveRequest(entry, listener, req, res, expectsContinue),
+        upgrade: (listener: Listener, req: ProxyRequest, socket: Socket, head: Buffer) => serveUpgrade(entry, listener, req, socket, head),
+        clientError: (_listener: Listener, error: NodeJS.ErrnoException, socket: Socket) => onClientError(entry, error, socket),
+        timeout: onClientTimeout,
+      },
+    };
+    return entry;
   }
 
-  #handle(entry: RouteEntry, listener: Listener, req: IncomingMessage, res: ServerResponse): void {
-    const start = performance.now();
-    const snapshot = entry.snapshot;
-    const scanned = scanRequestHeaders(req.rawHeaders, snapshot, req.socket.remoteAddress);
-    let key = scanned.key;
-    let setCookie: string | undefined;
-    if (key === undefined) {
-      key = this.#randomKey();
-      setCookie = `${snapshot.cookie}=${key}${STICKY_COOKIE_ATTRIBUTES}`;
-    }
-    let version = pickVersion(snapshot.split, key);
-    // A canary with no ready instance must not cost users an error while stable can serve them.
-    if (version !== snapshot.split.stable && (snapshot.pools.get(version)?.targets.length ?? 0) === 0) version = snapshot.split.stable;
-    const exchange: Exchange = { service: snapshot.service, version, route: 'split', setCookie, owner: listener, error: undefined, cause: undefined, upstream: undefined, responded: false };
-    listener.inflight++;
-    res.once('close', () => {
-      if (--listener.inflight === 0) listener.onIdle?.();
-      const complete = res.writableFinished;
-      if (!complete) exchange.upstream?.destroy();
-      this.#report(exchange, complete ? res.statusCode : exchange.error === undefined ? 499 : res.statusCode, start);
-    });
-    const target = nextTarget(snapshot.pools.get(version));
-    if (target === undefined) {
-      exchange.error = `no ready instance of ${snapshot.service} version ${version}`;
-      exchange.cause = 'no-endpoint';
-      sendError(res, 503, exchange.error, exchange);
-      return;
-    }
-    scanned.headers.push('host', target.authority);
-    forward(req, res, target, scanned, exchange);
-  }
-
-  #report(exchange: Exchange, status: number, start: number): void {
+  #report(observation: ProxyObservation): void {
     const observer = this.#observer;
     if (observer === undefined) return;
-    const durationMs = performance.now() - start;
-    const { service, version, route, error, cause } = exchange;
     try {
-      observer(error === undefined ? { service, version, route, status, durationMs } : { service, version, route, status, durationMs, error, cause: cause ?? 'other' });
+      observer(observation);
     } catch {
       // A failing metrics sink must not take the data plane down with it.
     }
   }
 
-  async #retire(entry: RouteEntry): Promise<void> {
+  async #retire(entry: RouteEntry, handover = false): Promise<void> {
     const listener = entry.listener;
     entry.listener = undefined;
-    if (listener !== undefined) await this.#drain(listener);
-    destroyAgents(entry.agents);
-  }
-
-  /** Stops accepting, waits for in-flight requests (bounded by drainTimeoutMs), then closes every connection. */
-  async #drain(listener: Listener): Promise<void> {
-    listener.closing = true;
-    const closed = new Promise<void>((resolve) => listener.server.close(() => resolve()));
-    listener.server.closeIdleConnections();
-    if (listener.inflight > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        listener.onIdle = resolve;
-        timer = setTimeout(resolve, this.#drainTimeoutMs);
-      });
-      clearTimeout(timer);
-    }
-    listener.server.closeAllConnections();
-    await closed;
+    if (listener !== undefined) await drainListener(listener, this.#drainTimeoutMs, handover);
+    entry.upstreams.close();
   }
 
   #track(drain: Promise<void>): void {
@@ -268,6 +248,12 @@ export class BuiltinProxy {
   }
 }
 
-function routeShape(route: RouteSpec): string {
-  return JSON.stringify([route.stickiness, route.backends]);
+interface ResolvedOptions {
+  readonly limits: ProxyLimits;
+  readonly outlier: OutlierPolicy;
+  readonly healthCheck: HealthCheckSpec | undefined;
+}
+
+function routeShape(route: RouteSpec, options: ResolvedOptions): string {
+  return JSON.stringify([route.stickiness, route.backends, options]);
 }

@@ -11,7 +11,8 @@ test('scanRequestHeaders drops hop-by-hop fields and the Host, keeping order and
     lookup,
     '10.1.1.1',
   );
-  assert.deepEqual(scanned.headers, ['Accept', 'a', 'accept', 'b', 'x-forwarded-for', '10.1.1.1', 'x-forwarded-proto', 'http', 'x-forwarded-host', 'shop.local']);
+  assert.deepEqual(scanned.headers, ['Accept', 'a', 'accept', 'b', 'x-forwarded-for', '10.1.1.1', 'x-forwarded-proto', 'http', 'x-forwarded-host', 'shop.local',
+    'forwarded', 'for=10.1.1.1;host="shop.local";proto=http']);
   assert.equal(scanned.hasBody, false);
   assert.equal(scanned.key, undefined);
 });
@@ -22,7 +23,8 @@ test('scanRequestHeaders appends to X-Forwarded-For and keeps an earlier proxy\'
     lookup,
     '3.3.3.3',
   );
-  assert.deepEqual(scanned.headers, ['X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'edge', 'x-forwarded-for', '1.1.1.1, 2.2.2.2, 3.3.3.3']);
+  assert.deepEqual(scanned.headers, ['X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'edge', 'x-forwarded-for', '1.1.1.1, 2.2.2.2, 3.3.3.3',
+    'forwarded', 'for=3.3.3.3;host="inner";proto=http']);
 });
 
 test('scanRequestHeaders takes the key from the header before the cookie, ignoring an empty header', () => {
@@ -52,4 +54,39 @@ test('filterResponseHeaders drops hop-by-hop and Connection-listed fields', () =
       'Transfer-Encoding', 'chunked', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2']),
     ['Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'],
   );
+});
+
+test('scanRequestHeaders appends an RFC 7239 Forwarded element, quoting IPv6 nodes and the host', () => {
+  const v6 = scanRequestHeaders(['Host', 'shop:8080', 'Forwarded', 'for=192.0.2.43'], lookup, '::1');
+  assert.deepEqual(v6.headers.slice(-2), ['forwarded', 'for=192.0.2.43, for="[::1]";host="shop:8080";proto=http']);
+  const noHost = scanRequestHeaders([], lookup, undefined);
+  assert.deepEqual(noHost.headers.slice(-2), ['forwarded', 'for=unknown;proto=http']);
+  const odd = scanRequestHeaders(['Host', 'a"b'], lookup, '10.0.0.1');
+  assert.deepEqual(odd.headers.slice(-2), ['forwarded', 'for=10.0.0.1;host="a\\"b";proto=http']);
+});
+
+test('scanRequestHeaders flags framing a proxy must not pass on', () => {
+  const problem = (raw: string[], http10 = false): string | undefined => {
+    const p = scanRequestHeaders(raw, lookup, undefined, http10).problem;
+    return p === undefined ? undefined : `${p.status} ${p.cause}`;
+  };
+  assert.equal(problem(['Host', 'a', 'Host', 'b']), '400 bad-request');
+  assert.equal(problem(['Content-Length', '1', 'Content-Length', '1']), '400 bad-request');
+  assert.equal(problem(['Content-Length', '1', 'Transfer-Encoding', 'chunked']), '400 bad-request');
+  assert.equal(problem(['Transfer-Encoding', 'chunked'], true), '400 bad-request');
+  assert.equal(problem(['Transfer-Encoding', 'gzip']), '400 bad-request');
+  assert.equal(problem(['Transfer-Encoding', 'chunked, gzip']), '400 bad-request');
+  assert.equal(problem(['Transfer-Encoding', 'gzip, chunked']), '501 bad-request');
+  assert.equal(problem(['Transfer-Encoding', 'Chunked']), undefined);
+  assert.equal(problem(['Host', 'a', 'Content-Length', '3']), undefined);
+  const chunked = scanRequestHeaders(['Transfer-Encoding', 'chunked'], lookup, undefined);
+  assert.deepEqual([chunked.chunked, chunked.contentLength], [true, -1]);
+  assert.equal(scanRequestHeaders(['Content-Length', '42'], lookup, undefined).contentLength, 42);
+});
+
+test('scanRequestHeaders keeps the Upgrade value aside and out of the forwarded headers', () => {
+  const scanned = scanRequestHeaders(['Upgrade', 'websocket', 'Connection', 'Upgrade', 'Sec-WebSocket-Key', 'k'], lookup, undefined);
+  assert.equal(scanned.upgrade, 'websocket');
+  assert.deepEqual(scanned.headers.slice(0, 2), ['Sec-WebSocket-Key', 'k']);
+  assert.ok(!scanned.headers.some((h) => /^(upgrade|connection)$/i.test(h)));
 });

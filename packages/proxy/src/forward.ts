@@ -1,107 +1,217 @@
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode } from '@sluice/domain';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { failExchange, appendProxyHeaders } from './exchange.js';
+import type { Exchange, ProxyRequest } from './exchange.js';
 import { filterResponseHeaders } from './forward-headers.js';
-import type { ScannedRequest } from './forward-headers.js';
-import type { Target } from './route-table.js';
 import type { ErrorCause } from './observation.js';
+import { limitFailure, upstreamFailure } from './proxy-error.js';
+import type { ProxyFailure } from './proxy-error.js';
+import { nextInstance } from './route-table.js';
+import type { UpstreamInstance } from './upstream-instance.js';
 
-/** The state of one proxied request, shared by the forwarder and the proxy's completion handler. */
-export interface Exchange {
-  readonly service: string;
-  readonly version: string;
-  /** Set-Cookie value to add to the response when the proxy minted a new stickiness key. */
-  readonly setCookie: string | undefined;
-  /** The listener serving the request; once it drains, responses ask the client to close. */
-  readonly owner: { readonly closing: boolean };
-  /** What chose the version: a rule name or "split". */
-  readonly route: string;
-  /** Why the proxy (not the client) failed the exchange; undefined while all is well. */
-  error: string | undefined;
-  /** The bounded category of `error`, for metrics. */
-  cause: ErrorCause | undefined;
-  /** The upstream request in flight, to abort when the client goes away. */
-  upstream: ClientRequest | undefined;
-  /** True once upstream response headers arrived: from then on a failure can only cut the stream. */
-  responded: boolean;
+// Methods whose repetition has the effect of one request (RFC 9110 §9.2.2); resent only without a body.
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** Errors that end an attempt before the upstream could act on it: worth one resend of a safe request. */
+const RESENDABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'SLUICE_CONNECT_TIMEOUT']);
+/** Refused connections may try each instance of a version, up to this many attempts in all. */
+const MAX_ATTEMPTS = 3;
+
+const CONNECT_TIMEOUT = 'SLUICE_CONNECT_TIMEOUT';
+const HEADERS_TIMEOUT = 'SLUICE_HEADERS_TIMEOUT';
+const IDLE_TIMEOUT = 'SLUICE_IDLE_TIMEOUT';
+
+/**
+ * Sends the request to `instance` and streams the answer back, resending it elsewhere only when safe.
+ * Never throws; every failure ends as a JSON error (502/504, 408/413) or a cut stream.
+ */
+export function forward(exchange: Exchange, instance: UpstreamInstance): void {
+  const limits = exchange.snapshot.limits;
+  if (limits.requestTimeoutMs > 0) exchange.totalTimer = setTimeout(onTotalTimeout, limits.requestTimeoutMs, exchange);
+  exchange.hostAt = exchange.scanned.headers.push('host', instance.authority) - 1;
+  attempt(exchange, instance);
 }
 
-// Methods safe to resend when a pooled keep-alive socket turns out to be closed by the upstream.
-const RETRYABLE = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE']);
-
-/** Sends the request to `target` and streams the answer back. Never throws; failures end as 502 or a cut stream. */
-export function forward(req: IncomingMessage, res: ServerResponse, target: Target, scanned: ScannedRequest, exchange: Exchange): void {
-  send(req, res, target, scanned, exchange, true);
-}
-
-function send(req: IncomingMessage, res: ServerResponse, target: Target, scanned: ScannedRequest, exchange: Exchange, mayRetry: boolean): void {
-  const upstream = target.request(
-    {
-      agent: target.agent,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method ?? 'GET',
-      path: upstreamPath(target, req.url ?? '/'),
-      headers: scanned.headers,
-    },
-    (upRes) => relay(upRes, res, exchange),
-  );
-  exchange.upstream = upstream;
-  upstream.on('error', (error: NodeJS.ErrnoException) => {
-    if (res.destroyed) return; // the client left first; the proxy aborted this upstream on purpose
-    if (exchange.responded) {
-      exchange.error ??= `upstream ${target.url} failed mid-response: ${error.message}`;
-      exchange.cause ??= 'reset';
-      res.destroy();
-      return;
-    }
-    if (mayRetry && upstream.reusedSocket && error.code === 'ECONNRESET' && !scanned.hasBody && RETRYABLE.has(req.method ?? '')) {
-      send(req, res, target, scanned, exchange, false);
-      return;
-    }
-    exchange.error = `upstream ${target.url} failed: ${error.message}`;
-    exchange.cause = causeOf(error);
-    const message = `${exchange.service} version ${exchange.version}: upstream ${target.url} failed before responding (${error.code ?? error.message})`;
-    if (res.headersSent) res.destroy();
-    else sendError(res, 502, message, exchange);
+function attempt(exchange: Exchange, instance: UpstreamInstance): void {
+  const { req, scanned } = exchange;
+  const limits = exchange.snapshot.limits;
+  exchange.attempts++;
+  exchange.instance = instance;
+  instance.inflight++;
+  scanned.headers[exchange.hostAt] = instance.authority;
+  const upstream = instance.request({
+    agent: instance.agent,
+    hostname: instance.hostname,
+    port: instance.port,
+    method: req.method ?? 'GET',
+    path: upstreamPath(instance, req.url ?? '/'),
+    headers: scanned.headers,
+    timeout: limits.idleTimeoutMs,
   });
-  if (scanned.hasBody) req.pipe(upstream);
-  else upstream.end();
+  exchange.upstream = upstream;
+  let connected = false;
+  upstream.on('socket', (socket: Socket) => {
+    if (!socket.connecting) {
+      connected = true;
+      startBody(exchange, upstream);
+      return;
+    }
+    socket.setTimeout(limits.connectTimeoutMs);
+    socket.once('connect', () => {
+      connected = true;
+      socket.setTimeout(limits.idleTimeoutMs);
+      startBody(exchange, upstream);
+    });
+  });
+  upstream.on('timeout', () => onUpstreamTimeout(exchange, upstream, connected));
+  upstream.on('finish', () => {
+    if (exchange.upstream === upstream && !exchange.responded) exchange.headersTimer = setTimeout(onHeadersTimeout, limits.headersTimeoutMs, exchange);
+  });
+  upstream.on('response', (response: IncomingMessage) => relay(exchange, upstream, response));
+  upstream.on('error', (error: NodeJS.ErrnoException) => onAttemptError(exchange, upstream, instance, error));
+  upstream.on('close', () => instance.release());
+  if (!scanned.hasBody) upstream.end();
 }
 
-function relay(upRes: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
-  exchange.responded = true;
-  if (res.destroyed) {
-    upRes.destroy();
+/** Streams the client's body once the upstream connection is open, so a refused connection consumed none of it. */
+function startBody(exchange: Exchange, upstream: ClientRequest): void {
+  if (!exchange.scanned.hasBody || exchange.upstream !== upstream || exchange.failed) return;
+  exchange.bodyStarted = true;
+  // Attached only now: a 'data' listener sets the body flowing, and nothing may flow before the pipe.
+  if (exchange.scanned.chunked) exchange.req.on('data', countBody);
+  exchange.req.pipe(upstream);
+}
+
+function relay(exchange: Exchange, upstream: ClientRequest, response: IncomingMessage): void {
+  const { res, snapshot } = exchange;
+  if (exchange.upstream !== upstream || exchange.failed || exchange.closed) {
+    response.destroy();
     return;
   }
-  const headers = filterResponseHeaders(upRes.rawHeaders);
+  clearHeadersTimer(exchange);
+  exchange.responded = true;
+  exchange.response = response;
+  const status = response.statusCode ?? 502;
+  const instance = exchange.instance!;
+  if (status >= 500) snapshot.outlier.failure(instance, exchange.pool!.instances);
+  else snapshot.outlier.success(instance);
+  const headers = filterResponseHeaders(response.rawHeaders);
   appendProxyHeaders(headers, exchange);
-  res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-  upRes.once('close', () => {
-    if (upRes.complete || res.destroyed) return;
-    exchange.error ??= 'upstream closed the connection mid-response';
-    exchange.cause ??= 'reset';
-    res.destroy();
+  res.writeHead(status, response.statusMessage, headers);
+  response.once('close', () => {
+    if (response.complete || res.destroyed || exchange.failed) return;
+    failExchange(exchange, upstreamFailure(502, 'reset', `${where(exchange)}: upstream ${instance.url} closed the connection mid-response`), false);
   });
-  upRes.pipe(res);
+  response.pipe(res);
 }
 
-/** Answers with the API's JSON error shape; used for 502 (upstream failed) and 503 (no endpoint). */
-export function sendError(res: ServerResponse, status: number, message: string, exchange: Exchange): void {
-  const body = JSON.stringify({ error: { code: ErrorCode.ADAPTER_FAILED, message } });
-  const headers = ['content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store'];
-  appendProxyHeaders(headers, exchange);
-  res.writeHead(status, headers);
-  res.end(body);
+function onAttemptError(exchange: Exchange, upstream: ClientRequest, instance: UpstreamInstance, error: NodeJS.ErrnoException): void {
+  // A superseded attempt, an exchange the proxy already answered, or a client that left: nothing to do.
+  if (exchange.upstream !== upstream || exchange.failed || exchange.closed || exchange.response?.complete === true) return;
+  clearHeadersTimer(exchange);
+  const failure = classify(exchange, instance, error);
+  if (exchange.responded) {
+    failExchange(exchange, failure, false);
+    return;
+  }
+  // A pooled socket the upstream closed while idle is a keep-alive race, not a sign of a failing instance.
+  const staleSocket = upstream.reusedSocket && error.code === 'ECONNRESET';
+  if (!staleSocket) exchange.snapshot.outlier.failure(instance, exchange.pool!.instances);
+  const next = retryTarget(exchange, instance, error.code ?? '');
+  if (next !== undefined) attempt(exchange, next);
+  else failExchange(exchange, failure, !exchange.req.complete);
 }
 
-function appendProxyHeaders(headers: string[], exchange: Exchange): void {
-  headers.push('x-sluice-version', exchange.version);
-  if (exchange.setCookie !== undefined) headers.push('set-cookie', exchange.setCookie);
-  if (exchange.owner.closing) headers.push('connection', 'close');
+/**
+ * Where to resend after a failed attempt, or undefined when it is not safe: a refused connection goes to
+ * another instance whatever the method; any other failure resends an idempotent body-less request once.
+ */
+function retryTarget(exchange: Exchange, failed: UpstreamInstance, code: string): UpstreamInstance | undefined {
+  if (exchange.attempts >= MAX_ATTEMPTS) return undefined;
+  (exchange.tried ??= []).push(failed);
+  // Refused: nothing was sent and no body was read (it streams only once connected), so any method may go elsewhere.
+  if (code === 'ECONNREFUSED' && !exchange.bodyStarted) return untried(exchange);
+  if (exchange.retried || exchange.scanned.hasBody || !IDEMPOTENT.has(exchange.req.method ?? '') || !RESENDABLE.has(code)) return undefined;
+  exchange.retried = true;
+  // A version with a single instance resends to it (a stale keep-alive socket is the usual cause).
+  return untried(exchange) ?? (failed.available ? failed : undefined);
 }
 
-function upstreamPath(target: Target, url: string): string {
+function untried(exchange: Exchange): UpstreamInstance | undefined {
+  const pool = exchange.pool!;
+  for (let i = 0; i < pool.instances.length; i++) {
+    const candidate = nextInstance(pool);
+    if (candidate === undefined) return undefined;
+    if (!exchange.tried!.includes(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function classify(exchange: Exchange, instance: UpstreamInstance, error: NodeJS.ErrnoException): ProxyFailure {
+  const limits = exchange.snapshot.limits;
+  const upstream = `${where(exchange)}: upstream ${instance.url}`;
+  switch (error.code) {
+    case CONNECT_TIMEOUT:
+      return limitFailure(504, 'timeout', `${upstream} did not accept the connection in time`, limits, 'connectTimeoutMs');
+    case HEADERS_TIMEOUT:
+      return limitFailure(504, 'timeout', `${upstream} sent no response headers in time`, limits, 'headersTimeoutMs');
+    case IDLE_TIMEOUT:
+      return limitFailure(504, 'timeout', `${upstream} went silent`, limits, 'idleTimeoutMs');
+  }
+  if (exchange.responded) return upstreamFailure(502, 'reset', `${upstream} failed mid-response: ${error.message}`);
+  return upstreamFailure(502, causeOf(error), `${upstream} failed before responding (${error.code ?? error.message})`);
+}
+
+/** Counts a chunked body as it streams; past maxBodyBytes the exchange ends with 413 and the upstream is aborted. */
+function countBody(this: ProxyRequest, chunk: Buffer): void {
+  const exchange = this.exchange!;
+  exchange.bodyBytes += chunk.length;
+  const limits = exchange.snapshot.limits;
+  if (exchange.bodyBytes <= limits.maxBodyBytes) return;
+  this.removeListener('data', countBody);
+  failExchange(exchange, limitFailure(413, 'limit', `the request body to ${exchange.snapshot.service} is too large`, limits, 'maxBodyBytes'), true);
+}
+
+/** The upstream socket was silent: while the client is still sending, the client is the slow one (408). */
+function onUpstreamTimeout(exchange: Exchange, upstream: ClientRequest, connected: boolean): void {
+  if (!connected) return void upstream.destroy(codedError(CONNECT_TIMEOUT));
+  if (exchange.req.complete || exchange.upstream !== upstream) return void upstream.destroy(codedError(IDLE_TIMEOUT));
+  const { limits, service } = exchange.snapshot;
+  failExchange(exchange, limitFailure(408, 'limit', `the client stopped sending its request to ${service}`, limits, 'idleTimeoutMs'), true);
+}
+
+function onHeadersTimeout(exchange: Exchange): void {
+  exchange.headersTimer = undefined;
+  exchange.upstream?.destroy(codedError(HEADERS_TIMEOUT));
+}
+
+/** The whole-exchange limit: 408 while the client is still sending, 504 while the upstream has not answered, else a cut. */
+export function onTotalTimeout(exchange: Exchange): void {
+  exchange.totalTimer = undefined;
+  const limits = exchange.snapshot.limits;
+  if (!exchange.req.complete) {
+    failExchange(exchange, limitFailure(408, 'limit', `the client did not send the whole request to ${exchange.snapshot.service} in time`, limits, 'requestTimeoutMs'), true);
+    return;
+  }
+  const upstream = `${where(exchange)}: upstream ${exchange.instance?.url ?? ''}`;
+  const what = exchange.responded ? `${upstream} did not finish the response in time` : `${upstream} did not answer in time`;
+  failExchange(exchange, limitFailure(504, 'timeout', what, limits, 'requestTimeoutMs'), false);
+}
+
+function clearHeadersTimer(exchange: Exchange): void {
+  if (exchange.headersTimer === undefined) return;
+  clearTimeout(exchange.headersTimer);
+  exchange.headersTimer = undefined;
+}
+
+function where(exchange: Exchange): string {
+  return `${exchange.snapshot.service} version ${exchange.version}`;
+}
+
+function codedError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}
+
+function upstreamPath(instance: UpstreamInstance, url: string): string {
   // Origin-form ("/path?q") is the norm; absolute-form ("http://host/path") is reduced to its path.
   let path = url;
   if (url.charCodeAt(0) !== 47 && url !== '*') {
@@ -112,7 +222,7 @@ function upstreamPath(target: Target, url: string): string {
       path = '/';
     }
   }
-  return target.pathPrefix === '' ? path : target.pathPrefix + path;
+  return instance.pathPrefix === '' ? path : instance.pathPrefix + path;
 }
 
 /** Maps a socket error to its metrics category. */
@@ -121,7 +231,6 @@ function causeOf(error: NodeJS.ErrnoException): ErrorCause {
     case 'ECONNREFUSED':
       return 'refused';
     case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
       return 'timeout';
     case 'ECONNRESET':
     case 'EPIPE':

@@ -1,7 +1,16 @@
 export { BuiltinProxy } from './builtin-proxy.js';
-export type { BuiltinProxyOptions } from './builtin-proxy.js';
+export type { BuiltinProxyOptions, RouteOptions, ServiceHealth } from './builtin-proxy.js';
+export { DEFAULT_LIMITS } from './proxy-limits.js';
+export type { ProxyLimits } from './proxy-limits.js';
+export { DEFAULT_OUTLIER_POLICY } from './outlier-detector.js';
+export type { OutlierPolicy } from './outlier-detector.js';
+export { DEFAULT_HEALTH_CHECK } from './health-checker.js';
+export type { HealthCheckSpec } from './health-checker.js';
+export type { HealthCheckResult, InstanceHealth, InstanceState } from './upstream-instance.js';
+export type { ProxyTimers, TimerHandle } from './proxy-timers.js';
 export type { ErrorCause, ProxyObservation } from './observation.js';
 export { pickVersion } from './pick-version.js';
 export { readCookie, STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 export { parseListen, formatAddress } from './listen-address.js';
 export type { ListenAddress } from './listen-address.js';
+export { ClusterProxy, type ClusterProxyOptions } from './cluster/cluster-proxy.js';

@@ -8,7 +8,7 @@ export type ErrorCause =
   | 'reset'
   /** The chosen version had no ready instance. */
   | 'no-endpoint'
-  /** A size or time limit on the client side was exceeded (413, 431, 408). */
+  /** A size or time limit on the client side was exceeded (413, 431, 408, or a client that stopped reading). */
   | 'limit'
   /** The client sent a malformed or forbidden request (smuggling shapes, bad framing). */
   | 'bad-request'
@@ -17,10 +17,14 @@ export type ErrorCause =
 /** One finished request, as the data plane saw it. Fed to metrics once per request. */
 export interface ProxyObservation {
   readonly service: string;
+  /**
+   * The version that served the request; "" when the proxy rejected it before choosing one (malformed or
+   * ambiguous framing, a head over maxHeaderBytes): such failures belong to the client, not to a version.
+   */
   readonly version: string;
-  /** What chose the version: a routing rule's name, or "split" for the weighted split. Bounded per service. */
+  /** What chose the version: a routing rule's name, or "split" for the weighted split; "" when rejected before routing. */
   readonly route: string;
-  /** Status sent to the client; 499 when the client left before the response was complete. */
+  /** Status sent to the client (101 for a tunnel, reported when it closes); 499 when the client left before the response was complete. */
   readonly status: number;
   readonly durationMs: number;
   /** Set when the proxy or the upstream failed the request (not when the client left). */

@@ -7,7 +7,7 @@ import type { DocumentSource } from './source-map.js';
 /** A document whose kind is known, valid or not: enough to check it against the others in its file. */
 export interface KindedDocument {
   /** The document's kind. */
-  readonly kind: 'Service' | 'Rollout';
+  readonly kind: 'Service' | 'Rollout' | 'Segment';
   /** The document as plain data (not yet validated). */
   readonly data: unknown;
   /** Where its fields are. */
@@ -44,6 +44,38 @@ export function documentProblems(doc: KindedDocument): Problem[] {
       }),
     );
   }
+  return [...problems, ...routeProblems(doc.source, field(spec, 'routes'), names)];
+}
+
+/** Service routes: names unique, and every version a route sends to is one of the service's versions. */
+function routeProblems(source: DocumentSource, routes: unknown, versions: readonly string[]): Problem[] {
+  if (!Array.isArray(routes) || versions.length === 0) return [];
+  const problems: Problem[] = [];
+  const seen = new Map<string, number>();
+  const expected = `one of: ${versions.slice(0, 20).join(', ')}${versions.length > 20 ? ', ...' : ''}`;
+  routes.slice(0, MAX_PROBLEMS_PER_DOCUMENT).forEach((route: unknown, i) => {
+    const name = field(route, 'name');
+    if (typeof name === 'string') {
+      const first = seen.get(name);
+      if (first === undefined) seen.set(name, i);
+      else problems.push(problemAt(source, ['spec', 'routes', i, 'name'], `duplicate route "${name}": already used by routes[${first}]`, { expected: 'a route name used once per service' }));
+    }
+    const version = field(route, 'version');
+    if (typeof version === 'string' && !versions.includes(version)) {
+      problems.push(problemAt(source, ['spec', 'routes', i, 'version'], `version "${version}" is not one of the service's versions`, { found: describeValue(version), expected }));
+    }
+    const split = field(route, 'split');
+    for (const canary of isMap(split) ? Object.keys(split).slice(0, 1) : []) {
+      if (versions.includes(canary)) continue;
+      problems.push(
+        problemAt(source, ['spec', 'routes', i, 'split', canary], `version "${canary}" is not one of the service's versions`, {
+          at: source.locateKey(['spec', 'routes', i, 'split', canary]),
+          found: describeValue(canary),
+          expected,
+        }),
+      );
+    }
+  });
   return problems;
 }
 

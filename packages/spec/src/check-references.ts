@@ -1,27 +1,60 @@
-import type { Problem, ServiceSpec } from '@sluice/domain';
+import type { ConditionSpec, Problem, ServiceSpec } from '@sluice/domain';
 import type { ParsedResource } from './parse-resources.js';
 import { describeValue, problemAt } from './problem-at.js';
+import type { FieldPath } from './source-map.js';
 import { LISTEN_PATTERN } from './schemas.js';
 
 export interface ExistingResources {
   /** Services already stored, by name; a Service in the same file replaces the stored one. */
   readonly services: ReadonlyMap<string, ServiceSpec>;
+  /** Names of the Segments already stored. When absent, segment references are not checked. */
+  readonly segments?: ReadonlySet<string>;
 }
 
 /**
  * Checks what a single file cannot: that each Rollout names a Service (stored or in the same file)
- * with its target as a non-stable version, and that no new listen address is taken by a stored Service.
+ * with its target as a non-stable version, that no new listen address is taken by a stored Service,
+ * and that every Segment a route or step names exists (stored or in the same file).
  * Returns problems instead of throwing so the caller picks the error code (UNKNOWN_REFERENCE).
  */
 export function checkReferences(resources: readonly ParsedResource[], existing: ExistingResources): Problem[] {
   const services = new Map(existing.services);
   for (const resource of resources) if (resource.kind === 'Service') services.set(resource.name, resource.spec);
+  const segments = existing.segments && new Set([...existing.segments, ...resources.filter((r) => r.kind === 'Segment').map((r) => r.name)]);
   const problems: Problem[] = [];
   for (const resource of resources) {
     if (resource.kind === 'Rollout') problems.push(...rolloutProblems(resource, services));
-    else problems.push(...listenProblems(resource, services));
+    else if (resource.kind === 'Service') problems.push(...listenProblems(resource, services));
+    if (segments) problems.push(...segmentProblems(resource, segments));
   }
   return problems;
+}
+
+/** Every segment reference of a resource with the path of its `segment` field. */
+function segmentReferences(resource: ParsedResource): { name: string; path: FieldPath }[] {
+  const inMatch = (conditions: readonly ConditionSpec[], base: FieldPath) =>
+    conditions.flatMap((c, j) => (c.kind === 'segment' ? [{ name: c.segment, path: [...base, j, 'segment'] }] : []));
+  if (resource.kind === 'Service') {
+    return (resource.spec.routes ?? []).flatMap((route, i) => inMatch(route.conditions, ['spec', 'routes', i, 'match']));
+  }
+  if (resource.kind !== 'Rollout') return [];
+  return resource.spec.strategy.steps.flatMap((step, k) => {
+    const base: FieldPath = ['spec', 'strategy', 'canary', 'steps', k];
+    if (step.kind === 'setSegmentRoute') return [{ name: step.segment, path: [...base, 'setSegmentRoute', 'segment'] }];
+    if (step.kind === 'setHeaderRoute') return inMatch(step.match ?? [], [...base, 'setHeaderRoute', 'match']);
+    return [];
+  });
+}
+
+function segmentProblems(resource: ParsedResource, segments: ReadonlySet<string>): Problem[] {
+  return segmentReferences(resource)
+    .filter((ref) => !segments.has(ref.name))
+    .map((ref) =>
+      problemAt(resource.source, ref.path, `segment "${ref.name}" does not exist`, {
+        found: describeValue(ref.name),
+        expected: segments.size === 0 ? 'the name of a Segment applied before or in the same file (there are none)' : `one of: ${[...segments].slice(0, 20).join(', ')}`,
+      }),
+    );
 }
 
 type RolloutResource = Extract<ParsedResource, { kind: 'Rollout' }>;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { resourceJsonSchema } from './resource-json-schema.js';
 import { EXAMPLE_YAML } from './testing/example.js';
+import { ROUTING_YAML } from './testing/routing-example.js';
 
 type Schema = Record<string, unknown>;
 
@@ -28,6 +29,7 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
     if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'], 'u').test(value)) return [`${path}: pattern`];
     return value.length > Number(schema['maxLength'] ?? Infinity) ? [`${path}: too long`] : [];
   }
+  if (type === 'boolean') return typeof value === 'boolean' ? [] : [`${path}: not a boolean`];
   if (type === 'number' || type === 'integer') {
     if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) return [`${path}: not a ${type}`];
     const inRange = value >= Number(schema['minimum'] ?? -Infinity) && value <= Number(schema['maximum'] ?? Infinity);
@@ -56,11 +58,11 @@ function checkObject(schema: Schema, value: unknown, path: string): string[] {
 const example = () => parseAllDocuments(EXAMPLE_YAML).map((doc) => doc.toJS() as Record<string, unknown>).filter((d) => d !== null);
 
 describe('resourceJsonSchema', () => {
-  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout', () => {
+  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout | Segment', () => {
     const schema = resourceJsonSchema() as Schema;
     assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
     const kinds = (schema['oneOf'] as Schema[]).map((s) => ((s['properties'] as Record<string, Schema>)['kind'] ?? {})['const']);
-    assert.deepEqual(kinds, ['Service', 'Rollout']);
+    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment']);
   });
 
   test('resourceJsonSchema accepts both documents of the example', () => {
@@ -85,6 +87,25 @@ describe('resourceJsonSchema', () => {
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].pause.duration = '30 seconds')), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[3].setWeight = 5)), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.kind = 'Deployment')), []);
+  });
+
+  test('resourceJsonSchema accepts segments, routes and routing steps, and rejects bad ones', () => {
+    const docs = parseAllDocuments(ROUTING_YAML).map((doc) => doc.toJS() as Schema);
+    const schema = resourceJsonSchema() as Schema;
+    assert.equal(docs.length, 4);
+    for (const doc of docs) assert.deepEqual(check(schema, doc), []);
+    const [segment, , service, rollout] = docs as [any, any, any, any];
+    const bad = (doc: Schema, edit: (copy: any) => void) => {
+      const copy = structuredClone(doc);
+      edit(copy);
+      return check(schema, copy);
+    };
+    assert.notDeepEqual(bad(segment, (d) => (d.spec.match[0].bogus = 1)), []);
+    assert.notDeepEqual(bad(segment, (d) => (d.spec.match[0].segment = 'x')), []);
+    assert.notDeepEqual(bad(service, (d) => (d.spec.routes[0].split = { v2: 500 })), []);
+    assert.notDeepEqual(bad(service, (d) => (d.spec.routes[0].split = { V2: 5 })), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[2].setMirror.percent = 150)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[0].setSegmentRoute.remove = 'yes')), []);
   });
 
   test('resourceJsonSchema sets additionalProperties false on every object with fixed fields', () => {

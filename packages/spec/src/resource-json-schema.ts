@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { resourceDocument } from './schemas.js';
 
 /**
- * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout, unknown fields
+ * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment, unknown fields
  * rejected. What `sluice schema` prints and editors (yaml-language-server) validate against.
  * Cross-field rules (stable is a version, unique names) are checked only by parseResources.
  */
 export function resourceJsonSchema(): object {
   const schema = z.toJSONSchema(resourceDocument, { target: 'draft-2020-12', io: 'input' });
-  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service or Rollout (apiVersion sluice.dev/v1)' };
+  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service, Rollout or Segment (apiVersion sluice.dev/v1)' };
 }

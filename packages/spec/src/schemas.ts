@@ -1,48 +1,28 @@
-import { isValidWeight, parseDuration } from '@sluice/domain';
+import { parseDuration } from '@sluice/domain';
 import { z } from 'zod';
+import { routes, segmentSpec, setHeaderRoute, setMirror, setSegmentRoute } from './routing-schemas.js';
+import { DNS_LABEL, exactlyOneKey, hint, name, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
+
+export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
+export type { Hint } from './schema-hints.js';
 
 /**
  * Zod schemas of the documents as written (durations as text, defaults not applied); to-domain.ts turns
- * a valid document into the domain types. Every leaf carries a hint: `expected` says what a valid value
- * looks like (it is also the JSON Schema description editors show) and `invalid` names the problem.
+ * a valid document into the domain types. Hints and shared parts are in schema-hints.ts; conditions,
+ * routes and routing steps in routing-schemas.ts.
  */
-export interface Hint {
-  /** What a valid value looks like, e.g. "a duration like 500ms, 30s, 5m, 1h". */
-  readonly expected: string;
-  /** The problem message when the value has the right type but is not valid, e.g. "invalid duration". */
-  readonly invalid?: string;
-}
-
-export const hints = z.registry<Hint>();
-
-function hint<T extends z.ZodType>(schema: T, expected: string, invalid?: string): T {
-  const described = schema.describe(expected);
-  hints.add(described, invalid === undefined ? { expected } : { expected, invalid });
-  return described;
-}
 
 export const API_VERSION = 'sluice.dev/v1';
-export const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-export const VERSION_NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const UPSTREAM_PATTERN = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}))?([/?#]\S*)?$/;
-/** An HTTP token (RFC 9110), which is also what a cookie name must be. */
-const TOKEN_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const portInRange = (pattern: RegExp, group: number) => (text: string) => {
   const port = pattern.exec(text)?.[group];
   return port === undefined || Number(port) <= 65535;
 };
-
-const DNS_LABEL = 'a name of lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
-
-const name = hint(z.string().max(63).regex(NAME_PATTERN), DNS_LABEL, 'invalid name');
-export const VERSION_NAME_EXPECTED =
-  'a version name of lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, at most 63 characters';
-const versionName = hint(z.string().max(63).regex(VERSION_NAME_PATTERN), VERSION_NAME_EXPECTED, 'invalid version name');
 
 function duration(minMs: number): z.ZodString {
   const expected = `a duration like 500ms, 30s, 5m, 1h${minMs > 0 ? ', more than 0' : ''}, at most 720h`;
@@ -52,18 +32,6 @@ function duration(minMs: number): z.ZodString {
   };
   return hint(z.string().regex(DURATION_PATTERN).refine(valid), expected, 'invalid duration');
 }
-
-const weight = hint(
-  z
-    .number()
-    .min(0)
-    .max(100)
-    // Out-of-range values already fail min/max; this adds only the 0.01 resolution rule.
-    .refine((w) => w < 0 || w > 100 || isValidWeight(w), { params: { message: 'weight is finer than 0.01' } })
-    .meta({ multipleOf: 0.01 }),
-  'a number from 0 to 100 in steps of 0.01',
-  'weight out of range',
-);
 
 const readiness = hint(
   z.strictObject({
@@ -139,18 +107,22 @@ const serviceSpec = z.strictObject({
     'no versions',
   ),
   stable: hint(z.string(), 'the name of one of the versions'),
+  routes: routes.optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause'] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror'] as const;
 const step = hint(
   z
     .strictObject({
       setWeight: weight.optional(),
       pause: hint(z.strictObject({ duration: duration(0).optional() }), 'a map with an optional duration, e.g. {} or { duration: 30s }').optional(),
+      setHeaderRoute: setHeaderRoute.optional(),
+      setSegmentRoute: setSegmentRoute.optional(),
+      setMirror: setMirror.optional(),
     })
     .superRefine(exactlyOneKey(STEP_KINDS, 'a step'))
     .meta({ minProperties: 1, maxProperties: 1 }),
-  'a map with exactly one of setWeight or pause',
+  `a map with exactly one of ${STEP_KINDS.join(', ')}`,
 );
 
 const rolloutSpec = z.strictObject({
@@ -184,28 +156,19 @@ export const rolloutDocument = z.strictObject({
   spec: hint(rolloutSpec, 'a map with service, target and strategy'),
 });
 
+export const segmentDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('Segment'), '"Segment"'),
+  metadata,
+  spec: segmentSpec,
+});
+
 /** Only the apiVersion, for documents whose kind is unknown: their other fields cannot be checked. */
 export const documentHeader = z.looseObject({ apiVersion });
 
-export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument]);
+export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument]);
 
 export type ServiceDocument = z.output<typeof serviceDocument>;
 export type RolloutDocument = z.output<typeof rolloutDocument>;
+export type SegmentDocument = z.output<typeof segmentDocument>;
 
-/** A map with several optional keys of which exactly one must be given (a step, a version source). */
-function exactlyOneKey(keys: readonly string[], what: string) {
-  return (value: object, ctx: z.RefinementCtx) => {
-    const given = keys.filter((k) => (value as Record<string, unknown>)[k] !== undefined);
-    if (given.length === 1) return;
-    const message = `${what} must have exactly one of ${keys.join(', ')}`;
-    ctx.addIssue({
-      code: 'custom',
-      message,
-      params: {
-        message,
-        found: given.length === 0 ? 'none of them' : given.join(' and '),
-        expected: `exactly one of ${keys.join(', ')}`,
-      },
-    });
-  };
-}

@@ -1,5 +1,6 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS, ErrorCode, parseDuration, SluiceError } from '@sluice/domain';
 import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, VersionSource } from '@sluice/domain';
+import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
 import type { RolloutDocument, ServiceDocument } from './schemas.js';
 
 type RawService = ServiceDocument['spec'];
@@ -17,6 +18,7 @@ export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
     stickiness: { ...(header === undefined ? {} : { header: header.toLowerCase() }), cookie: cookie ?? `sluice-${name}` },
     versions,
     stable: raw.stable,
+    ...(raw.routes === undefined ? {} : { routes: raw.routes.map(toRouteRule) }),
   };
 }
 
@@ -52,6 +54,8 @@ function toRunSpec(raw: RawRun): RunSpec {
 
 function toStep(raw: RawStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
+  const routing = toRoutingStep(raw);
+  if (routing !== undefined) return routing;
   const duration = raw.pause?.duration;
   return duration === undefined ? { kind: 'pause' } : { kind: 'pause', durationMs: ms(duration) };
 }

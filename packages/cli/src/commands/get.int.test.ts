@@ -12,10 +12,42 @@ before(async () => {
 after(() => api.close());
 beforeEach(() => {
   api.state.services = [];
+  api.state.segments = [];
   api.state.rollouts.clear();
 });
 
 describe('sluice get', () => {
+  test('get segments prints each segment, its conditions and what uses it', async () => {
+    api.state.segments = [
+      {
+        name: 'eu-mobile',
+        version: 2,
+        spec: { match: [{ kind: 'anyOf', groups: [[{ kind: 'header', name: 'x-region', match: { exact: 'eu' } }], [{ kind: 'sourceCidr', cidrs: ['10.0.0.0/8'] }]] }] },
+        usedBy: { services: ['shop'], rollouts: ['shop-v2'] },
+      },
+      { name: 'testers', version: 1, spec: { match: [{ kind: 'header', name: 'x-user-id', match: { in: ['u1', 'u2'] } }] }, usedBy: { services: [], rollouts: [] } },
+    ];
+    for (const kind of ['segments', 'seg']) {
+      const { code, out } = await runCli(['get', kind], { url: api.url });
+      assert.equal(code, 0);
+      assert.deepEqual(out.split('\n'), [
+        'NAME       MATCH                                                      USED BY',
+        'eu-mobile  anyOf(header x-region exact "eu" | sourceCidr 10.0.0.0/8)  service/shop,rollout/shop-v2',
+        'testers    header x-user-id in [u1, u2]                               -',
+        '',
+      ]);
+    }
+    const json = await runCli(['get', 'segments', '-o', 'json'], { url: api.url });
+    assert.deepEqual(JSON.parse(json.out), { items: api.state.segments });
+  });
+
+  test('get segments with none says so on stderr', async () => {
+    const { code, out, err } = await runCli(['get', 'segments'], { url: api.url });
+    assert.equal(code, 0);
+    assert.equal(out, '');
+    assert.match(err, /No segments found/);
+  });
+
   test('get rollouts prints a table with step, weight and age', async () => {
     api.state.rollouts.set('shop-v2', [rolloutView()]);
     const done = rolloutView({ phase: 'Succeeded', stepIndex: 5, canaryWeight: 100, createdAt: T0 - 3 * 3_600_000 }, { name: 'cart-v3' });

@@ -3,9 +3,9 @@ import { ErrorCode, SluiceError } from '@sluice/domain';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { outputOption, toJson, type OutputFormat } from '../output-format.js';
-import { rolloutsTable, servicesTable } from '../render/resource-tables.js';
+import { rolloutsTable, segmentsTable, servicesTable } from '../render/resource-tables.js';
 
-type ResourceKind = 'services' | 'rollouts';
+type ResourceKind = 'services' | 'rollouts' | 'segments';
 
 const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   services: 'services',
@@ -14,7 +14,12 @@ const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   rollouts: 'rollouts',
   rollout: 'rollouts',
   ro: 'rollouts',
+  segments: 'segments',
+  segment: 'segments',
+  seg: 'segments',
 };
+
+const KINDS_HELP = 'services (service, svc), rollouts (rollout, ro) or segments (segment, seg)';
 
 interface GetOptions {
   readonly output: OutputFormat;
@@ -24,13 +29,13 @@ interface GetOptions {
 export function registerGet(program: Command, ctx: CommandContext): void {
   program
     .command('get')
-    .description('list services or rollouts')
-    .argument('<kind>', 'services (service, svc) or rollouts (rollout, ro)')
+    .description('list services, rollouts or segments')
+    .argument('<kind>', KINDS_HELP)
     .addOption(outputOption())
     .option('--service <name>', 'rollouts: only those of this service')
     .action(async (kindText: string, options: GetOptions) => {
       const kind = parseKind(kindText);
-      const lines = kind === 'services' ? await getServices(ctx, options) : await getRollouts(ctx, options);
+      const lines = kind === 'services' ? await getServices(ctx, options) : kind === 'rollouts' ? await getRollouts(ctx, options) : await getSegments(ctx, options);
       for (const line of lines) writeLine(ctx.io.stdout, line);
     });
 }
@@ -40,7 +45,7 @@ export function parseKind(text: string): ResourceKind {
   if (kind === undefined) {
     throw new SluiceError(
       ErrorCode.INVALID_REQUEST,
-      `unknown resource kind "${text}": expected services (service, svc) or rollouts (rollout, ro)`,
+      `unknown resource kind "${text}": expected ${KINDS_HELP}`,
     );
   }
   return kind;
@@ -58,6 +63,13 @@ async function getRollouts(ctx: CommandContext, options: GetOptions): Promise<st
   if (options.output === 'json') return [toJson({ items })];
   if (items.length === 0) return noneFound(ctx, 'rollouts');
   return rolloutsTable(items, ctx.now());
+}
+
+async function getSegments(ctx: CommandContext, options: GetOptions): Promise<string[]> {
+  const items = await ctx.client().listSegments();
+  if (options.output === 'json') return [toJson({ items })];
+  if (items.length === 0) return noneFound(ctx, 'segments');
+  return segmentsTable(items);
 }
 
 /** Like kubectl: the note goes to stderr so stdout stays empty for scripts. */

@@ -1,3 +1,4 @@
+import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { Command } from 'commander';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
@@ -16,6 +17,8 @@ interface StartControlPlaneOptions {
   readonly applyFiles: readonly string[];
   /** Receives each log line (without newline). */
   readonly log: (line: string) => void;
+  /** Worker processes for the built-in proxy; 0 runs it inside the control plane. */
+  readonly proxyWorkers: number;
 }
 
 interface RunningControlPlane {
@@ -23,6 +26,8 @@ interface RunningControlPlane {
   readonly url: string;
   /** Stops the controller, the data plane and managed processes; resolves when all are down. */
   close(): Promise<void>;
+  /** Rolling restart of the data plane; rejects when it runs in-process. */
+  restartProxy(): Promise<void>;
 }
 
 interface ControlPlaneModule {
@@ -34,6 +39,7 @@ interface ServerOptions {
   readonly listen?: string;
   readonly databaseUrl?: string;
   readonly apply?: string[];
+  readonly proxyWorkers?: string;
 }
 
 export function registerServer(program: Command, ctx: CommandContext): void {
@@ -44,6 +50,7 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--listen <host:port>', 'API address (env SLUICE_LISTEN; default 127.0.0.1:7070)')
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
     .option('--apply <file...>', 'spec files to apply once started')
+    .option('--proxy-workers <n>', 'run the built-in proxy as N worker processes, restartable with SIGHUP or `sluice proxy restart` (env SLUICE_PROXY_WORKERS; default 0: in-process)')
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
     });
@@ -61,11 +68,32 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     ...(databaseUrl ? { databaseUrl } : {}),
     applyFiles: options.apply ?? [],
     log: (line) => writeLine(ctx.io.stderr, line),
+    proxyWorkers: proxyWorkersOf(options.proxyWorkers ?? env['SLUICE_PROXY_WORKERS']),
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
+  const onHangUp = () => {
+    writeLine(ctx.io.stderr, 'SIGHUP received: restarting the proxy workers');
+    running.restartProxy().then(
+      () => writeLine(ctx.io.stderr, 'proxy workers restarted'),
+      (error: unknown) => writeLine(ctx.io.stderr, `proxy restart failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  process.on('SIGHUP', onHangUp);
   const signal = await nextStopSignal();
   writeLine(ctx.io.stderr, `${signal} received: stopping the control plane`);
+  process.off('SIGHUP', onHangUp);
   await running.close();
+}
+
+function proxyWorkersOf(text: string | undefined): number {
+  if (text === undefined || text === '') return 0;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 64) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `--proxy-workers: "${text}" is not a worker count`, {
+      problems: [{ path: '--proxy-workers', message: 'not a whole number from 0 to 64', found: text, expected: 'a whole number from 0 to 64 (0 = in-process)' }],
+    });
+  }
+  return n;
 }
 
 function nextStopSignal(): Promise<NodeJS.Signals> {

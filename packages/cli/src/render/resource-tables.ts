@@ -1,4 +1,5 @@
-import type { RolloutView, ServiceView } from '../api-types.js';
+import { describeConditions } from '@sluice/domain';
+import type { RolloutView, SegmentView, ServiceView } from '../api-types.js';
 import { stepFraction } from './status-view.js';
 import { renderTable } from './table.js';
 import { formatAge } from './time.js';
@@ -36,4 +37,13 @@ export function rolloutsTable(rollouts: readonly RolloutView[], now: number): st
     formatAge(now - r.status.createdAt),
   ]);
   return renderTable(['NAME', 'SERVICE', 'TARGET', 'PHASE', 'STEP', 'WEIGHT', 'AGE'], rows);
+}
+
+/** NAME, MATCH (the conditions as a sentence), USED BY (services and rollouts it steers now). */
+export function segmentsTable(segments: readonly SegmentView[]): string[] {
+  const rows = segments.map((s) => {
+    const users = [...s.usedBy.services.map((n) => `service/${n}`), ...s.usedBy.rollouts.map((n) => `rollout/${n}`)];
+    return [s.name, describeConditions(s.spec.match), users.join(',') || '-'];
+  });
+  return renderTable(['NAME', 'MATCH', 'USED BY'], rows);
 }

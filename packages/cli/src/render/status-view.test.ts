@@ -23,6 +23,22 @@ describe('renderStatus', () => {
     assert.doesNotMatch(renderStatus(paused, T0).join('\n'), /^Waiting:/m);
   });
 
+  test('renderStatus lists the rollout rules, one per line, and the mirror', () => {
+    const rules = [
+      { name: 'segment:internal-testers', conditions: [{ kind: 'segment' as const, segment: 'internal-testers' }], action: { kind: 'version' as const, version: 'v2' } },
+      { name: 'canary', conditions: [{ kind: 'header' as const, name: 'x-canary', match: { exact: 'always' } }, { kind: 'method' as const, methods: ['GET'] }], action: { kind: 'version' as const, version: 'v2' } },
+    ];
+    const lines = renderStatus(rolloutView({ rules, mirror: { version: 'v2', percent: 10, maxBodyBytes: 1048576 } }), T0);
+    const at = lines.findIndex((l) => l.startsWith('Routes:'));
+    assert.deepEqual(lines.slice(at, at + 3), [
+      'Routes:    segment:internal-testers: segment internal-testers → v2',
+      '           canary: header x-canary exact "always" and method GET → v2',
+      'Mirror:    10% → v2 (bodies up to 1048576 bytes)',
+    ]);
+    const plain = renderStatus(rolloutView(), T0);
+    assert.ok(!plain.some((l) => /^(Routes|Mirror):/.test(l)), 'no routing lines without rules or mirror');
+  });
+
   test('renderStatus marks done, current and pending steps', () => {
     const lines = renderStatus(rolloutView({ stepIndex: 2, phase: 'Progressing', pauseUntil: undefined }), T0);
     const steps = lines.slice(lines.indexOf('Steps:') + 1, lines.indexOf('Steps:') + 6);

@@ -1,4 +1,4 @@
-import { formatDuration, Phase, type ReleaseEvent } from '@sluice/domain';
+import { describeMirror, describeRule, formatDuration, Phase, type ReleaseEvent } from '@sluice/domain';
 import type { RolloutView, StepView } from '../api-types.js';
 import { eventCells } from './event-line.js';
 import { renderTable } from './table.js';
@@ -49,6 +49,14 @@ function waitingField(view: RolloutView): [string, string][] {
   return [['Waiting:', waitingFor]];
 }
 
+/** The rollout's own match rules (one line each) and its mirror, when it has any. */
+function routingFields(view: RolloutView): [string, string][] {
+  const rules = view.status.rules ?? [];
+  const fields: [string, string][] = rules.map((rule, i) => [i === 0 ? 'Routes:' : '', describeRule(rule)]);
+  if (view.status.mirror) fields.push(['Mirror:', describeMirror(view.status.mirror)]);
+  return fields;
+}
+
 /** The full status screen of one rollout, as lines (no trailing newline). */
 export function renderStatus(view: RolloutView, now: number): string[] {
   const { status, spec } = view;
@@ -61,6 +69,7 @@ export function renderStatus(view: RolloutView, now: number): string[] {
     ['Phase:', phase],
     stepParts(view),
     ['Traffic:', weightLine(spec.target, status.stable, status.canaryWeight)],
+    ...routingFields(view),
     ...(pause === undefined ? [] : [['Pause:', pause] as [string, string]]),
     ...waitingField(view),
   ];

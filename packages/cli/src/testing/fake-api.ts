@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReleaseEvent } from '@sluice/domain';
-import type { ApplyResponse, RolloutView, ServiceView } from '../api-types.js';
+import type { ApplyResponse, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -18,6 +18,7 @@ export interface Answer {
 /** Canned state the fake serves; tests change it between runs. */
 export interface FakeState {
   services: ServiceView[];
+  segments: SegmentView[];
   /** Per rollout, the views successive GETs return; the last one repeats. */
   rollouts: Map<string, RolloutView[]>;
   events: ReleaseEvent[];
@@ -49,7 +50,7 @@ export function defaultApply(body: string, dryRun: boolean): Answer {
 
 /** A small stand-in for the control plane: the routes of docs/api.md over canned data, on port 0. */
 export async function startFakeApi(): Promise<FakeApi> {
-  const state: FakeState = { services: [], rollouts: new Map(), events: [], apply: defaultApply };
+  const state: FakeState = { services: [], segments: [], rollouts: new Map(), events: [], apply: defaultApply };
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -92,6 +93,7 @@ function route(state: FakeState, method: string, url: URL, body: string): Answer
   if (key === 'GET /healthz') return { status: 200, body: { ok: true } };
   if (key === 'POST /api/v1/apply') return state.apply(body, url.searchParams.get('dryRun') === 'true');
   if (key === 'GET /api/v1/services') return { status: 200, body: { items: state.services } };
+  if (key === 'GET /api/v1/segments') return { status: 200, body: { items: state.segments } };
   if (key === 'GET /api/v1/rollouts') {
     const items = [...state.rollouts.values()].flatMap((frames) => frames.slice(0, 1));
     const service = url.searchParams.get('service');

@@ -3,6 +3,8 @@ import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
+import type { TrafficWindows } from '../metrics/traffic-windows.js';
+import { trafficRoutes } from '../metrics/traffic-routes.js';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Logger } from '../platform/logger.js';
 import { applyResources } from '../resources/apply-resources.js';
@@ -13,6 +15,7 @@ import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi.js';
 import { actorOf, boolQuery, intQuery, MAX_APPLY_BYTES, MAX_COMMAND_BYTES, readApplyFiles, readCommandBody } from './request-input.js';
+import { segmentRoutes } from './segment-routes.js';
 import { rolloutView, serviceView } from './views.js';
 
 export interface ApiDeps {
@@ -23,6 +26,7 @@ export interface ApiDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly metrics: Registry;
+  readonly windows: TrafficWindows;
 }
 
 /**
@@ -159,8 +163,22 @@ export function createApi(deps: ApiDeps): Hono {
     const max = intQuery(c, 'limit', { min: 1, max: 10_000 }) ?? 1000;
     return c.json({ items: await deps.store.events.list({ limit: max, ...(afterSeq === undefined ? {} : { afterSeq }) }) });
   });
+  api.post('/proxy/restart', async (c) => {
+    if (!deps.traffic.restart) {
+      throw new SluiceError(ErrorCode.CONFLICT, `The ${deps.traffic.kind} data plane runs inside the control plane and cannot restart on its own`, {
+        details: { router: deps.traffic.kind },
+        problems: [{ message: 'restart needs the multi-process proxy', expected: 'sluice server --proxy-workers N (N ≥ 1)' }],
+      });
+    }
+    const started = Date.now();
+    await deps.traffic.restart();
+    deps.log.info('data plane restarted', { by: actorOf(c), ms: Date.now() - started });
+    return c.json({ restarted: true, router: deps.traffic.kind, ms: Date.now() - started });
+  });
   serviceRoutes(api, deps);
   rolloutRoutes(api, deps);
+  api.route('/', segmentRoutes(deps.store));
+  api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
   app.route('/api/v1', api);
   return app;
 }

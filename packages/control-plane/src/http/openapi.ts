@@ -47,6 +47,17 @@ const schemas = {
   },
   ServiceView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'workloads'], description: 'See docs/api.md#serviceview' },
   RolloutView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'steps'], description: 'See docs/api.md#rolloutview' },
+  SegmentView: {
+    type: 'object',
+    required: ['name', 'version', 'spec', 'usedBy'],
+    description: 'See docs/api.md#segmentview',
+    properties: {
+      name: { type: 'string' },
+      version: { type: 'integer' },
+      spec: { type: 'object', required: ['match'], properties: { match: { type: 'array', items: { type: 'object' } } } },
+      usedBy: { type: 'object', properties: { services: { type: 'array', items: { type: 'string' } }, rollouts: { type: 'array', items: { type: 'string' } } } },
+    },
+  },
   ApplyResult: {
     type: 'object',
     properties: {
@@ -61,7 +72,7 @@ const schemas = {
 export function openApiDocument(): object {
   return {
     openapi: '3.1.0',
-    info: { title: 'Sluice control plane', version: '0.1.0', description: 'Progressive delivery: services, rollouts and their release events.' },
+    info: { title: 'Sluice control plane', version: '0.1.0', description: 'Progressive delivery: services, rollouts, segments and their release events.' },
     servers: [{ url: '/api/v1' }],
     paths: {
       '/apply': {
@@ -75,6 +86,13 @@ export function openApiDocument(): object {
       '/services': { get: { summary: 'List services', responses: { '200': { description: 'Services', ...json(items('ServiceView')) } } } },
       '/services/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Service', ...json(ref('ServiceView')) }, ...errors } } },
       '/services/{name}/history': { get: { summary: 'Revision history, oldest first, 10,000 per page', parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events, oldest first', ...json(items('ReleaseEvent')) }, ...errors } } },
+      '/services/{name}/traffic': {
+        get: {
+          summary: 'Traffic of the last N seconds from the 1-second windows: requests, status classes, errors by cause, latency percentiles, per-second series',
+          parameters: [nameParam, { name: 'window', in: 'query', schema: { type: 'string', default: '60s' } }, { name: 'version', in: 'query', schema: { type: 'string' } }, { name: 'route', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: 'Aggregated traffic', ...json({ type: 'object' }) }, ...errors },
+        },
+      },
       '/rollouts': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'Rollouts', ...json(items('RolloutView')) } } } },
       '/rollouts/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Rollout with its last 20 events', ...json(ref('RolloutView')) }, ...errors } } },
       '/rollouts/{name}/events': { get: { parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },
@@ -84,7 +102,12 @@ export function openApiDocument(): object {
       '/rollouts/{name}/abort': {
         post: { summary: 'Return all traffic to stable', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
       },
+      '/segments': { get: { summary: 'List segments', responses: { '200': { description: 'Segments, by name', ...json(items('SegmentView')) } } } },
+      '/segments/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Segment', ...json(ref('SegmentView')) }, ...errors } } },
       '/events': { get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
+      '/proxy/restart': {
+        post: { summary: 'Rolling restart of the multi-process data plane: no refused connection, no failed request', responses: { '200': { description: 'Restarted', ...json({ type: 'object', properties: { restarted: { type: 'boolean' }, router: { type: 'string' }, ms: { type: 'integer' } } }) }, '409': errors['409'] } },
+      },
       '/schema': { get: { summary: 'JSON Schema of one resource document', responses: { '200': { description: 'JSON Schema' } } } },
     },
     components: { schemas },

@@ -1,4 +1,4 @@
-import { currentStep, describeStep, type ReleaseEvent, type Rollout, type Service } from '@sluice/domain';
+import { currentStep, describeStep, referencedSegments, type ReleaseEvent, type Rollout, type Segment, type Service } from '@sluice/domain';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
@@ -44,5 +44,23 @@ export function rolloutView(rollout: Rollout, deps: { controller?: Controller; e
     steps,
     ...(outcome?.kind === 'waiting' ? { waitingFor: outcome.why } : {}),
     ...(deps.events ? { events: deps.events } : {}),
+  };
+}
+
+/**
+ * What the API shows of a segment: its spec, and what it steers now: the services whose static
+ * routes name it and the active rollouts whose rules name it.
+ */
+export function segmentView(segment: Segment, deps: { services: readonly Service[]; activeRollouts: readonly Rollout[] }) {
+  const names = (rules: readonly { conditions: Parameters<typeof referencedSegments>[0] }[] | undefined) =>
+    referencedSegments((rules ?? []).flatMap((r) => r.conditions));
+  return {
+    name: segment.name,
+    version: segment.version,
+    spec: segment.spec,
+    usedBy: {
+      services: deps.services.filter((s) => names(s.spec.routes).includes(segment.name)).map((s) => s.name),
+      rollouts: deps.activeRollouts.filter((r) => names(r.status.rules).includes(segment.name)).map((r) => r.name),
+    },
   };
 }

@@ -67,7 +67,7 @@ export class Controller {
     const signal = this.#abort.signal;
     for (const service of await store.services.list()) {
       try {
-        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, retiring: this.#retiring }, signal);
+        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, segments: store.segments, retiring: this.#retiring }, signal);
         this.#clearError(`service/${service.name}`);
       } catch (error) {
         this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');

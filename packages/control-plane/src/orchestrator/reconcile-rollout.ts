@@ -22,7 +22,7 @@ import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { commitChange, type Commit } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
-import { rolloutSplit, sameSplit } from './traffic-split.js';
+import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
 
 export interface RolloutReconcileDeps {
   readonly store: Store;
@@ -36,6 +36,8 @@ export interface RolloutReconcileDeps {
 interface PassContext {
   readonly rollout: Rollout;
   readonly service: Service;
+  /** The segments as stored at the start of this pass. */
+  readonly segments: SegmentLookup;
   readonly now: number;
   readonly deps: RolloutReconcileDeps;
   readonly signal: AbortSignal;
@@ -64,18 +66,21 @@ async function startIfPending({ rollout, service, now }: PassContext): Promise<A
 }
 
 /** Makes the data plane serve what the stored status says. Idempotent: it only acts on a difference. */
-async function syncTraffic({ rollout, service, deps, signal }: PassContext): Promise<ActionResult> {
-  const want = rolloutSplit(rollout);
+async function syncTraffic({ rollout, service, segments, deps, signal }: PassContext): Promise<ActionResult> {
+  const want = rolloutSplit(rollout, service, segments);
   const observed = await deps.traffic.observeSplit(service.name, signal);
   if (!sameSplit(observed, want)) await deps.traffic.setSplit(service.name, want, signal);
   return NEXT;
 }
 
-/** Aborting → Aborted/Failed once the data plane serves stable only. */
-async function completeAbort({ rollout, service, now, deps, signal }: PassContext): Promise<ActionResult> {
+/** Aborting → Aborted/Failed once the data plane serves stable only, without the rollout's rules or mirror. */
+async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
   const observed = await deps.traffic.observeSplit(service.name, signal);
-  if (observed.canary !== undefined && observed.weight > 0) return { kind: 'wait', why: 'Returning traffic to stable' };
+  const canaryServed = observed.canary !== undefined && observed.weight > 0;
+  if (canaryServed || !sameRulesAndMirror(observed, rolloutSplit(rollout, service, segments))) {
+    return { kind: 'wait', why: 'Returning traffic to stable' };
+  }
   return commitOf(finishAbort(rollout, now));
 }
 
@@ -92,7 +97,7 @@ async function promote(ctx: PassContext): Promise<ActionResult> {
   }
   if (rollout.status.canaryWeight !== 100) return commitOf(changeWeight(rollout, 100, now));
   const observed = await deps.traffic.observeSplit(service.name, signal);
-  if (observed.canary !== target || observed.weight !== 100) {
+  if (observed.canary !== target || observed.weight !== 100 || !sameRulesAndMirror(observed, rolloutSplit(rollout, service, ctx.segments))) {
     return { kind: 'wait', why: `Waiting for the data plane to serve 100% on ${target}` };
   }
   const next: Service = { ...service, status: { stable: target, revision: service.status.revision + 1 } };
@@ -108,7 +113,9 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   const step = currentStep(rollout);
   if (!step) return commitOf(completeStep(rollout, now, 'no steps left'));
   const readyBackends = deps.readyBackends(service);
-  const progress = await deps.executors.advance(step, { rollout, now, traffic: deps.traffic, signal, readyBackends });
+  const { segments } = ctx;
+  const wantedSplit = (r: Rollout) => rolloutSplit(r, service, segments);
+  const progress = await deps.executors.advance(step, { rollout, now, traffic: deps.traffic, signal, readyBackends, segments, wantedSplit });
   if (progress.kind === 'change') return commitOf(progress.change);
   if (progress.kind === 'done') return commitOf(completeStep(rollout, now, progress.why));
   return progress.until === undefined ? { kind: 'wait', why: progress.why } : progress;
@@ -129,7 +136,8 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
     if (!rollout) return { kind: 'finished', phase: Phase.Aborted };
     const service = await deps.store.services.get(rollout.spec.service);
     if (!service) return { kind: 'waiting', why: `Service ${rollout.spec.service} does not exist` };
-    const ctx: PassContext = { rollout, service, now: deps.clock.now(), deps, signal };
+    const segments = await loadSegments(deps.store.segments);
+    const ctx: PassContext = { rollout, service, segments, now: deps.clock.now(), deps, signal };
     let result: ActionResult = NEXT;
     for (const action of ACTIONS) {
       result = await action(ctx);

@@ -1,14 +1,15 @@
 import type { RouteSpec, Service } from '@sluice/domain';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { RolloutStore } from '../store/store.js';
+import type { RolloutStore, SegmentStore } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
-import { rolloutSplit, stableSplit } from './traffic-split.js';
+import { loadSegments, rolloutSplit, sameSplit, stableSplit } from './traffic-split.js';
 
 export interface ServiceReconcileDeps {
   readonly runtime: Runtime;
   readonly traffic: TrafficRouter;
   readonly rollouts: RolloutStore;
+  readonly segments: SegmentStore;
   readonly log: Logger;
   /** Workloads being retired ("service/version"), so a pass does not start the same retirement again. */
   readonly retiring: Set<string>;
@@ -44,6 +45,8 @@ function retireInBackground(key: { service: string; version: string }, deps: Ser
  * Converges the platform to one service's spec: every `run` version is running, versions no
  * longer declared are retired, and the data plane's route has the current listener and backends.
  * Idempotent; a new route starts on the split the store says (so a restart resumes traffic as it was).
+ * With no active rollout it also keeps the split in step with the service's static routes and the
+ * segments they name (with a rollout, reconcileRollout does that).
  */
 export async function reconcileService(service: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
   for (const [version, source] of Object.entries(service.spec.versions)) {
@@ -60,5 +63,9 @@ export async function reconcileService(service: Service, deps: ServiceReconcileD
     backends: readyBackends(service, deps.runtime),
   };
   const [active] = await deps.rollouts.list({ service: service.name, activeOnly: true });
-  await deps.traffic.upsertRoute(route, active ? rolloutSplit(active) : stableSplit(service), signal);
+  const segments = await loadSegments(deps.segments);
+  const want = active ? rolloutSplit(active, service, segments) : stableSplit(service, segments);
+  await deps.traffic.upsertRoute(route, want, signal);
+  if (active) return;
+  if (!sameSplit(await deps.traffic.observeSplit(service.name, signal), want)) await deps.traffic.setSplit(service.name, want, signal);
 }

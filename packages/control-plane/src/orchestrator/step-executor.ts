@@ -1,5 +1,6 @@
-import { ErrorCode, SluiceError, type Rollout, type RolloutChange, type Step } from '@sluice/domain';
+import { ErrorCode, SluiceError, type Rollout, type RolloutChange, type Step, type TrafficSplit } from '@sluice/domain';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
+import type { SegmentLookup } from './traffic-split.js';
 
 /** What a step executor may look at and act on. */
 export interface StepContext {
@@ -9,6 +10,10 @@ export interface StepContext {
   readonly now: number;
   readonly traffic: TrafficRouter;
   readonly signal: AbortSignal;
+  /** The segments as stored at the start of this pass. */
+  readonly segments: SegmentLookup;
+  /** The full split the data plane should serve for the rollout in a given state (rules and mirror included). */
+  readonly wantedSplit: (rollout: Rollout) => TrafficSplit;
 }
 
 /** The outcome of one call to `advance`. */

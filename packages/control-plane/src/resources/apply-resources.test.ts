@@ -124,3 +124,62 @@ describe('applyResources', () => {
     assert.equal((await store.services.get('shop'))?.status.stable, 'v2');
   });
 });
+
+describe('applyResources: segments', () => {
+  const segment = (ids: string, name = 'testers') => `---
+apiVersion: sluice.dev/v1
+kind: Segment
+metadata: { name: ${name} }
+spec:
+  match: [ { header: x-user-id, in: [${ids}] } ]
+`;
+  const routed = `---
+apiVersion: sluice.dev/v1
+kind: Rollout
+metadata: { name: r1 }
+spec:
+  service: shop
+  target: v2
+  strategy: { canary: { steps: [ { setSegmentRoute: { segment: testers } }, { pause: {} } ] } }
+`;
+
+  test('applyResources creates, keeps and replaces segments, without release events', async () => {
+    const store = new MemoryStore();
+    assert.deepEqual(await apply(store, SERVICE + segment('u1') + routed), [
+      { kind: 'Service', name: 'shop', action: 'created' },
+      { kind: 'Segment', name: 'testers', action: 'created' },
+      { kind: 'Rollout', name: 'r1', action: 'created' },
+    ]);
+    assert.deepEqual(await store.segments.get('testers'), {
+      name: 'testers',
+      version: 1,
+      spec: { match: [{ kind: 'header', name: 'x-user-id', match: { in: ['u1'] } }] },
+    });
+    assert.deepEqual(await apply(store, segment('u1')), [{ kind: 'Segment', name: 'testers', action: 'unchanged' }]);
+    assert.deepEqual(await apply(store, segment('u1, u2')), [{ kind: 'Segment', name: 'testers', action: 'configured' }]);
+    assert.equal((await store.segments.get('testers'))?.version, 2);
+    assert.deepEqual((await store.events.list()).map((e) => e.type), ['ServiceCreated', 'RolloutCreated']);
+  });
+
+  test('applyResources accepts a reference to a stored segment and rejects an unknown one, writing nothing', async () => {
+    const store = new MemoryStore();
+    await apply(store, segment('u1'));
+    assert.deepEqual((await apply(store, SERVICE + routed)).map((r) => r.action), ['created', 'created']);
+    const other = new MemoryStore();
+    await assert.rejects(apply(other, SERVICE + segment('u1', 'others') + routed), (e: unknown) => {
+      assert.ok(e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE, String(e));
+      assert.deepEqual(e.problems.map((p) => [p.path, p.line, p.message]), [
+        ['spec.strategy.canary.steps[0].setSegmentRoute.segment', 23, 'segment "testers" does not exist'],
+      ]);
+      return true;
+    });
+    assert.deepEqual(await other.segments.list(), []);
+    assert.deepEqual(await other.services.list(), []);
+  });
+
+  test('applyResources with dryRun writes no segment', async () => {
+    const store = new MemoryStore();
+    assert.deepEqual(await apply(store, segment('u1'), { ...opts, dryRun: true }), [{ kind: 'Segment', name: 'testers', action: 'created' }]);
+    assert.deepEqual(await store.segments.list(), []);
+  });
+});

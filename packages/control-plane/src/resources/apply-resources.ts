@@ -9,6 +9,7 @@ import {
   type EventDraft,
   type Problem,
   type Rollout,
+  type Segment,
   type Service,
   type ServiceSpec,
 } from '@sluice/domain';
@@ -136,7 +137,8 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
   const withEffectiveStable = resources.map((r) =>
     r.kind === 'Service' ? { ...r, spec: { ...r.spec, stable: effectiveStable(stored.get(r.name), r.spec) } } : r,
   );
-  const refs = checkReferences(withEffectiveStable, { services: existingServices });
+  const segments = new Set((await store.segments.list()).map((s) => s.name));
+  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments });
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
@@ -173,6 +175,12 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const events = stampEvents(plan.events, { kind: 'Service', name: r.name, service: r.name }, stamp);
     writes.push(() => tx.services.save(plan.service, existing?.version ?? 0), () => tx.events.append(events));
   }
+  for (const r of resources) {
+    if (r.kind !== 'Segment') continue;
+    const plan = await planSegment(tx, r);
+    results.push({ kind: 'Segment', name: r.name, action: plan.action });
+    if (plan.action !== 'unchanged') writes.push(() => tx.segments.save(plan.segment, plan.expectedVersion));
+  }
   const claimed = new Set<string>();
   for (const r of resources) {
     if (r.kind !== 'Rollout') continue;
@@ -194,6 +202,18 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
   if (immutable.length > 0) throw invalid(ErrorCode.IMMUTABLE_FIELD, immutable);
   if (!opts.dryRun) for (const write of writes) await write();
   return results;
+}
+
+/**
+ * A Segment is created or replaced as a whole. It records no release event (events belong to a
+ * service); services and rollouts using it serve the new conditions from the next reconcile pass.
+ */
+async function planSegment(tx: StoreTransaction, r: ParsedResource & { kind: 'Segment' }) {
+  const existing = await tx.segments.get(r.name);
+  const segment: Segment = { name: r.name, spec: r.spec, version: existing?.version ?? 0 };
+  if (!existing) return { action: 'created' as const, segment, expectedVersion: 0 };
+  if (JSON.stringify(existing.spec) === JSON.stringify(r.spec)) return { action: 'unchanged' as const, segment, expectedVersion: existing.version };
+  return { action: 'configured' as const, segment, expectedVersion: existing.version };
 }
 
 function invalid(code: ErrorCode, problems: readonly Problem[]): SluiceError {

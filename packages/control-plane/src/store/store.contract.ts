@@ -1,6 +1,7 @@
 import { describe } from 'node:test';
 import { registerEventTests } from './events.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
+import { registerSegmentTests } from './segments.contract.js';
 import type { OpenTestStore } from './testing/store-fixtures.js';
 import { registerTransactionTests } from './transactions.contract.js';
 
@@ -14,6 +15,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
   describe(`Store contract: ${name}`, () => {
     registerServiceTests(open);
     registerRolloutTests(open);
+    registerSegmentTests(open);
     registerTransactionTests(open);
     registerEventTests(open);
   });

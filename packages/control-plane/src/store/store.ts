@@ -1,4 +1,4 @@
-import type { NewReleaseEvent, ReleaseEvent, Rollout, Service } from '@sluice/domain';
+import type { NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -27,6 +27,14 @@ export interface RolloutStore {
   save(rollout: Rollout, expectedVersion: number): Promise<Rollout>;
 }
 
+export interface SegmentStore {
+  get(name: string): Promise<Segment | undefined>;
+  /** Sorted by name. */
+  list(): Promise<readonly Segment[]>;
+  /** Returns the saved segment carrying its new version (expectedVersion + 1). */
+  save(segment: Segment, expectedVersion: number): Promise<Segment>;
+}
+
 export interface EventFilter {
   readonly service?: string;
   readonly subject?: { readonly kind: 'Service' | 'Rollout'; readonly name: string };
@@ -47,6 +55,7 @@ export interface EventLog {
 export interface StoreTransaction {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
+  readonly segments: SegmentStore;
   readonly events: EventLog;
 }
 

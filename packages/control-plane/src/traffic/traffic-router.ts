@@ -24,6 +24,11 @@ export interface TrafficRouter {
   reset(service: string, signal?: AbortSignal): Promise<void>;
   /** Stops serving the route and frees its listener. No-op for an unknown route. */
   removeRoute(service: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: restarts the data plane itself (new processes, new code) without refusing a
+   * connection or failing a request. Absent where the data plane cannot restart on its own.
+   */
+  restart?(): Promise<void>;
   /** Stops every route, draining in-flight requests. */
   close(): Promise<void>;
 }

@@ -14,6 +14,10 @@ export const EventType = {
   WeightChanged: 'WeightChanged',
   StableChanged: 'StableChanged',
   CommandAccepted: 'CommandAccepted',
+  /** A rollout match rule was added, replaced or removed (from/to describe the rule, "none" when absent). */
+  RouteChanged: 'RouteChanged',
+  /** The mirrored share changed (from/to are percentages like "10%"). */
+  MirrorChanged: 'MirrorChanged',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

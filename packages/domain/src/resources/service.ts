@@ -1,3 +1,5 @@
+import type { RouteRuleSpec } from '../traffic/routing.js';
+
 /** How a user is kept on one version: a header first, then a cookie, else a new cookie is set. */
 export interface Stickiness {
   /** Request header whose value is the user's key (lower-case), e.g. "x-user-id". */
@@ -37,6 +39,11 @@ export interface ServiceSpec {
   readonly versions: Readonly<Record<string, VersionSource>>;
   /** The version that serves everyone when no rollout is active (as declared). */
   readonly stable: string;
+  /**
+   * Static match rules, in order, tried after an active rollout's own rules and before the
+   * weighted split. Segments are named here and inlined by the control plane.
+   */
+  readonly routes?: readonly RouteRuleSpec[];
 }
 
 /** Service as stored: the declared spec plus what the controller has made true. */

@@ -1,5 +1,8 @@
 import { ErrorCode, SluiceError } from '../errors.js';
 import { EventType, type EventDraft } from '../events/release-event.js';
+import { describeMirror, describeRule } from '../traffic/describe-rule.js';
+import type { MirrorSpec, RouteRuleSpec } from '../traffic/routing.js';
+import { sameJson } from '../traffic/split.js';
 import { describeStep } from './step.js';
 import { Phase } from './phase.js';
 import type { Rollout, RolloutChange, RolloutStatus } from './rollout.js';
@@ -90,15 +93,17 @@ export function completeStep(rollout: Rollout, now: number, why: string): Rollou
   const moved = change(rollout, patch, now, events);
   if (index + 1 < steps.length) return moved;
   const done = transition(moved.rollout, 'stepsDone', 'All steps completed');
-  return change(moved.rollout, { phase: done.to, message: done.event.reason }, now, [...events, done.event]);
+  const cleared = clearTrafficRules(moved.rollout, 'promoting');
+  return change(moved.rollout, { phase: done.to, message: done.event.reason, ...cleared.patch }, now, [...events, done.event, ...cleared.events]);
 }
 
 /** `promote`: skips the current pause. `promote --full`: skips every remaining step. */
 export function requestPromote(rollout: Rollout, full: boolean, now: number): RolloutChange {
   if (full) {
     const { to, event } = transition(rollout, 'promoteFull', 'Full promotion requested: skipping remaining steps');
-    const patch: StatusPatch = { phase: to, pausedAt: undefined, pauseUntil: undefined, message: event.reason };
-    return change(rollout, patch, now, [event]);
+    const cleared = clearTrafficRules(rollout, 'promoting');
+    const patch: StatusPatch = { phase: to, pausedAt: undefined, pauseUntil: undefined, message: event.reason, ...cleared.patch };
+    return change(rollout, patch, now, [event, ...cleared.events]);
   }
   if (rollout.status.phase !== Phase.Paused) {
     throw new SluiceError(
@@ -114,8 +119,9 @@ export function requestPromote(rollout: Rollout, full: boolean, now: number): Ro
 
 export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string, now: number): RolloutChange {
   const { to, event } = transition(rollout, cause === 'user' ? 'abort' : 'fail', reason, cause);
-  const patch: StatusPatch = { phase: to, abortCause: cause, pauseUntil: undefined, message: reason };
-  return change(rollout, patch, now, [event]);
+  const cleared = clearTrafficRules(rollout, 'aborting');
+  const patch: StatusPatch = { phase: to, abortCause: cause, pauseUntil: undefined, message: reason, ...cleared.patch };
+  return change(rollout, patch, now, [event, ...cleared.events]);
 }
 
 /** Traffic is back on stable: the abort is complete. */
@@ -138,4 +144,61 @@ export function finishPromotion(rollout: Rollout, now: number): RolloutChange {
     finishedAt: now,
   };
   return change(rollout, patch, now, [event]);
+}
+
+/**
+ * Adds the rollout rule `rule.name`, or replaces the rule of that name where it stands (rules keep
+ * the order in which steps first added them). A no-op, with no event, when it is already so.
+ */
+export function setRolloutRule(rollout: Rollout, rule: RouteRuleSpec, now: number): RolloutChange {
+  const rules = rollout.status.rules ?? [];
+  const index = rules.findIndex((r) => r.name === rule.name);
+  const old = rules[index];
+  if (old !== undefined && sameJson(old, rule)) return { rollout, events: [] };
+  const next = index < 0 ? [...rules, rule] : rules.map((r, i) => (i === index ? rule : r));
+  const reason = `Route ${describeRule(rule)}${old === undefined ? ' added' : ' replaced'}`;
+  const event: EventDraft = { type: EventType.RouteChanged, from: old === undefined ? 'none' : describeRule(old), to: describeRule(rule), reason, data: { rule: rule.name } };
+  return change(rollout, { rules: next, message: reason }, now, [event]);
+}
+
+/** Removes the rollout rule `name`; a no-op when there is none. */
+export function removeRolloutRule(rollout: Rollout, name: string, now: number): RolloutChange {
+  const rules = rollout.status.rules ?? [];
+  const old = rules.find((r) => r.name === name);
+  if (old === undefined) return { rollout, events: [] };
+  const next = rules.filter((r) => r.name !== name);
+  const reason = `Route ${name} removed`;
+  const event: EventDraft = { type: EventType.RouteChanged, from: describeRule(old), to: 'none', reason, data: { rule: name } };
+  return change(rollout, { rules: next.length === 0 ? undefined : next, message: reason }, now, [event]);
+}
+
+/** Records the mirroring the rollout wants (undefined or 0 % stops it); a no-op when unchanged. */
+export function changeMirror(rollout: Rollout, mirror: MirrorSpec | undefined, now: number): RolloutChange {
+  const wanted = mirror === undefined || mirror.percent === 0 ? undefined : mirror;
+  const old = rollout.status.mirror;
+  if (sameJson(old, wanted)) return { rollout, events: [] };
+  const reason = wanted === undefined ? 'Mirroring stopped' : `Mirroring ${describeMirror(wanted)}`;
+  const event: EventDraft = {
+    type: EventType.MirrorChanged,
+    from: `${old?.percent ?? 0}%`,
+    to: `${wanted?.percent ?? 0}%`,
+    reason,
+    data: wanted === undefined ? {} : { version: wanted.version, maxBodyBytes: wanted.maxBodyBytes },
+  };
+  return change(rollout, { mirror: wanted, message: reason }, now, [event]);
+}
+
+/** Removes every rollout rule and the mirror as the rollout stops steering traffic (abort or promotion). */
+function clearTrafficRules(rollout: Rollout, why: 'aborting' | 'promoting'): { patch: StatusPatch; events: EventDraft[] } {
+  const { rules, mirror } = rollout.status;
+  const events: EventDraft[] = [];
+  const because = why === 'aborting' ? 'the rollout is aborting' : 'the rollout is promoting';
+  if (rules !== undefined && rules.length > 0) {
+    const names = rules.map((r) => r.name).join(', ');
+    events.push({ type: EventType.RouteChanged, from: names, to: 'none', reason: `Routes ${names} removed: ${because}`, data: { rules: rules.map((r) => r.name) } });
+  }
+  if (mirror !== undefined) {
+    events.push({ type: EventType.MirrorChanged, from: `${mirror.percent}%`, to: '0%', reason: `Mirroring stopped: ${because}`, data: {} });
+  }
+  return { patch: { rules: undefined, mirror: undefined }, events };
 }

@@ -1,4 +1,5 @@
 import type { EventDraft } from '../events/release-event.js';
+import type { MirrorSpec, RouteRuleSpec } from '../traffic/routing.js';
 import { isTerminal, Phase } from './phase.js';
 import type { Step } from './step.js';
 import type { AbortCause } from './transition.js';
@@ -50,6 +51,13 @@ export interface RolloutStatus {
   readonly abortCause?: AbortCause;
   /** A promote request for the current (indefinite or timed) pause. */
   readonly promoteRequested?: boolean;
+  /**
+   * The rollout's own match rules, in the order its steps added them (segments by name). They go
+   * before the service's static routes; abort and promotion clear them.
+   */
+  readonly rules?: readonly RouteRuleSpec[];
+  /** Mirroring to the target set by a setMirror step; abort and promotion clear it. */
+  readonly mirror?: MirrorSpec;
   /** Last human-readable explanation of the state. */
   readonly message: string;
   readonly createdAt: number;

@@ -1,8 +1,11 @@
+import { describeConditions } from '../traffic/describe-rule.js';
+import type { ConditionSpec } from '../traffic/routing.js';
+
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
  * approval, migration, flag), each with its own StepExecutor in the control plane.
  */
-export type Step = SetWeightStep | PauseStep;
+export type Step = SetWeightStep | PauseStep | SetHeaderRouteStep | SetSegmentRouteStep | SetMirrorStep;
 
 /** Sends `weight` percent of traffic to the canary. 0..100, in steps of 0.01 (10,000 buckets). */
 export interface SetWeightStep {
@@ -16,7 +19,36 @@ export interface PauseStep {
   readonly durationMs?: number;
 }
 
+/**
+ * Adds (or replaces) the rollout's rule `name` sending requests that match every condition to the
+ * target. Without `match` it removes the rule, as Argo Rollouts does.
+ */
+export interface SetHeaderRouteStep {
+  readonly kind: 'setHeaderRoute';
+  readonly name: string;
+  readonly match?: readonly ConditionSpec[];
+}
+
+/** Sends a Segment's requests to the target (the rule is named `segment:<name>`), or removes that rule. */
+export interface SetSegmentRouteStep {
+  readonly kind: 'setSegmentRoute';
+  readonly segment: string;
+  readonly remove?: boolean;
+}
+
+/** Copies `percent` of requests to the target, discarding its responses; 0 stops mirroring. */
+export interface SetMirrorStep {
+  readonly kind: 'setMirror';
+  readonly percent: number;
+  readonly maxBodyBytes: number;
+}
+
 export type StepKind = Step['kind'];
+
+/** The name of the rollout rule a setSegmentRoute step manages; the colon keeps it apart from setHeaderRoute names. */
+export function segmentRouteName(segment: string): string {
+  return `segment:${segment}`;
+}
 
 /** One line a human reads: "setWeight 20", "pause 30s", "pause (until promoted)". */
 export function describeStep(step: Step): string {
@@ -25,6 +57,12 @@ export function describeStep(step: Step): string {
       return `setWeight ${step.weight}`;
     case 'pause':
       return step.durationMs === undefined ? 'pause (until promoted)' : `pause ${step.durationMs / 1000}s`;
+    case 'setHeaderRoute':
+      return step.match === undefined ? `setHeaderRoute ${step.name} (remove)` : `setHeaderRoute ${step.name}: ${describeConditions(step.match)}`;
+    case 'setSegmentRoute':
+      return `setSegmentRoute ${step.segment}${step.remove ? ' (remove)' : ''}`;
+    case 'setMirror':
+      return step.percent === 0 ? 'setMirror 0 (stop)' : `setMirror ${step.percent}%`;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Stickiness } from '../resources/service.js';
+import type { MirrorSpec, RouteRule } from './routing.js';
 
 /** One upstream endpoint of a version, e.g. "http://127.0.0.1:41234". */
 export type Endpoint = string;
@@ -12,6 +13,13 @@ export interface TrafficSplit {
   readonly weight: number;
   /** Salt for bucketing: the rollout name, so each rollout buckets independently. */
   readonly salt: string;
+  /**
+   * Ordered match rules tried before the weighted split; the first match decides (see routing.ts).
+   * Segments are already inlined. Absent or empty: every request goes through the weighted split.
+   */
+  readonly rules?: readonly RouteRule[];
+  /** Copies a share of requests to a version, discarding its responses. Absent: no mirroring. */
+  readonly mirror?: MirrorSpec;
 }
 
 /** Everything a data plane needs to serve one service. Full snapshots, never deltas. */

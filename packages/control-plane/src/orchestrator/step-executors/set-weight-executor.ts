@@ -1,5 +1,6 @@
-import { changeWeight, formatDuration, pastProgressDeadline, requestAbort, type SetWeightStep } from '@sluice/domain';
-import type { StepContext, StepExecutor, StepProgress } from '../step-executor.js';
+import { changeWeight, type SetWeightStep } from '@sluice/domain';
+import type { StepExecutor, StepProgress } from '../step-executor.js';
+import { untilTargetReady } from './target-ready.js';
 
 /**
  * setWeight: first records the wanted weight (an event, once), then waits until the data plane
@@ -11,13 +12,8 @@ export const setWeightExecutor: StepExecutor<SetWeightStep> = {
   async advance(step, ctx): Promise<StepProgress> {
     const { rollout } = ctx;
     const target = rollout.spec.target;
-    if (step.weight > 0 && (ctx.readyBackends[target]?.length ?? 0) === 0) {
-      if (pastProgressDeadline(rollout, ctx.now)) {
-        const waited = formatDuration(ctx.now - rollout.status.updatedAt);
-        return { kind: 'change', change: requestAbort(rollout, 'failure', `No ready instance of ${target} for ${waited} (progress deadline): rolling back`, ctx.now) };
-      }
-      return { kind: 'wait', why: `Waiting for a ready instance of ${target} before sending it traffic` };
-    }
+    const notReady = step.weight > 0 ? untilTargetReady(ctx, 'sending it traffic') : undefined;
+    if (notReady) return notReady;
     if (rollout.status.canaryWeight !== step.weight) {
       return { kind: 'change', change: changeWeight(rollout, step.weight, ctx.now) };
     }

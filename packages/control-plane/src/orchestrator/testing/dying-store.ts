@@ -32,6 +32,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.rollouts;
   }
+  get segments(): StoreTransaction['segments'] {
+    this.#check();
+    return this.#inner.segments;
+  }
   get events(): StoreTransaction['events'] {
     this.#check();
     return this.#inner.events;

@@ -16,6 +16,9 @@ import { MemoryRouter } from '../../traffic/in-memory/memory-router.js';
 import { Controller } from '../controller.js';
 import { StepExecutorRegistry } from '../step-executor.js';
 import { pauseExecutor } from '../step-executors/pause-executor.js';
+import { setHeaderRouteExecutor } from '../step-executors/set-header-route-executor.js';
+import { setMirrorExecutor } from '../step-executors/set-mirror-executor.js';
+import { setSegmentRouteExecutor } from '../step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from '../step-executors/set-weight-executor.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
@@ -64,12 +67,17 @@ export interface Harness {
 }
 
 /** A controller over in-memory adapters. `store` may be shared to simulate a restart. */
-export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean } = {}): Harness {
+export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean; router?: MemoryRouter } = {}): Harness {
   const store = options.store ?? new MemoryStore();
   const clock = options.clock ?? new ManualClock(T0);
-  const router = new MemoryRouter();
+  const router = options.router ?? new MemoryRouter();
   const runtime = new MemoryRuntime({ manualReadiness: options.manualReadiness ?? false });
-  const executors = new StepExecutorRegistry().register(setWeightExecutor).register(pauseExecutor);
+  const executors = new StepExecutorRegistry()
+    .register(setWeightExecutor)
+    .register(pauseExecutor)
+    .register(setHeaderRouteExecutor)
+    .register(setSegmentRouteExecutor)
+    .register(setMirrorExecutor);
   const controller = new Controller({ store, traffic: router, runtime, executors, clock, log: silentLogger });
   return { store, clock, router, runtime, controller };
 }

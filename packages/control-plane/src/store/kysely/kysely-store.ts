@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import { sql, type Kysely } from 'kysely';
-import type { EventLog, RolloutStore, ServiceStore, Store, StoreTransaction } from '../store.js';
+import type { EventLog, RolloutStore, SegmentStore, ServiceStore, Store, StoreTransaction } from '../store.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
@@ -41,6 +41,7 @@ export class KyselyStore implements Store {
   readonly kind: string;
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
+  readonly segments: SegmentStore;
   readonly events: EventLog;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
@@ -65,6 +66,11 @@ export class KyselyStore implements Store {
       get: (name) => read('rollouts.get', (v) => v.rollouts.get(name)),
       list: (filter) => read('rollouts.list', (v) => v.rollouts.list(filter)),
       save: (rollout, expected) => this.transaction((tx) => tx.rollouts.save(rollout, expected)),
+    };
+    this.segments = {
+      get: (name) => read('segments.get', (v) => v.segments.get(name)),
+      list: () => read('segments.list', (v) => v.segments.list()),
+      save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),

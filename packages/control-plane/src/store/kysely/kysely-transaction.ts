@@ -1,7 +1,7 @@
 import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
-import type { NewReleaseEvent, ReleaseEvent, Rollout, Service } from '@sluice/domain';
+import type { NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 import type { Kysely } from 'kysely';
-import type { EventFilter, EventLog, RolloutFilter, RolloutStore, ServiceStore, StoreTransaction } from '../store.js';
+import type { EventFilter, EventLog, RolloutFilter, RolloutStore, SegmentStore, ServiceStore, StoreTransaction } from '../store.js';
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
@@ -63,7 +63,26 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
       return listEvents(db, filter ?? {});
     },
   };
-  return { services, rollouts, events };
+  return { services, rollouts, segments: segmentStore(db, lease), events };
+}
+
+function segmentStore(db: Db, lease: TransactionLease): SegmentStore {
+  return {
+    get: async (name) => {
+      lease.check('segments.get');
+      const row = await db.selectFrom('segments').selectAll().where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : toRecord<Segment>(row);
+    },
+    list: async () => {
+      lease.check('segments.list');
+      const rows = await db.selectFrom('segments').selectAll().orderBy('name').execute();
+      return rows.map((row) => toRecord<Segment>(row));
+    },
+    save: async (segment, expected) => {
+      lease.check('segments.save');
+      return saveSegment(db, segment, expected);
+    },
+  };
 }
 
 function toRecord<T>(row: { version: number; body: unknown }): T {
@@ -100,6 +119,32 @@ async function saveService(db: Db, service: Service, expected: number): Promise<
     throw new VersionConflictError('Service', name, expected, current?.version);
   }
   return toRecord<Service>({ version: expected + 1, body });
+}
+
+async function saveSegment(db: Db, segment: Segment, expected: number): Promise<Segment> {
+  const { name } = segment;
+  checkExpectedVersion('Segment', name, expected);
+  const body = bodyJson(segment);
+  const saved =
+    expected === 0
+      ? await db
+          .insertInto('segments')
+          .values({ name, version: 1, body })
+          .onConflict((oc) => oc.column('name').doNothing())
+          .returning('version')
+          .executeTakeFirst()
+      : await db
+          .updateTable('segments')
+          .set({ version: expected + 1, body })
+          .where('name', '=', name)
+          .where('version', '=', expected)
+          .returning('version')
+          .executeTakeFirst();
+  if (saved === undefined) {
+    const current = await db.selectFrom('segments').select('version').where('name', '=', name).executeTakeFirst();
+    throw new VersionConflictError('Segment', name, expected, current?.version);
+  }
+  return toRecord<Segment>({ version: expected + 1, body });
 }
 
 async function saveRollout(db: Db, rollout: Rollout, expected: number): Promise<Rollout> {

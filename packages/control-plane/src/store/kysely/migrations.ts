@@ -43,6 +43,14 @@ const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 2,
+    name: 'segments',
+    statements: {
+      sqlite: [`create table segments (name text primary key, version integer not null, body text not null) strict`],
+      postgres: [`create table segments (name text collate "C" primary key, version integer not null, body json not null)`],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -23,6 +23,12 @@ export interface RolloutsTable {
   readonly body: JsonBody;
 }
 
+export interface SegmentsTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
 export interface EventsTable {
   readonly seq: ColumnType<number | string, never, never>;
   readonly at: BigIntColumn;
@@ -44,6 +50,7 @@ export interface SchemaMigrationsTable {
 export interface StoreDatabase {
   services: ServicesTable;
   rollouts: RolloutsTable;
+  segments: SegmentsTable;
   events: EventsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -1,10 +1,11 @@
 import { isTerminal, VersionConflictError } from '@sluice/domain';
-import type { NewReleaseEvent, Phase, ReleaseEvent, Rollout, Service } from '@sluice/domain';
+import type { NewReleaseEvent, Phase, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 import type {
   EventFilter,
   EventLog,
   RolloutFilter,
   RolloutStore,
+  SegmentStore,
   ServiceStore,
   Store,
   StoreTransaction,
@@ -33,6 +34,7 @@ interface StoredEvent {
 interface MemoryState {
   readonly services: Map<string, StoredService>;
   readonly rollouts: Map<string, StoredRollout>;
+  readonly segments: Map<string, StoredService>;
   /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
   readonly events: StoredEvent[];
   eventCount: number;
@@ -46,8 +48,9 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
+  readonly segments: SegmentStore;
   readonly events: EventLog;
-  #state: MemoryState = { services: new Map(), rollouts: new Map(), events: [], eventCount: 0 };
+  #state: MemoryState = { services: new Map(), rollouts: new Map(), segments: new Map(), events: [], eventCount: 0 };
   #nextSeq = 1;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -67,6 +70,11 @@ export class MemoryStore implements Store {
       get: async (name) => read('rollouts.get').rollouts.get(name),
       list: async (filter) => read('rollouts.list').rollouts.list(filter),
       save: (rollout, expected) => this.transaction((tx) => tx.rollouts.save(rollout, expected)),
+    };
+    this.segments = {
+      get: async (name) => read('segments.get').segments.get(name),
+      list: async () => read('segments.list').segments.list(),
+      save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),
@@ -119,6 +127,7 @@ function copyState(state: MemoryState): MemoryState {
   return {
     services: new Map(state.services),
     rollouts: new Map(state.rollouts),
+    segments: new Map(state.segments),
     events: state.events,
     eventCount: state.eventCount,
   };
@@ -128,27 +137,12 @@ function copyState(state: MemoryState): MemoryState {
 class MemoryTransaction implements StoreTransaction {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
+  readonly segments: SegmentStore;
   readonly events: EventLog;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
-    this.services = {
-      get: async (name) => {
-        lease.check('services.get');
-        return parseVersioned<Service>(state.services.get(name));
-      },
-      list: async () => {
-        lease.check('services.list');
-        const names = [...state.services.keys()].sort(compareText);
-        return names.map((name) => parseVersioned<Service>(state.services.get(name)) as Service);
-      },
-      save: async (service, expected) => {
-        lease.check('services.save');
-        const next = nextVersion('Service', service.name, state.services.get(service.name)?.version, expected);
-        const json = bodyJson(service);
-        state.services.set(service.name, { version: next, json });
-        return { ...(JSON.parse(json) as Omit<Service, 'version'>), version: next };
-      },
-    };
+    this.services = namedRecords<Service>('Service', 'services', state.services, lease);
+    this.segments = namedRecords<Segment>('Segment', 'segments', state.segments, lease);
     this.rollouts = {
       get: async (name) => {
         lease.check('rollouts.get');
@@ -179,6 +173,32 @@ class MemoryTransaction implements StoreTransaction {
       },
     };
   }
+}
+
+/** get/list/save over records kept by name only (services, segments). */
+function namedRecords<T extends { readonly name: string; readonly version: number }>(
+  kind: string,
+  label: string,
+  records: Map<string, StoredService>,
+  lease: TransactionLease,
+) {
+  return {
+    get: async (name: string) => {
+      lease.check(`${label}.get`);
+      return parseVersioned<T>(records.get(name));
+    },
+    list: async () => {
+      lease.check(`${label}.list`);
+      return [...records.keys()].sort(compareText).map((name) => parseVersioned<T>(records.get(name)) as T);
+    },
+    save: async (record: T, expected: number) => {
+      lease.check(`${label}.save`);
+      const next = nextVersion(kind, record.name, records.get(record.name)?.version, expected);
+      const json = bodyJson(record);
+      records.set(record.name, { version: next, json });
+      return { ...(JSON.parse(json) as Omit<T, 'version'>), version: next } as T;
+    },
+  };
 }
 
 function nextVersion(kind: string, name: string, current: number | undefined, expected: number): number {

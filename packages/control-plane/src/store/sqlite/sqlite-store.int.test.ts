@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../store.contract.js';
-import { makeEvent, makeRollout, makeService } from '../testing/store-fixtures.js';
+import { makeEvent, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -40,9 +40,31 @@ describe('sqlite store', () => {
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('select version from schema_migrations').all(), [{ version: 1 }]);
+      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }]);
     } finally {
       raw.close();
+    }
+  });
+
+  test('a database at schema version 1 gains the segments table and keeps its data', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const service = await first.services.save(makeService('checkout'), 0);
+    await first.close();
+    const raw = new Database(file);
+    try {
+      // Back to what version 1 of the schema created.
+      raw.exec('drop table segments; delete from schema_migrations where version = 2');
+    } finally {
+      raw.close();
+    }
+    const upgraded = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await upgraded.services.get('checkout'), service);
+      assert.deepEqual(await upgraded.segments.list(), []);
+      assert.equal((await upgraded.segments.save(makeSegment('testers'), 0)).version, 1);
+    } finally {
+      await upgraded.close();
     }
   });
 

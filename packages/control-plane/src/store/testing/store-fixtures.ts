@@ -5,6 +5,7 @@ import {
   EventType,
   type NewReleaseEvent,
   type Rollout,
+  type Segment,
   type Service,
 } from '@sluice/domain';
 import type { Store } from '../store.js';
@@ -86,5 +87,26 @@ export function makeEvent(
     type: EventType.StepStarted,
     reason: `Step at ${at} of ${rollout} — naïve “quotes” ✓`,
     ...extra,
+  };
+}
+
+/** A segment using every condition kind, so the stored body round-trips nested lists and maps. */
+export function makeSegment(name: string): Segment {
+  return {
+    name,
+    version: 0,
+    spec: {
+      match: [
+        { kind: 'header', name: 'x-user-id', match: { in: ['u1', 'u2', 'ü3'] } },
+        { kind: 'cookie', name: 'beta', match: { exact: '1' } },
+        { kind: 'query', name: 'preview', match: { prefix: 'y' } },
+        { kind: 'pathPrefix', prefix: '/api/' },
+        { kind: 'method', methods: ['GET', 'HEAD'] },
+        {
+          kind: 'anyOf',
+          groups: [[{ kind: 'sourceCidr', cidrs: ['10.0.0.0/8', '::ffff:10.0.0.0/104'] }], [{ kind: 'header', name: 'user-agent', match: { regex: '.*Mobile.*' } }]],
+        },
+      ],
+    },
   };
 }

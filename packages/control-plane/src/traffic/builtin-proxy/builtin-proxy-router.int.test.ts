@@ -53,6 +53,10 @@ describe('BuiltinProxyRouter serving', () => {
       assert.equal(await get(address), 'v2:v2');
       await router.reset('shop');
       assert.equal(await get(address), 'v1:v1');
+      const health = await router.health('shop');
+      assert.deepEqual(Object.keys(health.versions), ['v1', 'v2']);
+      assert.equal(health.versions.v1?.[0]?.url, v1.url);
+      assert.equal(health.versions.v1?.[0]?.state, 'healthy');
     } finally {
       await router.close();
       await Promise.all([v1.close(), v2.close()]);

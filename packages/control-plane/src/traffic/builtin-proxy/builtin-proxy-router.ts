@@ -1,5 +1,6 @@
 import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
 import { BuiltinProxy } from '@sluice/proxy';
+import type { ServiceHealth } from '@sluice/proxy';
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 
 /** TrafficRouter over the in-process built-in proxy: a split change is a snapshot swap, accepted at once. */
@@ -31,6 +32,12 @@ export class BuiltinProxyRouter implements TrafficRouter {
     signal?.throwIfAborted();
     const { stable, salt } = this.#proxy.observe(service);
     this.#proxy.setSplit(service, { stable, weight: 0, salt });
+  }
+
+  /** Where each upstream instance of `service` stands (healthy, ejected, unhealthy, draining). Throws SERVICE_NOT_FOUND. */
+  async health(service: string, signal?: AbortSignal): Promise<ServiceHealth> {
+    signal?.throwIfAborted();
+    return this.#proxy.health(service);
   }
 
   async removeRoute(service: string, signal?: AbortSignal): Promise<void> {

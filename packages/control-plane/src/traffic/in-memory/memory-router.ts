@@ -16,7 +16,16 @@ interface MemoryRoute {
   generation: number;
 }
 
-/** A TrafficRouter that only keeps state in maps, for orchestrator tests. */
+/** A frozen copy for the call log; a malformed split (rejected by setSplit right after) is kept as given. */
+function recordable(split: TrafficSplit): TrafficSplit {
+  try {
+    return copySplit(split);
+  } catch {
+    return split;
+  }
+}
+
+/** A TrafficRouter that only keeps state in maps (rules and mirror included), for orchestrator tests. */
 export class MemoryRouter implements TrafficRouter {
   readonly kind = 'memory';
   readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky']);
@@ -52,7 +61,7 @@ export class MemoryRouter implements TrafficRouter {
 
   async setSplit(service: string, split: TrafficSplit, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    this.#calls.push({ service, split: copySplit(split), injectedFailure: this.#failures > 0 });
+    this.#calls.push({ service, split: recordable(split), injectedFailure: this.#failures > 0 });
     this.#enter('setSplit');
     const route = this.#route(service);
     checkSplit(service, split);
@@ -70,6 +79,7 @@ export class MemoryRouter implements TrafficRouter {
   async reset(service: string, signal?: AbortSignal): Promise<void> {
     this.#enter('reset', signal);
     const route = this.#route(service);
+    // Everyone to stable: the weighted split, the rules and the mirror all go.
     const split = { stable: route.split.stable, weight: 0, salt: route.split.salt };
     if (equalSplits(route.split, split)) return;
     route.split = split;

@@ -1,0 +1,171 @@
+// Medians over rounds, the printed tables and targets, and the flat JSON of bench/results/proxy.json.
+import type { TargetName } from './peers.js';
+import type { SplitCount } from './split-sample.js';
+import { canaryPercent, samplingTolerancePct } from './split-sample.js';
+import type { WrkResult } from './wrk.js';
+
+/** One measured wrk run. */
+export interface Measurement {
+  readonly target: TargetName;
+  readonly connections: number;
+  readonly round: number;
+  readonly wrk: WrkResult;
+  /** CPU µs per request of the target's process tree during this run. */
+  readonly cpuUsPerReq: number;
+  /** Percent of the machine used by processes that are not the benchmark's during this run. */
+  readonly foreignPct: number;
+}
+
+/** Medians over rounds for one target at one connection count. */
+export interface Summary {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuUsPerReq: number;
+  /** (max - min) / median of CPU µs/request over rounds, in percent: how noisy the figure is. */
+  readonly cpuSpreadPct: number;
+  /** Non-2xx responses plus socket errors, over all rounds. */
+  readonly errors: number;
+  /** Highest share of the machine other processes used during these runs, in percent. */
+  readonly foreignPctMax: number;
+}
+
+/** The Issue 3 targets. */
+export const TARGET_CPU_TO_NGINX = 2.0;
+export const TARGET_CPU_TO_HTTP_PROXY = 0.4;
+export const TARGET_ADDED_P99_MS_50 = 1.0;
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Summaries keyed by `${target}@${connections}`. */
+export function summarize(measurements: readonly Measurement[]): Map<string, Summary> {
+  const groups = new Map<string, Measurement[]>();
+  for (const m of measurements) {
+    const key = `${m.target}@${m.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  const out = new Map<string, Summary>();
+  for (const [key, runs] of groups) {
+    const cpu = runs.map((r) => r.cpuUsPerReq);
+    const cpuMedian = median(cpu);
+    out.set(key, {
+      rps: median(runs.map((r) => r.wrk.rps)),
+      p50Ms: median(runs.map((r) => r.wrk.p50Ms)),
+      p99Ms: median(runs.map((r) => r.wrk.p99Ms)),
+      cpuUsPerReq: cpuMedian,
+      cpuSpreadPct: ((Math.max(...cpu) - Math.min(...cpu)) / cpuMedian) * 100,
+      errors: runs.reduce((sum, r) => sum + r.wrk.non2xx + r.wrk.socketErrors, 0),
+      foreignPctMax: Math.max(...runs.map((r) => r.foreignPct)),
+    });
+  }
+  return out;
+}
+
+const fmt = (n: number | undefined, digits: number): string => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+const group = (n: number): string => (Number.isNaN(n) ? '—' : Math.round(n).toLocaleString('en-US'));
+
+/** The table of one connection count: rps, p50, p99, CPU µs/request and its ratio to nginx. */
+export function formatTable(connections: number, targets: readonly TargetName[], summaries: ReadonlyMap<string, Summary>, rounds: number): string {
+  const nginx = summaries.get(`nginx@${connections}`)?.cpuUsPerReq;
+  const header = ['proxy', 'rps', 'p50 ms', 'p99 ms', 'CPU µs/req', '±%', '× nginx', 'errors', 'others %'];
+  const rows = targets.map((t) => {
+    const s = summaries.get(`${t}@${connections}`);
+    if (s === undefined) return [t, '—', '—', '—', '—', '—', '—', '—', '—'];
+    const ratio = t === 'direct' || nginx === undefined ? '—' : `${fmt(s.cpuUsPerReq / nginx, 2)}×`;
+    const cpu = t === 'direct' ? `${fmt(s.cpuUsPerReq, 1)} (backend)` : fmt(s.cpuUsPerReq, 1);
+    return [t, group(s.rps), fmt(s.p50Ms, 2), fmt(s.p99Ms, 2), cpu, fmt(s.cpuSpreadPct, 0), ratio, String(s.errors), fmt(s.foreignPctMax, 0)];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [`${connections} connections — median of ${rounds} round${rounds === 1 ? '' : 's'}`, line(header), ...rows.map(line)].join('\n');
+}
+
+/** Everything the targets and the JSON need, besides the summaries. */
+export interface RunFacts {
+  readonly quick: boolean;
+  readonly multiCore: boolean;
+  readonly rounds: number;
+  readonly durationSec: number;
+  readonly connections: readonly number[];
+  readonly canaryPercent: number;
+  readonly splits: ReadonlyMap<TargetName, SplitCount>;
+  readonly notes: Readonly<Record<string, string>>;
+}
+
+const camel = (t: TargetName): string => (t === 'http-proxy' ? 'httpProxy' : t);
+
+/** The headline figures: worst case over connection counts for the CPU ratios. */
+export function headline(summaries: ReadonlyMap<string, Summary>, facts: RunFacts): Record<string, number | null> {
+  const cpu = (t: TargetName, c: number): number | undefined => summaries.get(`${t}@${c}`)?.cpuUsPerReq;
+  const ratio = (peer: TargetName, c: number): number | null => {
+    const mine = cpu('sluice', c);
+    const theirs = cpu(peer, c);
+    return mine === undefined || theirs === undefined || !(theirs > 0) ? null : mine / theirs;
+  };
+  const worst = (values: (number | null)[]): number | null => (values.some((v) => v === null) ? null : Math.max(...(values as number[])));
+  const out: Record<string, number | null> = {};
+  for (const c of facts.connections) {
+    out[`cpuRatioToNginx${c}`] = ratio('nginx', c);
+    out[`cpuRatioToHttpProxy${c}`] = ratio('http-proxy', c);
+    const sluice = summaries.get(`sluice@${c}`)?.p99Ms;
+    const direct = summaries.get(`direct@${c}`)?.p99Ms;
+    out[`addedP99Ms${c}`] = sluice === undefined || direct === undefined ? null : sluice - direct;
+  }
+  out['cpuRatioToNginx'] = worst(facts.connections.map((c) => out[`cpuRatioToNginx${c}`] ?? null));
+  out['cpuRatioToHttpProxy'] = worst(facts.connections.map((c) => out[`cpuRatioToHttpProxy${c}`] ?? null));
+  const split = facts.splits.get('sluice');
+  out['splitErrorPct'] = split === undefined ? null : canaryPercent(split) - facts.canaryPercent;
+  return out;
+}
+
+/** The target lines with ✓/✗ (or "n/a" when a figure is missing). */
+export function formatTargets(h: Record<string, number | null>, facts: RunFacts): string {
+  const check = (value: number | null | undefined, ok: (v: number) => boolean): string =>
+    value === null || value === undefined || Number.isNaN(value) ? 'n/a' : ok(value) ? '✓' : '✗';
+  const perConn = (key: string, digits: number, unit: string): string =>
+    facts.connections.map((c) => `${fmt(h[`${key}${c}`] ?? undefined, digits)}${unit} @${c}`).join(', ');
+  const split = facts.splits.get('sluice');
+  const samples = split === undefined ? 0 : split.v1 + split.v2;
+  const tolerance = samplingTolerancePct(facts.canaryPercent, samples);
+  return [
+    'Targets',
+    `  ${check(h['cpuRatioToNginx'], (v) => v <= TARGET_CPU_TO_NGINX)} Sluice CPU/request ≤ ${TARGET_CPU_TO_NGINX}× nginx: worst ${fmt(h['cpuRatioToNginx'] ?? undefined, 2)}× (${perConn('cpuRatioToNginx', 2, '×')})`,
+    `  ${check(h['cpuRatioToHttpProxy'], (v) => v <= TARGET_CPU_TO_HTTP_PROXY)} Sluice CPU/request ≤ ${TARGET_CPU_TO_HTTP_PROXY}× http-proxy: worst ${fmt(h['cpuRatioToHttpProxy'] ?? undefined, 2)}× (${perConn('cpuRatioToHttpProxy', 2, '×')})`,
+    `  ${check(h['addedP99Ms50'], (v) => v <= TARGET_ADDED_P99_MS_50)} added p99 over direct ≤ ${TARGET_ADDED_P99_MS_50} ms at 50 connections: ${fmt(h['addedP99Ms50'] ?? undefined, 2)} ms (at 200: ${fmt(h['addedP99Ms200'] ?? undefined, 2)} ms)`,
+    `  ${check(h['splitErrorPct'], (v) => Math.abs(v) <= tolerance)} split error (observed − ${facts.canaryPercent} % canary, ${samples} requests, no sticky key): ${fmt(h['splitErrorPct'] ?? undefined, 2)} pp (3σ sampling noise ±${fmt(tolerance, 2)} pp)`,
+  ].join('\n');
+}
+
+/** The flat JSON written to bench/results/proxy.json. */
+export function flatJson(summaries: ReadonlyMap<string, Summary>, facts: RunFacts, targets: readonly TargetName[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...headline(summaries, facts) };
+  for (const t of targets) {
+    for (const c of facts.connections) {
+      const s = summaries.get(`${t}@${c}`);
+      out[`${camel(t)}Rps${c}`] = s?.rps ?? null;
+      out[`${camel(t)}P50Ms${c}`] = s?.p50Ms ?? null;
+      out[`${camel(t)}P99Ms${c}`] = s?.p99Ms ?? null;
+      out[`${camel(t)}CpuUsPerReq${c}`] = s?.cpuUsPerReq ?? null;
+      out[`${camel(t)}CpuSpreadPct${c}`] = s?.cpuSpreadPct ?? null;
+      out[`${camel(t)}Errors${c}`] = s?.errors ?? null;
+      out[`${camel(t)}ForeignCpuPctMax${c}`] = s?.foreignPctMax ?? null;
+    }
+    const split = facts.splits.get(t);
+    if (t !== 'direct') out[`${camel(t)}CanaryPct`] = split === undefined ? null : canaryPercent(split);
+  }
+  return {
+    ...out,
+    canaryPct: facts.canaryPercent,
+    quick: facts.quick,
+    multiCore: facts.multiCore,
+    rounds: facts.rounds,
+    durationSec: facts.durationSec,
+    ...facts.notes,
+    measuredAt: new Date().toISOString(),
+  };
+}
