@@ -15,6 +15,7 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.INVALID_SPEC,
   ErrorCode.INVALID_REQUEST,
   ErrorCode.UNKNOWN_REFERENCE,
+  ErrorCode.UNSUPPORTED_CAPABILITY,
   ErrorCode.PAYLOAD_TOO_LARGE,
 ]);
 

@@ -65,10 +65,10 @@ export function defaultStepExecutors(): StepExecutorRegistry {
     .register(setMirrorExecutor);
 }
 
-async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger }) {
+async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter }) {
   for (const file of files) {
     const resources = parseResources(await readFile(file, 'utf8'), { file });
-    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now() });
+    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane });
     for (const r of results) deps.log.info(`${r.kind.toLowerCase()}/${r.name} ${r.action}`, { file });
   }
 }
@@ -114,7 +114,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(), clock, log, pollMs: options.pollMs });
   const unsubscribe = runtime.onChange(() => controller.kick());
   try {
-    await applyAtStart(options.applyFiles ?? [], { store, clock, log });
+    await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
     await controller.start();
   } catch (error) {
     await Promise.allSettled([controller.stop(), traffic.close(), runtime.close(), store.close()]);

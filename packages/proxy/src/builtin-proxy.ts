@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, resolveLimits } from './proxy-limits.js';
 import type { ProxyLimits } from './proxy-limits.js';
 import { REAL_TIMERS } from './proxy-timers.js';
 import type { ProxyTimers } from './proxy-timers.js';
-import { buildSnapshot } from './route-table.js';
+import { buildSnapshot, compileSplitRules } from './route-table.js';
 import type { RouteSnapshot } from './route-table.js';
 import { RouteUpstreams } from './route-upstreams.js';
 import { onClientError, onClientTimeout, serveRequest } from './serve-request.js';
@@ -133,7 +133,7 @@ export class BuiltinProxy {
     checkSplit(service, split);
     const current = entry.snapshot;
     if (equalSplits(current.split, split)) return;
-    entry.snapshot = Object.freeze({ ...current, split: copySplit(split), generation: current.generation + 1 });
+    entry.snapshot = Object.freeze({ ...current, split: copySplit(split), generation: current.generation + 1, rules: compileSplitRules(split) });
   }
 
   /** The split being served, its generation and the real bound address. Throws SERVICE_NOT_FOUND. */

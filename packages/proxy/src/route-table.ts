@@ -1,5 +1,5 @@
-import { copySplit } from '@sluice/domain';
-import type { RouteSpec, TrafficSplit } from '@sluice/domain';
+import { compileRules, copySplit } from '@sluice/domain';
+import type { CompiledRules, RouteSpec, TrafficSplit } from '@sluice/domain';
 import type { OutlierDetector } from './outlier-detector.js';
 import type { ProxyLimits } from './proxy-limits.js';
 import type { UpstreamInstance } from './upstream-instance.js';
@@ -24,6 +24,13 @@ export interface RouteSnapshot {
   readonly limits: ProxyLimits;
   /** The route's passive health bookkeeping (shared by its snapshots). */
   readonly outlier: OutlierDetector;
+  /** The split's routing rules, compiled once per split change; undefined when there are none. */
+  readonly rules: CompiledRules | undefined;
+}
+
+/** Compiles a split's rules for the hot path (regexes, CIDRs and lists prepared once). */
+export function compileSplitRules(split: TrafficSplit): CompiledRules | undefined {
+  return split.rules === undefined || split.rules.length === 0 ? undefined : compileRules(split.rules);
 }
 
 export function buildSnapshot(
@@ -43,6 +50,7 @@ export function buildSnapshot(
     pools,
     limits,
     outlier,
+    rules: compileSplitRules(split),
   });
 }
 

@@ -15,6 +15,8 @@ import { hasAvailable, nextInstance } from './route-table.js';
 import type { Pool, RouteSnapshot } from './route-table.js';
 import { STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 import type { UpstreamInstance } from './upstream-instance.js';
+import { ruleVersion } from '@sluice/domain';
+import { NodeRequestView } from './request-view.js';
 
 /** What the request handlers need from the route they serve. */
 export interface RouteContext {
@@ -44,7 +46,7 @@ export function serveRequest(route: RouteContext, listener: Listener, req: Proxy
     failExchange(exchange, problem, true);
     return;
   }
-  const instance = choose(route, exchange);
+  const instance = choose(route, exchange, req);
   if (instance === undefined) {
     failExchange(exchange, noInstance(snapshot.service, exchange.version, exchange.pool), scanned.hasBody);
     return;
@@ -67,17 +69,19 @@ export interface Routed {
  * Picks the version (sticky key, else a minted one sent back as a cookie) and an available instance.
  * A canary with no available instance must not cost users an error while stable can serve them.
  */
-export function choose(route: RouteContext, target: Routed): UpstreamInstance | undefined {
+export function choose(route: RouteContext, target: Routed, req: IncomingMessage): UpstreamInstance | undefined {
   const snapshot = target.snapshot;
   let key = target.scanned.key;
   if (key === undefined) {
     key = route.randomKey();
     target.setCookie = `${snapshot.cookie}=${key}${STICKY_COOKIE_ATTRIBUTES}`;
   }
-  let version = pickVersion(snapshot.split, key);
+  // Ordered rules first (only routes that have rules pay for reading attributes), then the split.
+  const matched = snapshot.rules?.match(new NodeRequestView(req));
+  let version = matched === undefined ? pickVersion(snapshot.split, key) : ruleVersion(matched.rule, snapshot.split, key);
   if (version !== snapshot.split.stable && !hasAvailable(snapshot.pools.get(version))) version = snapshot.split.stable;
   target.version = version;
-  target.route = 'split';
+  target.route = matched === undefined ? 'split' : matched.rule.name;
   target.pool = snapshot.pools.get(version);
   return nextInstance(target.pool);
 }

@@ -52,7 +52,7 @@ export function serveUpgrade(context: RouteContext, listener: Listener, req: Inc
   socket.on('error', () => close(tunnel));
   socket.on('close', () => close(tunnel));
   const problem = requestProblem(req, scanned, snapshot);
-  const instance = problem === undefined ? choose(context, tunnel) : undefined;
+  const instance = problem === undefined ? choose(context, tunnel, req) : undefined;
   if (problem !== undefined || instance === undefined) {
     refuse(tunnel, problem ?? noInstance(snapshot.service, tunnel.version, tunnel.pool));
     return;

@@ -81,7 +81,7 @@ async function apply(c: Context, deps: ApiDeps) {
   const dryRun = boolQuery(c, 'dryRun');
   const files = await readApplyFiles(c);
   const resources = parseAll(files);
-  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now() });
+  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic });
   if (!dryRun) deps.controller.kick();
   return c.json({ dryRun, results });
 }

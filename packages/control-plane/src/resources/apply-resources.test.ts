@@ -4,7 +4,7 @@ import { ErrorCode, Phase, SluiceError } from '@sluice/domain';
 import { parseResources } from '@sluice/spec';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
-import { applyResources } from './apply-resources.js';
+import { applyResources, type ApplyOptions } from './apply-resources.js';
 
 const SERVICE = `apiVersion: sluice.dev/v1
 kind: Service
@@ -26,7 +26,7 @@ spec:
   strategy: { canary: { steps: [ { setWeight: ${weight} }, { pause: {} } ] } }
 `;
 
-const opts = { dryRun: false, actor: 'alice', now: 1000 };
+const opts: ApplyOptions = { dryRun: false, actor: 'alice', now: 1000 };
 const apply = (store: Store, text: string, o = opts) => applyResources(store, parseResources(text, { file: 'f.yaml' }), o);
 const rejectsWith = (code: ErrorCode, pattern: RegExp) => (e: unknown) =>
   e instanceof SluiceError && e.code === code && e.problems.some((p) => pattern.test(p.message) && p.file === 'f.yaml' && (p.line ?? 0) > 0);
@@ -181,5 +181,15 @@ spec:
     const store = new MemoryStore();
     assert.deepEqual(await apply(store, segment('u1'), { ...opts, dryRun: true }), [{ kind: 'Segment', name: 'testers', action: 'created' }]);
     assert.deepEqual(await store.segments.list(), []);
+  });
+
+  test('applyResources rejects a setMirror step the data plane cannot serve, before writing anything', async () => {
+    const store = new MemoryStore();
+    const mirrored = SERVICE + rollout('r1', 'v2').replace('{ pause: {} }', '{ setMirror: { percent: 10 } }');
+    const builtin = { kind: 'builtin-proxy', capabilities: new Set(['weights', 'sticky', 'header-match']) };
+    await assert.rejects(apply(store, mirrored, { ...opts, dataPlane: builtin }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /does not support setMirror/));
+    assert.deepEqual(await store.services.list(), []);
+    const withMirror = { kind: 'memory', capabilities: new Set(['weights', 'sticky', 'header-match', 'mirror']) };
+    assert.equal((await apply(store, mirrored, { ...opts, dataPlane: withMirror })).length, 2);
   });
 });

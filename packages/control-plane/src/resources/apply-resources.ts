@@ -15,6 +15,7 @@ import {
 } from '@sluice/domain';
 import { checkReferences, type ParsedResource } from '@sluice/spec';
 import { stampEvents } from '../orchestrator/commit.js';
+import { capabilityProblems } from './check-capabilities.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -29,6 +30,8 @@ export interface ApplyOptions {
   readonly dryRun: boolean;
   readonly actor: string;
   readonly now: number;
+  /** The data plane's capabilities; specs needing others are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
+  readonly dataPlane?: { readonly kind: string; readonly capabilities: ReadonlySet<string> };
 }
 
 /** A problem at a field of a parsed resource, located in its source file. */
@@ -131,6 +134,8 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
 export async function applyResources(store: Store, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const dupes = duplicateProblems(resources);
   if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
+  const unsupported = opts.dataPlane ? capabilityProblems(resources, opts.dataPlane.capabilities, opts.dataPlane.kind) : [];
+  if (unsupported.length > 0) throw invalid(ErrorCode.UNSUPPORTED_CAPABILITY, unsupported);
   // References are checked against each service's effective stable (a promotion moves it), not the declared one.
   const stored = new Map((await store.services.list()).map((s) => [s.name, s] as const));
   const existingServices = new Map([...stored.values()].map((s) => [s.name, { ...s.spec, stable: s.status.stable }] as const));

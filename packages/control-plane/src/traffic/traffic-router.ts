@@ -1,6 +1,7 @@
 import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
 
-export type RouterCapability = 'weights' | 'sticky';
+/** weights: percentage splits; sticky: users keep their version; header-match: routing rules; mirror: shadow traffic. */
+export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'mirror';
 
 /**
  * Moves traffic for one service between its stable and canary versions. Every method is idempotent;
