@@ -103,7 +103,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   // Every proxied request lands in 1-second windows (for analysis) and is exported at /metrics.
   const windows = new TrafficWindows({ clock });
   bindTrafficMetrics(metrics, windows);
-  const traffic = await startDataPlane(options.proxyWorkers ?? 0, (o) => windows.record(o), log);
+  // Requests refused before a version was chosen (bad framing, limits) get their own reserved series,
+  // so they never count against a version's error rate.
+  const record = (o: ProxyObservation) => windows.record(o.version === '' ? { ...o, version: '_rejected', route: '_rejected' } : o);
+  const traffic = await startDataPlane(options.proxyWorkers ?? 0, record, log);
   const runtime = new ProcessRuntime({
     stateDir: join(dataDir, 'runtime'),
     cwd: options.cwd ?? process.cwd(),

@@ -21,7 +21,7 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   /** A finished or running rollout's spec cannot change; apply a rollout with a new name. */
   IMMUTABLE_FIELD: 'IMMUTABLE_FIELD',
-  /** The spec needs something the configured data plane cannot do (mirroring on the built-in proxy). */
+  /** The spec needs something the configured data plane cannot do (e.g. mirroring where it has none). */
   UNSUPPORTED_CAPABILITY: 'UNSUPPORTED_CAPABILITY',
   /** A request or document exceeds a size limit. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

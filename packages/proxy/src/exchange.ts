@@ -55,6 +55,8 @@ export class Exchange {
   response: UpstreamResponse | undefined = undefined;
   /** True once the client's body started flowing upstream: a request with a body is never resent after that. */
   bodyStarted = false;
+  /** The shadow copy of this request sent to the mirror version, while its body is being teed. */
+  mirror: ClientRequest | undefined = undefined;
   /** Body bytes read so far (counted only for chunked bodies; a Content-Length was checked up front). */
   bodyBytes = 0;
   attempts = 0;

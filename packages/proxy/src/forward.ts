@@ -8,6 +8,7 @@ import { limitFailure, upstreamFailure } from './proxy-error.js';
 import type { ProxyFailure } from './proxy-error.js';
 import { nextInstance } from './route-table.js';
 import type { UpstreamInstance } from './upstream-instance.js';
+import { teeBody } from './mirror.js';
 
 // Methods whose repetition has the effect of one request (RFC 9110 §9.2.2); resent only without a body.
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -78,6 +79,7 @@ function startBody(exchange: Exchange, upstream: ClientRequest): void {
   exchange.bodyStarted = true;
   // Attached only now: a 'data' listener sets the body flowing, and nothing may flow before the pipe.
   if (exchange.scanned.chunked) exchange.req.on('data', countBody);
+  teeBody(exchange);
   exchange.req.pipe(upstream);
 }
 
@@ -211,7 +213,7 @@ function codedError(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code });
 }
 
-function upstreamPath(instance: UpstreamInstance, url: string): string {
+export function upstreamPath(instance: UpstreamInstance, url: string): string {
   // Origin-form ("/path?q") is the norm; absolute-form ("http://host/path") is reduced to its path.
   let path = url;
   if (url.charCodeAt(0) !== 47 && url !== '*') {

@@ -17,6 +17,7 @@ import { STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 import type { UpstreamInstance } from './upstream-instance.js';
 import { ruleVersion } from '@sluice/domain';
 import { NodeRequestView } from './request-view.js';
+import { startMirror } from './mirror.js';
 
 /** What the request handlers need from the route they serve. */
 export interface RouteContext {
@@ -52,6 +53,7 @@ export function serveRequest(route: RouteContext, listener: Listener, req: Proxy
     return;
   }
   if (expectsContinue) res.writeContinue();
+  startMirror(exchange);
   forward(exchange, instance);
 }
 
