@@ -95,57 +95,44 @@ function bodyJson(record: { readonly version: number }): string {
   return JSON.stringify(body);
 }
 
-async function saveService(db: Db, service: Service, expected: number): Promise<Service> {
-  const { name } = service;
-  checkExpectedVersion('Service', name, expected);
-  const body = bodyJson(service);
+/**
+ * Saves a record kept as name + version + JSON body (services, segments) with the optimistic check.
+ * The two tables have the same columns, so one query serves both.
+ */
+async function saveNamed<T extends { readonly name: string; readonly version: number }>(
+  db: Db,
+  table: 'services' | 'segments',
+  kind: string,
+  record: T,
+  expected: number,
+): Promise<T> {
+  const { name } = record;
+  checkExpectedVersion(kind, name, expected);
+  const body = bodyJson(record);
   const saved =
     expected === 0
       ? await db
-          .insertInto('services')
+          .insertInto(table as 'services')
           .values({ name, version: 1, body })
           .onConflict((oc) => oc.column('name').doNothing())
           .returning('version')
           .executeTakeFirst()
       : await db
-          .updateTable('services')
+          .updateTable(table as 'services')
           .set({ version: expected + 1, body })
           .where('name', '=', name)
           .where('version', '=', expected)
           .returning('version')
           .executeTakeFirst();
   if (saved === undefined) {
-    const current = await db.selectFrom('services').select('version').where('name', '=', name).executeTakeFirst();
-    throw new VersionConflictError('Service', name, expected, current?.version);
+    const current = await db.selectFrom(table as 'services').select('version').where('name', '=', name).executeTakeFirst();
+    throw new VersionConflictError(kind, name, expected, current?.version);
   }
-  return toRecord<Service>({ version: expected + 1, body });
+  return toRecord<T>({ version: expected + 1, body });
 }
 
-async function saveSegment(db: Db, segment: Segment, expected: number): Promise<Segment> {
-  const { name } = segment;
-  checkExpectedVersion('Segment', name, expected);
-  const body = bodyJson(segment);
-  const saved =
-    expected === 0
-      ? await db
-          .insertInto('segments')
-          .values({ name, version: 1, body })
-          .onConflict((oc) => oc.column('name').doNothing())
-          .returning('version')
-          .executeTakeFirst()
-      : await db
-          .updateTable('segments')
-          .set({ version: expected + 1, body })
-          .where('name', '=', name)
-          .where('version', '=', expected)
-          .returning('version')
-          .executeTakeFirst();
-  if (saved === undefined) {
-    const current = await db.selectFrom('segments').select('version').where('name', '=', name).executeTakeFirst();
-    throw new VersionConflictError('Segment', name, expected, current?.version);
-  }
-  return toRecord<Segment>({ version: expected + 1, body });
-}
+const saveService = (db: Db, service: Service, expected: number) => saveNamed(db, 'services', 'Service', service, expected);
+const saveSegment = (db: Db, segment: Segment, expected: number) => saveNamed(db, 'segments', 'Segment', segment, expected);
 
 async function saveRollout(db: Db, rollout: Rollout, expected: number): Promise<Rollout> {
   const { name } = rollout;
