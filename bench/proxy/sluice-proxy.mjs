@@ -1,8 +1,8 @@
 // Sluice's built-in proxy as the benchmark runs it: the BUILT package (packages/proxy/dist, no
-// sluice-source condition), prom-client metrics bound as the control plane binds them, sticky
-// hashing on, v2 at the canary weight, and one header rule when the build supports rules.
+// sluice-source condition), metrics on as the control plane runs them (TrafficWindows), sticky
+// hashing on, v2 at the canary weight, and one header rule (checked to be evaluated first).
 // Usage: node bench/proxy/sluice-proxy.mjs '{"v1":"http://127.0.0.1:P1","v2":"http://127.0.0.1:P2","weight":10,"multiCore":false,"workers":2}'
-// With multiCore, it runs the build's ClusterProxy (worker processes sharing the port) when there is one.
+// With multiCore, it runs the build's ClusterProxy (worker processes sharing the port).
 // Prints one JSON line {"address","headerRule","multiCore","metrics"} once it listens.
 import http from 'node:http';
 import * as sluiceProxy from '@sluice/proxy';
@@ -56,29 +56,25 @@ async function tryRule(rule) {
   }
 }
 
-/** The header rule to serve (when TrafficSplit accepts rules) and a line saying whether the proxy evaluates it. */
+/**
+ * The header rule to serve, checked first on a scratch proxy: a request with the header must reach
+ * v2 and one without must not, or the benchmark stops (it would measure a rule that is not evaluated).
+ */
 async function probeRules() {
-  let rejected;
+  const problems = [];
   for (const rule of RULE_SHAPES) {
     const result = await tryRule(rule);
     if (result.routes) return { rule, status: `on, evaluated on every request (header ${RULE_HEADER}, never sent by wrk)` };
-    if (result.accepted) {
-      // Passed anyway: the figures include the rule's cost as soon as the proxy starts evaluating it.
-      return { rule, status: `TODO: TrafficSplit accepts rules but this build's proxy does not route by them (a matching request went to v1); the rule is passed, not evaluated` };
-    }
-    rejected ??= result.error;
+    problems.push(result.error ?? (result.accepted ? 'accepted but not routed by' : 'dropped by'));
   }
-  if (rejected !== undefined) return { rule: undefined, status: `TODO: the build rejects the bench's header rule (${rejected}); update RULE_SHAPES in bench/proxy/sluice-proxy.mjs` };
-  return { rule: undefined, status: 'TODO: not available in this build (TrafficSplit drops "rules")' };
+  throw new Error(`the built proxy does not route by the bench's header rule (${problems.join('; ')}); update RULE_SHAPES in bench/proxy/sluice-proxy.mjs`);
 }
 
 /** The multi-core data plane if the build has one (ClusterProxy.start), else the single-process proxy. */
 async function startProxy(observer) {
   const ClusterProxy = sluiceProxy.ClusterProxy;
   if (!options.multiCore) return { proxy: new BuiltinProxy({ observer }), multiCore: 'off (single process)' };
-  if (typeof ClusterProxy?.start !== 'function') {
-    return { proxy: new BuiltinProxy({ observer }), multiCore: 'TODO: not available in this build (no ClusterProxy in @sluice/proxy); ran one process' };
-  }
+  if (typeof ClusterProxy?.start !== 'function') throw new Error('the built @sluice/proxy has no ClusterProxy: --multi-core cannot run');
   const workers = options.workers ?? undefined;
   const proxy = await ClusterProxy.start(workers === undefined ? { observer } : { workers, observer });
   return { proxy, multiCore: `on (ClusterProxy, ${proxy.workerCount ?? workers ?? '?'} workers)` };
@@ -90,7 +86,7 @@ const rules = await probeRules();
 const windows = new TrafficWindows({ clock: { now: () => Date.now() } });
 bindTrafficMetrics(registry, windows);
 const { proxy, multiCore } = await startProxy((o) => windows.record(o));
-await proxy.upsert(route('127.0.0.1:0'), rules.rule === undefined ? split(options.weight) : { ...split(options.weight), rules: [rules.rule] });
+await proxy.upsert(route('127.0.0.1:0'), { ...split(options.weight), rules: [rules.rule] });
 
 let stopping = false;
 async function stop() {

@@ -7,7 +7,7 @@ import type { ErrorCause } from './observation.js';
 import { limitFailure, upstreamFailure } from './proxy-error.js';
 import type { ProxyFailure } from './proxy-error.js';
 import { nextInstance } from './route-table.js';
-import type { UpstreamInstance } from './upstream-instance.js';
+import { upstreamPath, type UpstreamInstance } from './upstream-instance.js';
 import { teeBody } from './mirror.js';
 
 // Methods whose repetition has the effect of one request (RFC 9110 §9.2.2); resent only without a body.
@@ -211,20 +211,6 @@ function where(exchange: Exchange): string {
 
 function codedError(code: string): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code });
-}
-
-export function upstreamPath(instance: UpstreamInstance, url: string): string {
-  // Origin-form ("/path?q") is the norm; absolute-form ("http://host/path") is reduced to its path.
-  let path = url;
-  if (url.charCodeAt(0) !== 47 && url !== '*') {
-    try {
-      const parsed = new URL(url);
-      path = parsed.pathname + parsed.search;
-    } catch {
-      path = '/';
-    }
-  }
-  return instance.pathPrefix === '' ? path : instance.pathPrefix + path;
 }
 
 /** Maps a socket error to its metrics category. */

@@ -1,7 +1,7 @@
 import type { ClientRequest } from 'node:http';
 import type { Exchange } from './exchange.js';
-import { upstreamPath } from './forward.js';
 import { nextInstance } from './route-table.js';
+import { upstreamPath } from './upstream-instance.js';
 
 /**
  * Shadow traffic: for `mirror.percent` of requests, a copy goes to an instance of `mirror.version`

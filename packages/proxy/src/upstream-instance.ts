@@ -133,3 +133,18 @@ export function parseEndpoint(service: string, version: string, endpoint: string
   }
   return url;
 }
+
+/** The path sent upstream: the endpoint's base path plus the request's path and query (absolute-form reduced). */
+export function upstreamPath(instance: UpstreamInstance, url: string): string {
+  // Origin-form ("/path?q") is the norm; absolute-form ("http://host/path") is reduced to its path.
+  let path = url;
+  if (url.charCodeAt(0) !== 47 && url !== '*') {
+    try {
+      const parsed = new URL(url);
+      path = parsed.pathname + parsed.search;
+    } catch {
+      path = '/';
+    }
+  }
+  return instance.pathPrefix === '' ? path : instance.pathPrefix + path;
+}

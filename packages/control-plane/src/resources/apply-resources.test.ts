@@ -93,15 +93,7 @@ describe('applyResources', () => {
   });
 
   test('applyResources accepts a rollout back to v1 once v2 was promoted to stable', async () => {
-    const store = new MemoryStore();
-    await apply(store, SERVICE + rollout('r1', 'v2'));
-    const r1 = await store.rollouts.get('r1');
-    const service = await store.services.get('shop');
-    assert.ok(r1 && service);
-    await store.transaction(async (tx) => {
-      await tx.rollouts.save({ ...r1, status: { ...r1.status, phase: Phase.Succeeded } }, r1.version);
-      await tx.services.save({ ...service, status: { stable: 'v2', revision: 2 } }, service.version);
-    });
+    const store = await promotedToV2();
     await assert.rejects(apply(store, rollout('r2', 'v2')), (e: unknown) => e instanceof SluiceError && e.code === ErrorCode.UNKNOWN_REFERENCE);
     await apply(store, rollout('r3', 'v1'));
     assert.equal((await store.rollouts.get('r3'))?.status.stable, 'v2');

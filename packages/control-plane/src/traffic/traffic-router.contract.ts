@@ -11,11 +11,6 @@ export interface TrafficRouterFixture {
   cleanup(): Promise<void>;
 }
 
-export interface TrafficRouterContractOptions {
-  /** Marks the match-rule and mirror cases as todo (with this reason) for a router still being taught them. */
-  readonly rulesTodo?: string;
-}
-
 const SERVICE = 'contract-shop';
 const INITIAL: TrafficSplit = { stable: 'v1', canary: 'v2', weight: 10, salt: 'contract-rollout' };
 
@@ -54,7 +49,7 @@ function hasCode(code: string): (error: unknown) => boolean {
 }
 
 /** The behaviour every TrafficRouter must show. Each test gets a fresh router from `create`. */
-export function runTrafficRouterContract(name: string, create: () => Promise<TrafficRouterFixture>, options: TrafficRouterContractOptions = {}): void {
+export function runTrafficRouterContract(name: string, create: () => Promise<TrafficRouterFixture>): void {
   async function withRouter(body: (router: TrafficRouter, route: RouteSpec) => Promise<void>): Promise<void> {
     const fixture = await create();
     const route: RouteSpec = { service: SERVICE, listen: '127.0.0.1:0', stickiness: { cookie: 'sluice' }, backends: fixture.backends };
@@ -165,16 +160,15 @@ export function runTrafficRouterContract(name: string, create: () => Promise<Tra
         await router.close();
       }));
 
-    registerRuleCases(name, withRouter, options);
+    registerRuleCases(name, withRouter);
   });
 }
 
 type WithRouter = (body: (router: TrafficRouter, route: RouteSpec) => Promise<void>) => Promise<void>;
 
 /** Match rules and mirror: stored exactly, versioned like any split change, and dropped by reset. */
-function registerRuleCases(name: string, withRouter: WithRouter, options: TrafficRouterContractOptions): void {
-  const todo = options.rulesTodo === undefined ? {} : { todo: options.rulesTodo };
-  test(`${name} setSplit with rules and mirror round-trips exactly through observeSplit`, todo, () =>
+function registerRuleCases(name: string, withRouter: WithRouter): void {
+  test(`${name} setSplit with rules and mirror round-trips exactly through observeSplit`, () =>
     withRouter(async (router, route) => {
       await router.upsertRoute(route, INITIAL);
       const before = await router.observeSplit(SERVICE);
@@ -186,13 +180,13 @@ function registerRuleCases(name: string, withRouter: WithRouter, options: Traffi
       assert.equal((await router.observeSplit(SERVICE)).generation, after.generation, 'the same rules again change nothing');
     }));
 
-  test(`${name} upsertRoute serves the rules and mirror of a new route's initial split`, todo, () =>
+  test(`${name} upsertRoute serves the rules and mirror of a new route's initial split`, () =>
     withRouter(async (router, route) => {
       await router.upsertRoute(route, WITH_RULES);
       assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), WITH_RULES);
     }));
 
-  test(`${name} a change of rules or mirror alone is a new generation`, todo, () =>
+  test(`${name} a change of rules or mirror alone is a new generation`, () =>
     withRouter(async (router, route) => {
       await router.upsertRoute(route, WITH_RULES);
       const first = await router.observeSplit(SERVICE);
@@ -208,14 +202,14 @@ function registerRuleCases(name: string, withRouter: WithRouter, options: Traffi
       assert.ok(third.generation > second.generation);
     }));
 
-  test(`${name} reset drops the rules and the mirror`, todo, () =>
+  test(`${name} reset drops the rules and the mirror`, () =>
     withRouter(async (router, route) => {
       await router.upsertRoute(route, WITH_RULES);
       await router.reset(SERVICE);
       assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), { stable: 'v1', weight: 0, salt: INITIAL.salt });
     }));
 
-  test(`${name} rejects a malformed rule or mirror with INVALID_REQUEST and keeps the split`, todo, () =>
+  test(`${name} rejects a malformed rule or mirror with INVALID_REQUEST and keeps the split`, () =>
     withRouter(async (router, route) => {
       await router.upsertRoute(route, WITH_RULES);
       const badRegex = { ...WITH_RULES, rules: [{ name: 'r', conditions: [{ kind: 'header', name: 'ua', match: { regex: '(' } }], action: { kind: 'version', version: 'v2' } }] } as TrafficSplit;
