@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, resolveLimits } from './proxy-limits.js';
 import type { ProxyLimits } from './proxy-limits.js';
 import { REAL_TIMERS } from './proxy-timers.js';
 import type { ProxyTimers } from './proxy-timers.js';
-import { buildSnapshot, compileSplitRules } from './route-table.js';
+import { buildSnapshot, compileSplitRules, fastPathAllowed } from './route-table.js';
 import type { RouteSnapshot } from './route-table.js';
 import { RouteUpstreams } from './route-upstreams.js';
 import { onClientError, onClientTimeout, serveRequest } from './serve-request.js';
@@ -89,7 +89,8 @@ export class BuiltinProxy {
   }
 
   /** Creates the route serving `initial`, or updates its backends, stickiness, options and address keeping its split. */
-  upsert(route: RouteSpec, initial: TrafficSplit, options: RouteOptions = {}): Promise<void> {
+  upsert(route: RouteSpec, initial: TrafficSplit, explicit: RouteOptions = {}): Promise<void> {
+    const options = mergeRouteOptions(route, explicit);
     return this.#exclusive(async () => {
       if (this.#closed !== undefined) {
         throw new SluiceError(ErrorCode.ADAPTER_FAILED, `route "${route.service}": the built-in proxy is closed; expected an open proxy`);
@@ -133,7 +134,13 @@ export class BuiltinProxy {
     checkSplit(service, split);
     const current = entry.snapshot;
     if (equalSplits(current.split, split)) return;
-    entry.snapshot = Object.freeze({ ...current, split: copySplit(split), generation: current.generation + 1, rules: compileSplitRules(split) });
+    entry.snapshot = Object.freeze({
+      ...current,
+      split: copySplit(split),
+      generation: current.generation + 1,
+      rules: compileSplitRules(split),
+      fast: fastPathAllowed(split, current.pools),
+    });
   }
 
   /** The split being served, its generation and the real bound address. Throws SERVICE_NOT_FOUND. */
@@ -213,6 +220,8 @@ export class BuiltinProxy {
         upgrade: (listener: Listener, req: ProxyRequest, socket: Socket, head: Buffer) => serveUpgrade(entry, listener, req, socket, head),
         clientError: (_listener: Listener, error: NodeJS.ErrnoException, socket: Socket) => onClientError(entry, error, socket),
         timeout: onClientTimeout,
+        route: () => entry,
+        sticky: () => entry.snapshot,
       },
     };
     return entry;
@@ -252,6 +261,18 @@ interface ResolvedOptions {
   readonly limits: ProxyLimits;
   readonly outlier: OutlierPolicy;
   readonly healthCheck: HealthCheckSpec | undefined;
+}
+
+/** The route's own settings (from its spec) overridden field by field by options passed to upsert. */
+function mergeRouteOptions(route: RouteSpec, explicit: RouteOptions): RouteOptions {
+  const fromSpec = route.proxy;
+  if (fromSpec === undefined) return explicit;
+  const healthCheck = explicit.healthCheck ?? fromSpec.healthCheck;
+  const merged = {
+    limits: { ...fromSpec.limits, ...explicit.limits },
+    outlier: { ...fromSpec.outlier, ...explicit.outlier },
+  };
+  return healthCheck === undefined ? merged : { ...merged, healthCheck };
 }
 
 function routeShape(route: RouteSpec, options: ResolvedOptions): string {

@@ -166,7 +166,7 @@ function addForwardingHeaders(headers: string[], scan: Scan, remoteAddress: stri
 }
 
 /** One RFC 7239 element: `for=192.0.2.1;host="shop:8080";proto=http`, with IPv6 nodes quoted and bracketed. */
-function forwardedElement(client: string, host: string | undefined): string {
+export function forwardedElement(client: string, host: string | undefined): string {
   const node = client.includes(':') ? `"[${client}]"` : client;
   if (host === undefined) return `for=${node};proto=http`;
   return `for=${node};host=${quoted(host)};proto=http`;

@@ -4,8 +4,12 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import { ProxyRequest, ProxyResponse } from './exchange.js';
+import { acceptFast } from './fast/fast-connection.js';
+import type { FastConnection, FastHost } from './fast/fast-connection.js';
+import type { StickyFields } from './fast/request-head.js';
 import { formatAddress } from './listen-address.js';
 import type { ProxyLimits } from './proxy-limits.js';
+import type { RouteContext } from './serve-request.js';
 
 /** One bound server; a route has one, two for a moment while it moves to a new address. */
 export interface Listener {
@@ -17,6 +21,10 @@ export interface Listener {
   onIdle: (() => void) | undefined;
   /** Upgraded connections: the HTTP server no longer tracks them, so drain cuts them itself. */
   readonly tunnels: Set<Socket>;
+  /** Connections on the fast path (raw sockets); node:http does not track them, so drain closes them itself. */
+  readonly fast: Set<FastConnection>;
+  /** Largest request head the fast path takes (larger ones go to node:http, which answers 431). */
+  maxHeadBytes: number;
 }
 
 /** What a listener does with traffic; the proxy binds these to its route. */
@@ -26,6 +34,10 @@ export interface ListenerHandlers {
   clientError(listener: Listener, error: NodeJS.ErrnoException, socket: Socket): void;
   /** A client socket went silent for idleTimeoutMs (or its keep-alive period ended). */
   timeout(socket: Socket): void;
+  /** The route serving requests for `host` on the fast path; undefined hands them to node:http. */
+  route(host: string): RouteContext | undefined;
+  /** The stickiness fields of every route of this listener, when they are the same for all. */
+  sticky(): StickyFields | undefined;
 }
 
 // Node checks header timeouts on this beat (default 30 s, too coarse for a per-route limit).
@@ -59,7 +71,10 @@ export function bindListener(service: string, listen: string, host: string | und
       server.removeAllListeners('error');
       // Accept errors (EMFILE and the like) must not crash the process; the listener keeps serving.
       server.on('error', () => undefined);
-      const listener: Listener = { server, address: formatAddress(server.address()), inflight: 0, closing: false, onIdle: undefined, tunnels: new Set() };
+      const listener: Listener = {
+        server, address: formatAddress(server.address()), inflight: 0, closing: false, onIdle: undefined, tunnels: new Set(), fast: new Set(), maxHeadBytes: limits.maxHeaderBytes,
+      };
+      routeConnections(listener, handlers);
       server.on('request', (req: ProxyRequest, res: ProxyResponse) => handlers.request(listener, req, res, false));
       server.on('checkContinue', (req: ProxyRequest, res: ProxyResponse) => handlers.request(listener, req, res, true));
       server.on('upgrade', (req: ProxyRequest, socket: Socket, head: Buffer) => handlers.upgrade(listener, req, socket, head));
@@ -70,8 +85,48 @@ export function bindListener(service: string, listen: string, host: string | und
   });
 }
 
+/**
+ * Takes every accepted connection onto the fast path first (fast/fast-connection.ts); a connection whose
+ * request the fast path cannot serve is handed to node:http's own connection handler, bytes and all.
+ */
+function routeConnections(listener: Listener, handlers: ListenerHandlers): void {
+  const server = listener.server;
+  const httpConnection = server.listeners('connection')[0] as ((socket: Socket) => void) | undefined;
+  if (httpConnection === undefined) return;
+  server.removeListener('connection', httpConnection);
+  const host: FastHost = {
+    get closing() {
+      return listener.closing;
+    },
+    get maxHeadBytes() {
+      return listener.maxHeadBytes;
+    },
+    get sticky() {
+      return handlers.sticky();
+    },
+    routeFor: (name) => handlers.route(name),
+    handOff: (socket, pending) => {
+      if (pending !== undefined) socket.unshift(pending);
+      httpConnection.call(server, socket);
+      if (socket.isPaused()) socket.resume();
+    },
+    inflightChanged: (delta) => {
+      listener.inflight += delta;
+      if (listener.inflight === 0) listener.onIdle?.();
+    },
+    forget: (connection) => listener.fast.delete(connection),
+  };
+  server.on('connection', (socket: Socket) => listener.fast.add(acceptFast(socket, host)));
+}
+
+/** Closes fast-path connections: the idle ones only, or all. */
+function closeFast(listener: Listener, all: boolean): void {
+  for (const connection of listener.fast) if (all || connection.exchange === undefined) connection.socket.destroy();
+}
+
 /** Applies limits that live on the server (they apply to connections accepted from now on). */
 export function applyServerLimits(listener: Listener, limits: ProxyLimits): void {
+  listener.maxHeadBytes = limits.maxHeaderBytes;
   // Node reads maxHeaderSize from the server for every new connection; the typings omit the property.
   (listener.server as { maxHeaderSize?: number }).maxHeaderSize = limits.maxHeaderBytes;
   listener.server.headersTimeout = limits.headersTimeoutMs;
@@ -88,6 +143,7 @@ export async function drainListener(listener: Listener, timeoutMs: number, hando
   if (handover) return handOver(listener, timeoutMs);
   const closed = new Promise<void>((resolve) => listener.server.close(() => resolve()));
   listener.server.closeIdleConnections();
+  closeFast(listener, false);
   if (listener.inflight > 0) {
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
@@ -97,6 +153,7 @@ export async function drainListener(listener: Listener, timeoutMs: number, hando
     clearTimeout(timer);
   }
   for (const socket of listener.tunnels) socket.destroy();
+  closeFast(listener, true);
   listener.server.closeAllConnections();
   await closed;
 }
@@ -109,6 +166,7 @@ async function handOver(listener: Listener, timeoutMs: number): Promise<void> {
   await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
   clearTimeout(timer);
   for (const socket of listener.tunnels) socket.destroy();
+  closeFast(listener, true);
   server.closeAllConnections();
   // Also stops Node's header-timeout checks, which only http's close clears.
   server.close(() => undefined);

@@ -31,4 +31,6 @@ export interface ProxyObservation {
   readonly cause?: ErrorCause;
   /** Human-readable detail of the failure, for logs (never a metrics label). */
   readonly error?: string;
+  /** True when the request took the raw-socket fast path rather than node:http. */
+  readonly fast?: boolean;
 }

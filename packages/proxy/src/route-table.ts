@@ -26,6 +26,15 @@ export interface RouteSnapshot {
   readonly outlier: OutlierDetector;
   /** The split's routing rules, compiled once per split change; undefined when there are none. */
   readonly rules: CompiledRules | undefined;
+  /** Simple requests may take the raw-socket path: every instance speaks plain HTTP and nothing is mirrored. */
+  readonly fast: boolean;
+}
+
+/** True when requests of this split over these pools may take the fast path (fast/fast-connection.ts). */
+export function fastPathAllowed(split: TrafficSplit, pools: ReadonlyMap<string, Pool>): boolean {
+  if (split.mirror !== undefined && split.mirror.percent > 0) return false;
+  for (const pool of pools.values()) for (const instance of pool.instances) if (!instance.plain) return false;
+  return true;
 }
 
 /** Compiles a split's rules for the hot path (regexes, CIDRs and lists prepared once). */
@@ -51,6 +60,7 @@ export function buildSnapshot(
     limits,
     outlier,
     rules: compileSplitRules(split),
+    fast: fastPathAllowed(split, pools),
   });
 }
 

@@ -62,7 +62,7 @@ export class RouteUpstreams {
     for (const instance of this.#instances.values()) {
       this.outlier.forget(instance);
       instance.drain();
-      instance.agent.destroy();
+      instance.closePools();
     }
     this.#instances.clear();
   }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { TimerHandle } from './proxy-timers.js';
 
@@ -69,9 +70,14 @@ export class UpstreamInstance {
   lastCheck: HealthCheckResult | undefined = undefined;
   checkTimer: TimerHandle | undefined = undefined;
   draining = false;
+  /** Idle raw keep-alive sockets of the fast path (most recent last); see fast/upstream-pool.ts. */
+  readonly idle: Socket[] = [];
+  /** True for http: endpoints: the fast path speaks plain HTTP/1.1 on raw sockets only. */
+  readonly plain: boolean;
 
   constructor(url: URL, endpoint: string) {
     const secure = url.protocol === 'https:';
+    this.plain = !secure;
     this.url = endpoint;
     this.request = secure ? https.request : http.request;
     this.agent = secure ? new https.Agent(AGENT_OPTIONS) : new http.Agent(AGENT_OPTIONS);
@@ -88,7 +94,7 @@ export class UpstreamInstance {
 
   /** Called when an attempt to this instance ends; the last one out of a draining instance closes its pool. */
   release(): void {
-    if (--this.inflight === 0 && this.draining) this.agent.destroy();
+    if (--this.inflight === 0 && this.draining) this.closePools();
   }
 
   /** Takes no new requests, closes idle pooled sockets now and the rest as their requests finish. */
@@ -96,10 +102,17 @@ export class UpstreamInstance {
     this.draining = true;
     this.refresh();
     if (this.inflight === 0) {
-      this.agent.destroy();
+      this.closePools();
       return;
     }
     for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    for (const socket of this.idle.splice(0)) socket.destroy();
+  }
+
+  /** Closes both connection pools: node:http's agent and the fast path's idle sockets. */
+  closePools(): void {
+    this.agent.destroy();
+    for (const socket of this.idle.splice(0)) socket.destroy();
   }
 
   get state(): InstanceState {

@@ -1,0 +1,79 @@
+import net from 'node:net';
+import type { Socket } from 'node:net';
+import type { UpstreamInstance } from '../upstream-instance.js';
+
+/** What an upstream socket reports to the exchange it serves; set once per socket, never per request. */
+export interface UpstreamEvents {
+  connect(this: UpstreamSocket): void;
+  data(this: UpstreamSocket, chunk: Buffer): void;
+  end(this: UpstreamSocket): void;
+  error(this: UpstreamSocket, error: NodeJS.ErrnoException): void;
+  close(this: UpstreamSocket): void;
+}
+
+/** A raw keep-alive connection to one upstream instance. */
+export interface UpstreamSocket extends Socket {
+  /** The exchange using it, or undefined while idle in the pool. */
+  owner: unknown;
+  /** performance.now() when it went idle. */
+  idleSince: number;
+  /** True once it carried a request: a reset before any answer may be a keep-alive race. */
+  reused: boolean;
+  readonly instance: UpstreamInstance;
+}
+
+/** Idle sockets expire before a default Node upstream's 5 s keep-alive, so a reused socket is rarely reset. */
+export const IDLE_SOCKET_MS = 4_000;
+/** Idle sockets kept per instance; more are closed as they come back. */
+export const MAX_IDLE_SOCKETS = 256;
+
+/**
+ * An idle pooled socket of `instance` (most recently used first), or a new connection. Sockets idle for
+ * longer than IDLE_SOCKET_MS are closed on the way, oldest last in the list being the stalest.
+ */
+export function acquireSocket(instance: UpstreamInstance, events: UpstreamEvents, now: number): UpstreamSocket {
+  const idle = instance.idle as UpstreamSocket[];
+  while (idle.length > 0) {
+    const socket = idle.pop()!;
+    if (now - socket.idleSince < IDLE_SOCKET_MS && !socket.destroyed && socket.readyState === 'open') return socket;
+    socket.destroy();
+    for (const stale of idle.splice(0)) stale.destroy();
+  }
+  const socket = net.connect({ host: instance.hostname, port: instance.port, noDelay: true }) as UpstreamSocket;
+  socket.owner = undefined;
+  socket.idleSince = 0;
+  socket.reused = false;
+  (socket as { instance: UpstreamInstance }).instance = instance;
+  socket.on('connect', events.connect);
+  socket.on('data', events.data);
+  socket.on('end', events.end);
+  socket.on('error', events.error);
+  socket.on('close', events.close);
+  return socket;
+}
+
+/** Returns a socket whose exchange ended cleanly to its instance's pool, or closes it. */
+export function releaseSocket(socket: UpstreamSocket, now: number): void {
+  socket.owner = undefined;
+  const instance = socket.instance;
+  const idle = instance.idle as UpstreamSocket[];
+  if (instance.draining || idle.length >= MAX_IDLE_SOCKETS || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  socket.reused = true;
+  socket.idleSince = now;
+  idle.push(socket);
+}
+
+/** Takes a socket the upstream closed (or that failed) out of its instance's idle list. */
+export function forgetSocket(socket: UpstreamSocket): void {
+  const idle = socket.instance.idle as UpstreamSocket[];
+  const at = idle.indexOf(socket);
+  if (at !== -1) idle.splice(at, 1);
+}
+
+/** Closes every idle socket of an instance (it is draining or its route closed). */
+export function closeIdleSockets(instance: UpstreamInstance): void {
+  for (const socket of instance.idle.splice(0)) socket.destroy();
+}
