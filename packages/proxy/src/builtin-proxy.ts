@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
 import { checkSplit, copySplit, equalSplits, ErrorCode, SluiceError } from '@sluice/domain';
 import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
-import type { ProxyRequest, ProxyResponse } from './exchange.js';
 import { resolveHealthCheck } from './health-checker.js';
 import type { HealthCheckSpec } from './health-checker.js';
 import { parseListen } from './listen-address.js';
-import { applyServerLimits, bindListener, drainListener } from './listener.js';
-import type { Listener, ListenerHandlers } from './listener.js';
+import { drainListener } from './listener.js';
 import type { ProxyObservation } from './observation.js';
 import { DEFAULT_OUTLIER_POLICY, resolveOutlierPolicy } from './outlier-detector.js';
 import type { OutlierPolicy } from './outlier-detector.js';
@@ -18,10 +15,9 @@ import type { ProxyTimers } from './proxy-timers.js';
 import { buildSnapshot, compileSplitRules, fastPathAllowed } from './route-table.js';
 import type { RouteSnapshot } from './route-table.js';
 import { RouteUpstreams } from './route-upstreams.js';
-import { onClientError, onClientTimeout, serveRequest } from './serve-request.js';
-import type { RouteContext } from './serve-request.js';
+import { applySiteLimits, bindSite, siteKey } from './proxy-site.js';
+import type { Site, SiteRoute } from './proxy-site.js';
 import type { InstanceHealth } from './upstream-instance.js';
-import { serveUpgrade } from './upgrade.js';
 
 export interface BuiltinProxyOptions {
   /** Called once per request after its response ends or fails. Must be cheap; exceptions are swallowed. */
@@ -53,16 +49,18 @@ export interface ServiceHealth {
   readonly versions: Readonly<Record<string, readonly InstanceHealth[]>>;
 }
 
-interface RouteEntry extends RouteContext {
+interface RouteEntry extends SiteRoute {
   readonly service: string;
   readonly upstreams: RouteUpstreams;
   /** Read once per request; replaced whole, never mutated. */
   snapshot: RouteSnapshot;
+  /** Lower-case host names; empty: every host no other route of its address claims. */
+  hosts: readonly string[];
   listen: string;
-  listener: Listener | undefined;
+  /** The address it is served on; undefined once retired. */
+  site: Site<RouteEntry> | undefined;
   /** Backends, stickiness and options as last upserted: an identical upsert keeps the pools (and their round-robin position). */
   shape: string;
-  handlers: ListenerHandlers;
 }
 
 /** The built-in data plane: one HTTP listener per service, splitting traffic between two versions. */
@@ -74,6 +72,8 @@ export class BuiltinProxy {
   readonly #outlier: OutlierPolicy;
   readonly #timers: ProxyTimers;
   readonly #routes = new Map<string, RouteEntry>();
+  /** Listen addresses in use, each with the routes sharing it. */
+  readonly #sites = new Map<string, Site<RouteEntry>>();
   /** Drains of listeners left behind by a listen change; close() waits for them. */
   readonly #draining = new Set<Promise<void>>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -96,7 +96,7 @@ export class BuiltinProxy {
         throw new SluiceError(ErrorCode.ADAPTER_FAILED, `route "${route.service}": the built-in proxy is closed; expected an open proxy`);
       }
       checkSplit(route.service, initial);
-      const address = parseListen(route.service, route.listen);
+      parseListen(route.service, route.listen);
       const where = `route "${route.service}"`;
       const limits = resolveLimits(where, this.#limits, options.limits);
       const outlier = resolveOutlierPolicy(where, this.#outlier, options.outlier);
@@ -104,27 +104,22 @@ export class BuiltinProxy {
       const resolved = { limits, outlier, healthCheck };
       const entry = this.#routes.get(route.service);
       if (entry === undefined) {
-        await this.#create(route, initial, address, resolved);
+        await this.#create(route, initial, resolved);
         return;
       }
       // The controller upserts every pass; rebuilding unchanged pools would reset round robin to the first instance.
       const shape = routeShape(route, resolved);
-      if (route.listen === entry.listen && shape === entry.shape) return;
-      if (route.listen !== entry.listen) {
-        // Bind the new address first: if it fails, the route keeps serving where it was.
-        const next = await bindListener(route.service, route.listen, address.host, address.port, limits, entry.handlers);
-        const previous = entry.listener;
-        entry.listener = next;
-        entry.listen = route.listen;
-        if (previous !== undefined) this.#track(drainListener(previous, this.#drainTimeoutMs));
-      }
+      const hosts = hostsOf(route);
+      const moved = route.listen !== entry.listen || hosts.join() !== entry.hosts.join();
+      if (!moved && shape === entry.shape) return;
+      if (moved) await this.#move(entry, route.listen, hosts, limits);
       entry.shape = shape;
       entry.upstreams.outlier.policy = outlier;
       const pools = entry.upstreams.update(route, healthCheck);
-      if (entry.listener !== undefined) applyServerLimits(entry.listener, limits);
       // setSplit may have run while binding; keep the split being served.
       const { split, generation } = entry.snapshot;
       entry.snapshot = buildSnapshot(route, split, generation, pools, limits, entry.upstreams.outlier);
+      if (entry.site !== undefined) applySiteLimits(entry.site);
     });
   }
 
@@ -147,7 +142,7 @@ export class BuiltinProxy {
   observe(service: string): ObservedSplit {
     const entry = this.#entry(service);
     const { split, generation } = entry.snapshot;
-    return { ...split, generation, address: entry.listener?.address ?? entry.listen };
+    return { ...split, generation, address: entry.site?.listener.address ?? entry.listen };
   }
 
   /** Where every instance of `service` stands (healthy, ejected, unhealthy), per version. Throws SERVICE_NOT_FOUND. */
@@ -162,7 +157,7 @@ export class BuiltinProxy {
       const entry = this.#routes.get(service);
       if (entry === undefined) return;
       this.#routes.delete(service);
-      await this.#retire(entry);
+      await this.#retire(entry, false);
     });
   }
 
@@ -176,6 +171,7 @@ export class BuiltinProxy {
       const entries = [...this.#routes.values()];
       this.#routes.clear();
       await Promise.all([...entries.map((e) => this.#retire(e, options.handover === true)), ...this.#draining]);
+      this.#sites.clear();
     });
     return this.#closed;
   }
@@ -190,13 +186,17 @@ export class BuiltinProxy {
     return entry;
   }
 
-  async #create(route: RouteSpec, initial: TrafficSplit, address: { host: string | undefined; port: number }, resolved: ResolvedOptions): Promise<void> {
+  async #create(route: RouteSpec, initial: TrafficSplit, resolved: ResolvedOptions): Promise<void> {
     const upstreams = new RouteUpstreams(resolved.outlier, this.#timers);
     try {
       const pools = upstreams.update(route, resolved.healthCheck);
       const snapshot = buildSnapshot(route, initial, 1, pools, resolved.limits, upstreams.outlier);
-      const entry = this.#newEntry(route, snapshot, upstreams, routeShape(route, resolved));
-      entry.listener = await bindListener(route.service, route.listen, address.host, address.port, resolved.limits, entry.handlers);
+      const report = (observation: ProxyObservation): void => this.#report(observation);
+      const entry: RouteEntry = {
+        service: route.service, upstreams, snapshot, hosts: hostsOf(route), listen: route.listen, site: undefined,
+        shape: routeShape(route, resolved), randomKey: this.#randomKey, report,
+      };
+      await this.#join(entry, route.listen, resolved.limits);
       this.#routes.set(route.service, entry);
     } catch (error) {
       upstreams.close();
@@ -204,27 +204,63 @@ export class BuiltinProxy {
     }
   }
 
-  #newEntry(route: RouteSpec, snapshot: RouteSnapshot, upstreams: RouteUpstreams, shape: string): RouteEntry {
-    const report = (observation: ProxyObservation): void => this.#report(observation);
-    const entry: RouteEntry = {
-      service: route.service,
-      upstreams,
-      snapshot,
-      listen: route.listen,
-      listener: undefined,
-      shape,
-      randomKey: this.#randomKey,
-      report,
-      handlers: {
-        request: (listener: Listener, req: ProxyRequest, res: ProxyResponse, expectsContinue: boolean) => serveRequest(entry, listener, req, res, expectsContinue),
-        upgrade: (listener: Listener, req: ProxyRequest, socket: Socket, head: Buffer) => serveUpgrade(entry, listener, req, socket, head),
-        clientError: (_listener: Listener, error: NodeJS.ErrnoException, socket: Socket) => onClientError(entry, error, socket),
-        timeout: onClientTimeout,
-        route: () => entry,
-        sticky: () => entry.snapshot,
-      },
-    };
-    return entry;
+  /** Serves `entry` on `listen`: on the site already there (by host), or on a newly bound one. */
+  async #join(entry: RouteEntry, listen: string, limits: ProxyLimits): Promise<void> {
+    const key = siteKey(listen);
+    const existing = this.#sites.get(key);
+    if (existing !== undefined) {
+      existing.table.set(entry, listen);
+      entry.site = existing;
+    } else {
+      const site = await bindSite(key, entry, listen, limits);
+      this.#sites.set(key, site);
+      entry.site = site;
+    }
+    entry.listen = listen;
+    applySiteLimits(entry.site);
+  }
+
+  /** Moves a route to another address or host list. The new place is taken first: if that fails, the route stays where it was. */
+  async #move(entry: RouteEntry, listen: string, hosts: readonly string[], limits: ProxyLimits): Promise<void> {
+    const previous = entry.site;
+    if (previous !== undefined && previous.key === siteKey(listen)) {
+      const oldHosts = entry.hosts;
+      entry.hosts = hosts;
+      try {
+        // Checks the new hosts against the other routes before re-indexing; on a clash nothing changes.
+        previous.table.set(entry, listen);
+      } catch (error) {
+        entry.hosts = oldHosts;
+        throw error;
+      }
+      entry.listen = listen;
+      return;
+    }
+    const oldHosts = entry.hosts;
+    entry.hosts = hosts;
+    try {
+      await this.#join(entry, listen, limits);
+    } catch (error) {
+      entry.hosts = oldHosts;
+      entry.site = previous;
+      throw error;
+    }
+    if (previous !== undefined) this.#leave(previous, entry.service, false, true);
+  }
+
+  /** Takes a route off a site; the last route out drains and closes it. */
+  #leave(site: Site<RouteEntry>, service: string, handover: boolean, background: boolean): Promise<void> {
+    if (site.table.size > 1) {
+      site.table.delete(service);
+      applySiteLimits(site);
+      return Promise.resolve();
+    }
+    // The last route stays in the table while the site drains: a request still arriving on an open
+    // connection (a handover keeps idle ones) is served, with Connection: close.
+    this.#sites.delete(site.key);
+    const drain = drainListener(site.listener, this.#drainTimeoutMs, handover);
+    if (background) this.#track(drain);
+    return drain;
   }
 
   #report(observation: ProxyObservation): void {
@@ -237,10 +273,10 @@ export class BuiltinProxy {
     }
   }
 
-  async #retire(entry: RouteEntry, handover = false): Promise<void> {
-    const listener = entry.listener;
-    entry.listener = undefined;
-    if (listener !== undefined) await drainListener(listener, this.#drainTimeoutMs, handover);
+  async #retire(entry: RouteEntry, handover: boolean): Promise<void> {
+    const site = entry.site;
+    entry.site = undefined;
+    if (site !== undefined) await this.#leave(site, entry.service, handover, false);
     entry.upstreams.close();
   }
 
@@ -273,6 +309,11 @@ function mergeRouteOptions(route: RouteSpec, explicit: RouteOptions): RouteOptio
     outlier: { ...fromSpec.outlier, ...explicit.outlier },
   };
   return healthCheck === undefined ? merged : { ...merged, healthCheck };
+}
+
+/** The route's host names as the host table compares them. */
+function hostsOf(route: RouteSpec): readonly string[] {
+  return (route.hosts ?? []).map((host) => host.toLowerCase());
 }
 
 function routeShape(route: RouteSpec, options: ResolvedOptions): string {

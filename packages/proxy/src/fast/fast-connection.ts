@@ -47,6 +47,8 @@ export class FastConnection implements ClientSide {
   exchange: FastExchange | undefined = undefined;
   /** The client half-closed: answer what is in flight, then close. */
   ended = false;
+  /** The proxy ended the connection (its last response said close): nothing more is read from it. */
+  finished = false;
   #inNext = false;
 
   constructor(socket: Socket, host: FastHost) {
@@ -61,10 +63,11 @@ export class FastConnection implements ClientSide {
 
   /** Takes bytes from the client. */
   take(chunk: Buffer): void {
+    if (this.finished) return;
     const exchange = this.exchange;
     if (exchange !== undefined && exchange.phase === READING_BODY) {
       const rest = readBody(exchange, chunk);
-      if (rest === undefined) return;
+      if (rest === undefined || this.finished) return;
       chunk = rest;
     }
     this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
@@ -81,6 +84,7 @@ export class FastConnection implements ClientSide {
     this.host.inflightChanged(-1);
     if (!keepAlive || this.ended) {
       this.pending = undefined;
+      this.finished = true;
       this.socket.end();
       return;
     }
@@ -92,11 +96,14 @@ export class FastConnection implements ClientSide {
   next(): void {
     this.#inNext = true;
     try {
-      while (this.exchange === undefined && this.pending !== undefined && !this.socket.destroyed) this.#startOne(this.pending);
+      while (this.exchange === undefined && this.pending !== undefined && !this.finished && !this.socket.destroyed) this.#startOne(this.pending);
     } finally {
       this.#inNext = false;
     }
-    if (this.exchange === undefined && this.pending === undefined && this.ended) this.socket.end();
+    if (this.exchange === undefined && this.pending === undefined && this.ended && !this.finished) {
+      this.finished = true;
+      this.socket.end();
+    }
   }
 
   #startOne(buf: Buffer): void {
@@ -119,7 +126,7 @@ export class FastConnection implements ClientSide {
     exchange.body = Buffer.allocUnsafe(head.contentLength);
     this.pending = undefined;
     const rest = readBody(exchange, buf.subarray(head.headEnd));
-    if (rest !== undefined) this.pending = rest;
+    if (rest !== undefined && !this.finished) this.pending = rest;
     if (exchange.phase === READING_BODY) exchange.arm(snapshot.limits.idleTimeoutMs, onTimer);
   }
 
