@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './clock.js';
 export * from './duration.js';
+export * from './byte-size.js';
 export * from './resources/service.js';
 export * from './rollouts/phase.js';
 export * from './rollouts/step.js';
@@ -16,5 +17,6 @@ export * from './traffic/routing.js';
 export * from './traffic/compile-rules.js';
 export * from './traffic/describe-rule.js';
 export * from './traffic/segment.js';
+export * from './traffic/shared-listen.js';
 export { parseCidr, parseIpInto, cidrContains } from './traffic/ip-address.js';
 export type { CidrRange } from './traffic/ip-address.js';

@@ -1,8 +1,10 @@
-import type { Problem } from '@sluice/domain';
+import { listenConflict } from '@sluice/domain';
+import type { ListenClaim, Problem } from '@sluice/domain';
+import { hostIndex, listenProblem } from './listen-problems.js';
 import { describeValue, problemAt } from './problem-at.js';
-import { LISTEN_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schemas.js';
+import { VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schemas.js';
 import { MAX_PROBLEMS_PER_DOCUMENT } from './problems-from-issues.js';
-import type { DocumentSource } from './source-map.js';
+import type { DocumentSource, FieldPath } from './source-map.js';
 
 /** A document whose kind is known, valid or not: enough to check it against the others in its file. */
 export interface KindedDocument {
@@ -79,9 +81,9 @@ function routeProblems(source: DocumentSource, routes: unknown, versions: readon
   return problems;
 }
 
-/** Checks across the documents of one file: names unique per kind, listen addresses unique. */
+/** Checks across the documents of one file: names unique per kind, listen addresses shared only when hosts keep services apart. */
 export function crossDocumentProblems(docs: readonly KindedDocument[]): Problem[] {
-  return [...duplicateNames(docs), ...duplicateListens(docs)];
+  return [...duplicateNames(docs), ...sharedListenProblems(docs)];
 }
 
 function duplicateNames(docs: readonly KindedDocument[]): Problem[] {
@@ -106,27 +108,42 @@ function duplicateNames(docs: readonly KindedDocument[]): Problem[] {
   return problems;
 }
 
-function duplicateListens(docs: readonly KindedDocument[]): Problem[] {
+/** What a Service document claims on its listen address, read from unvalidated data. */
+interface RawClaim extends ListenClaim {
+  readonly name: string;
+  readonly doc: KindedDocument;
+}
+
+function rawClaim(doc: KindedDocument): RawClaim | undefined {
+  const spec = field(doc.data, 'spec');
+  const listen = field(spec, 'listen');
+  if (doc.kind !== 'Service' || typeof listen !== 'string') return undefined;
+  const hosts = field(spec, 'hosts');
+  // A hosts field that is not a list of strings has its own problems; it is compared once fixed.
+  if (hosts !== undefined && !(Array.isArray(hosts) && hosts.every((h) => typeof h === 'string'))) return undefined;
+  const name = String(field(field(doc.data, 'metadata'), 'name') ?? '?');
+  return { name, doc, listen, hosts: hosts as string[] | undefined };
+}
+
+/**
+ * Services sharing a listen address must be kept apart by host names: at most one of them without
+ * hosts, and no host name (or wildcard) claimed twice. Reported at the later document.
+ */
+function sharedListenProblems(docs: readonly KindedDocument[]): Problem[] {
   const problems: Problem[] = [];
-  const first = new Map<string, { name: string; doc: KindedDocument }>();
+  const earlier: RawClaim[] = [];
   for (const doc of docs) {
-    if (doc.kind !== 'Service') continue;
-    const listen = field(field(doc.data, 'spec'), 'listen');
-    // Port 0 asks the OS for a free port, so any number of services may use it.
-    if (typeof listen !== 'string' || Number(LISTEN_PATTERN.exec(listen)?.[2] ?? 0) === 0) continue;
-    const name = String(field(field(doc.data, 'metadata'), 'name') ?? '?');
-    const earlier = first.get(listen.toLowerCase());
-    if (!earlier) {
-      first.set(listen.toLowerCase(), { name, doc });
-      continue;
+    const claim = rawClaim(doc);
+    if (claim === undefined) continue;
+    for (const other of earlier) {
+      const conflict = listenConflict(claim, other);
+      if (conflict === undefined) continue;
+      const path: FieldPath = conflict.kind === 'host' ? ['spec', 'hosts', hostIndex(other.hosts, conflict.host)] : ['spec', 'listen'];
+      const where = `at line ${other.doc.source.locate(path)?.line ?? '?'}`;
+      problems.push(listenProblem({ ...claim, source: doc.source }, { name: other.name, where }, conflict, ' in this file'));
+      break;
     }
-    const line = earlier.doc.source.locate(['spec', 'listen'])?.line;
-    problems.push(
-      problemAt(doc.source, ['spec', 'listen'], `listen address is already used by Service "${earlier.name}" at line ${line ?? '?'}`, {
-        found: describeValue(listen),
-        expected: 'a host:port no other Service in this file listens on',
-      }),
-    );
+    earlier.push(claim);
   }
   return problems;
 }

@@ -70,3 +70,62 @@ describe('checkReferences', () => {
     assert.deepEqual(checkReferences(parse(EXAMPLE_YAML), itself), []);
   });
 });
+
+describe('checkReferences on shared listen addresses', () => {
+  /** A Service on 127.0.0.1:8080; its hosts (if any) are on line 6. */
+  const serviceYaml = (name: string, hosts?: string) =>
+    `apiVersion: sluice.dev/v1\nkind: Service\nmetadata: { name: ${name} }\nspec:\n  listen: 127.0.0.1:8080\n${hosts === undefined ? '' : `  hosts: [${hosts}]\n`}  versions: { v1: { upstreams: ["http://127.0.0.1:9"] } }\n  stable: v1\n`;
+  const stored = (entries: [string, string[] | undefined][]) => ({
+    services: new Map(entries.map(([name, hosts]) => [name, { ...spec('127.0.0.1:8080', 'v1', ['v1']), ...(hosts ? { hosts } : {}) }] as const)),
+  });
+
+  test('checkReferences accepts a service whose hosts are apart from every stored one on its address', () => {
+    const existing = stored([['shop', ['shop.example.com']], ['www', undefined]]);
+    assert.deepEqual(checkReferences(parse(serviceYaml('api', 'api.example.com, "*.shop.example.com"')), existing), []);
+  });
+
+  test('checkReferences reports a host a stored service already claims, at the host, naming both', () => {
+    const existing = stored([['shop', ['x.io', 'shop.example.com']]]);
+    const problem = onlyProblem(checkReferences(parse(serviceYaml('api', 'api.example.com, Shop.Example.com')), existing));
+    assertProblem(problem, {
+      file: 'r.yaml',
+      line: 6,
+      col: 28,
+      path: 'spec.hosts[1]',
+      message: /^host "shop\.example\.com" on 127\.0\.0\.1:8080 is already claimed by Service "shop" \(applied before\); Service "api" cannot claim it too$/,
+      found: '"shop.example.com"',
+    });
+  });
+
+  test('checkReferences reports a second service without hosts on an address a stored one takes whole', () => {
+    const problem = onlyProblem(checkReferences(parse(serviceYaml('api')), stored([['shop', ['a.io']], ['www', undefined]])));
+    assertProblem(problem, {
+      file: 'r.yaml',
+      line: 5,
+      col: 11,
+      path: 'spec.listen',
+      message: /^listen address is already used by Service "www" \(applied before\), and neither "api" nor "www" names hosts$/,
+    });
+  });
+
+  test('checkReferences compares with the new version of a stored service updated in the same apply', () => {
+    const existing = stored([['www', undefined]]);
+    const both = parse(`${serviceYaml('www', 'www.example.com')}---\n${serviceYaml('api')}`);
+    assert.deepEqual(checkReferences(both, existing), []);
+    const [, api] = both;
+    assert.equal(onlyProblem(checkReferences([api!], existing)).path, 'spec.listen');
+  });
+
+  test('checkReferences reports a conflict between two files of one apply once, at the later file', () => {
+    const first = parseResources(serviceYaml('shop', 'shop.example.com'), { file: 'a.yaml' });
+    const second = parseResources(serviceYaml('api', 'shop.example.com'), { file: 'b.yaml' });
+    const problem = onlyProblem(checkReferences([...first, ...second], none));
+    assertProblem(problem, {
+      file: 'b.yaml',
+      line: 6,
+      col: 11,
+      path: 'spec.hosts[0]',
+      message: /^host "shop\.example\.com" on 127\.0\.0\.1:8080 is already claimed by Service "shop" in a\.yaml:6; Service "api" cannot claim it too$/,
+    });
+  });
+});

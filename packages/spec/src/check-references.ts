@@ -1,8 +1,9 @@
+import { listenConflict } from '@sluice/domain';
 import type { ConditionSpec, Problem, ServiceSpec } from '@sluice/domain';
+import { hostIndex, listenProblem } from './listen-problems.js';
 import type { ParsedResource } from './parse-resources.js';
 import { describeValue, problemAt } from './problem-at.js';
 import type { FieldPath } from './source-map.js';
-import { LISTEN_PATTERN } from './schemas.js';
 
 export interface ExistingResources {
   /** Services already stored, by name; a Service in the same file replaces the stored one. */
@@ -13,18 +14,20 @@ export interface ExistingResources {
 
 /**
  * Checks what a single file cannot: that each Rollout names a Service (stored or in the same file)
- * with its target as a non-stable version, that no new listen address is taken by a stored Service,
- * and that every Segment a route or step names exists (stored or in the same file).
+ * with its target as a non-stable version, that no Service takes the listen address (or a host
+ * name) of another one (stored, or in another file of the apply), and that every Segment a route
+ * or step names exists (stored or in the same file).
  * Returns problems instead of throwing so the caller picks the error code (UNKNOWN_REFERENCE).
  */
 export function checkReferences(resources: readonly ParsedResource[], existing: ExistingResources): Problem[] {
   const services = new Map(existing.services);
   for (const resource of resources) if (resource.kind === 'Service') services.set(resource.name, resource.spec);
   const segments = existing.segments && new Set([...existing.segments, ...resources.filter((r) => r.kind === 'Segment').map((r) => r.name)]);
+  const applied = resources.filter((r): r is ServiceResource => r.kind === 'Service');
   const problems: Problem[] = [];
   for (const resource of resources) {
     if (resource.kind === 'Rollout') problems.push(...rolloutProblems(resource, services));
-    else if (resource.kind === 'Service') problems.push(...listenProblems(resource, services));
+    else if (resource.kind === 'Service') problems.push(...listenProblems(resource, services, applied));
     if (segments) problems.push(...segmentProblems(resource, segments));
   }
   return problems;
@@ -91,18 +94,23 @@ function rolloutProblems(rollout: RolloutResource, services: ReadonlyMap<string,
   return [];
 }
 
-function listenProblems(resource: ServiceResource, services: ReadonlyMap<string, ServiceSpec>): Problem[] {
-  const listen = resource.spec.listen.toLowerCase();
-  // Port 0 asks the OS for a free port, so it never conflicts.
-  if (Number(LISTEN_PATTERN.exec(listen)?.[2] ?? 0) === 0) return [];
+/**
+ * A Service's listen address against every other Service after this apply (stored ones replaced
+ * by their new version): shared only when hosts keep them apart (see shared-listen.ts). A conflict
+ * between two Services of this apply is reported once, at the later one.
+ */
+function listenProblems(resource: ServiceResource, services: ReadonlyMap<string, ServiceSpec>, applied: readonly ServiceResource[]): Problem[] {
+  const position = applied.indexOf(resource);
   for (const [name, spec] of services) {
-    if (name === resource.name || spec.listen.toLowerCase() !== listen) continue;
-    return [
-      problemAt(resource.source, ['spec', 'listen'], `listen address is already used by Service "${name}"`, {
-        found: describeValue(resource.spec.listen),
-        expected: 'a host:port no other Service listens on',
-      }),
-    ];
+    if (name === resource.name) continue;
+    const conflict = listenConflict(resource.spec, spec);
+    if (conflict === undefined) continue;
+    const index = applied.findIndex((r) => r.name === name);
+    if (index > position) continue;
+    const other = applied[index];
+    const path: FieldPath = conflict.kind === 'host' ? ['spec', 'hosts', hostIndex(spec.hosts, conflict.host)] : ['spec', 'listen'];
+    const where = other === undefined ? '(applied before)' : `in ${other.source.file}:${other.source.locate(path)?.line ?? '?'}`;
+    return [listenProblem({ name: resource.name, ...resource.spec, source: resource.source }, { name, where }, conflict, '')];
   }
   return [];
 }

@@ -6,3 +6,4 @@ export type { ExistingResources } from './check-references.js';
 export { resourceJsonSchema } from './resource-json-schema.js';
 export { formatProblems } from './format-problems.js';
 export { API_VERSION } from './schemas.js';
+export { PROXY_TIMING_DEFAULTS } from './proxy-schemas.js';

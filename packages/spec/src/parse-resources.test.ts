@@ -216,7 +216,7 @@ describe('parseResources on invalid fields', () => {
       col: 3,
       path: 'spec.replica',
       message: /unknown field "replica"/,
-      expected: 'one of: listen, stickiness, versions, stable, routes',
+      expected: 'one of: listen, hosts, stickiness, versions, stable, routes, proxy',
     });
   });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { resourceJsonSchema } from './resource-json-schema.js';
 import { EXAMPLE_YAML } from './testing/example.js';
+import { SHARED_LISTEN_YAML } from './testing/proxy-example.js';
 import { ROUTING_YAML } from './testing/routing-example.js';
 
 type Schema = Record<string, unknown>;
@@ -15,6 +16,10 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
   if (Array.isArray(schema['oneOf'])) {
     const passing = (schema['oneOf'] as Schema[]).filter((s) => check(s, value, path).length === 0);
     return passing.length === 1 ? [] : [`${path}: matches ${passing.length} of oneOf`];
+  }
+  if (Array.isArray(schema['anyOf'])) {
+    const passing = (schema['anyOf'] as Schema[]).filter((s) => check(s, value, path).length === 0);
+    return passing.length > 0 ? [] : [`${path}: matches none of anyOf`];
   }
   if ('const' in schema && schema['const'] !== value) return [`${path}: not ${String(schema['const'])}`];
   const type = schema['type'];
@@ -106,6 +111,32 @@ describe('resourceJsonSchema', () => {
     assert.notDeepEqual(bad(service, (d) => (d.spec.routes[0].split = { V2: 5 })), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[2].setMirror.percent = 150)), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[0].setSegmentRoute.remove = 'yes')), []);
+  });
+
+  test('resourceJsonSchema accepts hosts and proxy settings, and rejects bad ones', () => {
+    const docs = parseAllDocuments(SHARED_LISTEN_YAML).map((doc) => doc.toJS() as Schema);
+    const schema = resourceJsonSchema() as Schema;
+    assert.equal(docs.length, 2);
+    for (const doc of docs) assert.deepEqual(check(schema, doc), []);
+    const [shop] = docs as [any];
+    const bad = (edit: (copy: any) => void) => {
+      const copy = structuredClone(shop);
+      edit(copy);
+      return check(schema, copy);
+    };
+    assert.deepEqual(bad((d) => (d.spec.proxy.limits.maxBodySize = 2048)), []);
+    assert.deepEqual(bad((d) => (d.spec.proxy.limits.requestTimeout = 0)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.hosts = [])), []);
+    assert.notDeepEqual(bad((d) => (d.spec.hosts = ['shop.example.com:8080'])), []);
+    assert.notDeepEqual(bad((d) => (d.spec.hosts = ['a.*.example.com'])), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.limits.maxBodySize = '16 KiB')), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.limits.maxHeaderSize = 100)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.limits.requestTimeout = 5)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.limits.maxBodySize = true)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.outlierDetection.maxEjectedPercent = 101)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.healthCheck.path = 'healthz')), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.healthCheck.intervall = '1s')), []);
+    assert.notDeepEqual(bad((d) => (d.spec.proxy.outlier = {})), []);
   });
 
   test('resourceJsonSchema sets additionalProperties false on every object with fixed fields', () => {

@@ -4,7 +4,8 @@ import { resourceDocument } from './schemas.js';
 /**
  * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment, unknown fields
  * rejected. What `sluice schema` prints and editors (yaml-language-server) validate against.
- * Cross-field rules (stable is a version, unique names) are checked only by parseResources.
+ * Cross-field rules (stable is a version, unique names and hosts, health check timeout below its
+ * interval, services sharing a listen address) are checked only by parseResources and apply.
  */
 export function resourceJsonSchema(): object {
   const schema = z.toJSONSchema(resourceDocument, { target: 'draft-2020-12', io: 'input' });

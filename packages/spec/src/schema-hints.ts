@@ -1,4 +1,4 @@
-import { isValidWeight } from '@sluice/domain';
+import { formatDuration, isValidWeight, MAX_DURATION_MS, parseDuration } from '@sluice/domain';
 import { z } from 'zod';
 
 /**
@@ -66,4 +66,16 @@ export function exactlyOneKey(keys: readonly string[], what: string) {
       },
     });
   };
+}
+
+const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+
+/** A duration as text ("500ms", "30s", "1h30m") of at least `minMs` and at most `maxMs` milliseconds. */
+export function duration(minMs: number, maxMs = MAX_DURATION_MS): z.ZodString {
+  const expected = `a duration like 500ms, 30s, 5m, 1h${minMs > 0 ? ', more than 0' : ''}, at most ${formatDuration(maxMs)}`;
+  const valid = (text: string) => {
+    const ms = parseDuration(text);
+    return ms !== undefined && ms >= minMs && ms <= maxMs;
+  };
+  return hint(z.string().regex(DURATION_PATTERN).refine(valid), expected, 'invalid duration');
 }

@@ -1,7 +1,7 @@
-import { parseDuration } from '@sluice/domain';
 import { z } from 'zod';
 import { routes, segmentSpec, setHeaderRoute, setMirror, setSegmentRoute } from './routing-schemas.js';
-import { DNS_LABEL, exactlyOneKey, hint, name, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
+import { proxySettings, serviceHosts } from './proxy-schemas.js';
+import { DNS_LABEL, duration, exactlyOneKey, hint, name, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
 export type { Hint } from './schema-hints.js';
@@ -13,7 +13,6 @@ export type { Hint } from './schema-hints.js';
  */
 
 export const API_VERSION = 'sluice.dev/v1';
-const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const UPSTREAM_PATTERN = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}))?([/?#]\S*)?$/;
@@ -23,15 +22,6 @@ const portInRange = (pattern: RegExp, group: number) => (text: string) => {
   const port = pattern.exec(text)?.[group];
   return port === undefined || Number(port) <= 65535;
 };
-
-function duration(minMs: number): z.ZodString {
-  const expected = `a duration like 500ms, 30s, 5m, 1h${minMs > 0 ? ', more than 0' : ''}, at most 720h`;
-  const valid = (text: string) => {
-    const ms = parseDuration(text);
-    return ms !== undefined && ms >= minMs;
-  };
-  return hint(z.string().regex(DURATION_PATTERN).refine(valid), expected, 'invalid duration');
-}
 
 const readiness = hint(
   z.strictObject({
@@ -90,6 +80,7 @@ const serviceSpec = z.strictObject({
     'host:port with a port from 0 to 65535, e.g. 127.0.0.1:8080',
     'invalid listen address',
   ),
+  hosts: serviceHosts.optional(),
   stickiness: hint(
     z.strictObject({
       header: hint(z.string().max(256).regex(TOKEN_PATTERN), 'an HTTP header name, e.g. x-user-id', 'invalid header name').optional(),
@@ -108,6 +99,7 @@ const serviceSpec = z.strictObject({
   ),
   stable: hint(z.string(), 'the name of one of the versions'),
   routes: routes.optional(),
+  proxy: proxySettings.optional(),
 });
 
 export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror'] as const;
@@ -146,7 +138,7 @@ export const serviceDocument = z.strictObject({
   apiVersion,
   kind: hint(z.literal('Service'), '"Service"'),
   metadata,
-  spec: hint(serviceSpec, 'a map with listen, versions, stable and optional stickiness'),
+  spec: hint(serviceSpec, 'a map with listen, versions, stable and optional hosts, stickiness, routes and proxy'),
 });
 
 export const rolloutDocument = z.strictObject({

@@ -1,5 +1,6 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS, ErrorCode, parseDuration, SluiceError } from '@sluice/domain';
 import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, VersionSource } from '@sluice/domain';
+import { toHosts, toProxySettings } from './proxy-to-domain.js';
 import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
 import type { RolloutDocument, ServiceDocument } from './schemas.js';
 
@@ -8,17 +9,19 @@ type RawVersion = RawService['versions'][string];
 type RawRun = NonNullable<RawVersion['run']>;
 type RawStep = RolloutDocument['spec']['strategy']['canary']['steps'][number];
 
-/** Normalises a validated Service document: defaults applied, durations in ms, header lower-cased. */
+/** Normalises a validated Service document: defaults applied, durations in ms, sizes in bytes, header and hosts lower-cased. */
 export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
   const { header, cookie } = raw.stickiness ?? {};
   const versions: Record<string, VersionSource> = {};
   for (const [version, source] of Object.entries(raw.versions)) versions[version] = toVersionSource(source);
   return {
     listen: raw.listen,
+    ...(raw.hosts === undefined ? {} : { hosts: toHosts(raw.hosts) }),
     stickiness: { ...(header === undefined ? {} : { header: header.toLowerCase() }), cookie: cookie ?? `sluice-${name}` },
     versions,
     stable: raw.stable,
     ...(raw.routes === undefined ? {} : { routes: raw.routes.map(toRouteRule) }),
+    ...(raw.proxy === undefined ? {} : { proxy: toProxySettings(raw.proxy) }),
   };
 }
 

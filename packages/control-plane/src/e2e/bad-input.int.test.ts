@@ -31,6 +31,14 @@ const CASES: readonly { name: string; text: string; where: RegExp; says: RegExp 
     says: /nosuch/,
   },
   { name: 'duplicate-name', text: `${SERVICE}---\n${SERVICE}`, where: /duplicate-name\.yaml:13:\d+/, says: /shop/ },
+  {
+    name: 'shared-host',
+    text: [SERVICE, SERVICE.replace('name: shop', 'name: web')]
+      .map((s) => s.replace('127.0.0.1:0', '127.0.0.1:18081').replace('  stable: v1\n', '  stable: v1\n  hosts: [shop.example.com]\n'))
+      .join('---\n'),
+    where: /shared-host\.yaml:21:11: spec\.hosts\[0\]/,
+    says: /already claimed by Service "shop" at line 10; Service "web" cannot claim it too/,
+  },
 ];
 
 describe('bad input through the CLI', () => {

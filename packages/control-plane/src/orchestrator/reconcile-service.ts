@@ -56,11 +56,15 @@ export async function reconcileService(service: Service, deps: ServiceReconcileD
     const declared = service.spec.versions[workload.version];
     if (workload.service === service.name && declared?.kind !== 'run') retireInBackground(workload, deps);
   }
+  const { listen, hosts, stickiness, proxy } = service.spec;
   const route: RouteSpec = {
     service: service.name,
-    listen: service.spec.listen,
-    stickiness: service.spec.stickiness,
+    listen,
+    stickiness,
     backends: readyBackends(service, deps.runtime),
+    // Set only when declared, so a service without them keeps exactly the route it had.
+    ...(hosts === undefined ? {} : { hosts }),
+    ...(proxy === undefined ? {} : { proxy }),
   };
   const [active] = await deps.rollouts.list({ service: service.name, activeOnly: true });
   const segments = await loadSegments(deps.segments);

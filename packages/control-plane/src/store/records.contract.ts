@@ -48,6 +48,25 @@ export function registerServiceTests(open: OpenTestStore): void {
         assert.deepEqual(await store.services.get('checkout'), { ...service, version: 1 });
       }));
 
+    test('hosts and proxy settings round-trip exactly, key order included (apply compares specs as JSON)', () =>
+      withStore(open, async (store) => {
+        const base = makeService('checkout');
+        const spec = {
+          ...base.spec,
+          hosts: ['checkout.example.com', '*.checkout.example.com'],
+          proxy: {
+            limits: { maxHeaderBytes: 16_384, maxBodyBytes: 10 * 1024 ** 3, connectTimeoutMs: 5000, requestTimeoutMs: 0 },
+            outlier: { consecutiveFailures: 0, maxEjectedPercent: 50 },
+            healthCheck: {},
+          },
+        };
+        await store.services.save({ ...base, spec }, 0);
+        const read = await store.services.get('checkout');
+        assert.deepEqual(read?.spec, spec);
+        assert.equal(JSON.stringify(read?.spec), JSON.stringify(spec));
+        assert.equal(JSON.stringify((await store.services.list())[0]?.spec), JSON.stringify(spec));
+      }));
+
     test('list is sorted by name (code point order)', () =>
       withStore(open, async (store) => {
         for (const name of ['payments', 'checkout', 'Zeta', 'api', 'api-v2']) {

@@ -1,3 +1,4 @@
+import type { RouteProxySettings } from '../traffic/route-table.js';
 import type { RouteRuleSpec } from '../traffic/routing.js';
 
 /** How a user is kept on one version: a header first, then a cookie, else a new cookie is set. */
@@ -35,6 +36,12 @@ export type VersionSource =
 export interface ServiceSpec {
   /** host:port the built-in proxy listens on for this service. */
   readonly listen: string;
+  /**
+   * Host names (lower-case, no port; "*.example.com" matches one or more labels) this service
+   * answers on `listen`, so several services can share one address (see shared-listen.ts).
+   * Absent: every host no other service on the address claims.
+   */
+  readonly hosts?: readonly string[];
   readonly stickiness: Stickiness;
   readonly versions: Readonly<Record<string, VersionSource>>;
   /** The version that serves everyone when no rollout is active (as declared). */
@@ -44,6 +51,8 @@ export interface ServiceSpec {
    * weighted split. Segments are named here and inlined by the control plane.
    */
   readonly routes?: readonly RouteRuleSpec[];
+  /** Data-plane limits, outlier ejection and active health checks; a field left out takes the data plane's default. */
+  readonly proxy?: RouteProxySettings;
 }
 
 /** Service as stored: the declared spec plus what the controller has made true. */

@@ -40,4 +40,15 @@ describe('MemoryRouter test hooks', () => {
     assert.equal((await router.observeSplit('shop')).address, '127.0.0.1:8080');
     assert.equal(router.route('shop'), ROUTE);
   });
+
+  test('MemoryRouter accepts routes with hosts and proxy settings and keeps the latest', async () => {
+    const router = new MemoryRouter();
+    const withHosts: RouteSpec = { ...ROUTE, hosts: ['shop.example.com'], proxy: { limits: { maxBodyBytes: 1024 }, healthCheck: {} } };
+    await router.upsertRoute(withHosts, { stable: 'v1', weight: 0, salt: 's' });
+    assert.deepEqual(router.route('shop'), withHosts);
+    const changed: RouteSpec = { ...withHosts, hosts: ['*.example.com'], proxy: { outlier: { consecutiveFailures: 0 } } };
+    await router.upsertRoute(changed, { stable: 'v1', weight: 0, salt: 's' });
+    assert.deepEqual(router.route('shop'), changed);
+    assert.equal((await router.observeSplit('shop')).generation, 1);
+  });
 });
