@@ -24,6 +24,10 @@ const MAX_RESPONSE_HEAD = 64 * 1024;
 
 /** The events of every fast upstream socket; `this` is the socket, its owner the exchange. */
 export const UPSTREAM_EVENTS: UpstreamEvents = {
+  read(this: UpstreamSocket, nread: number, buffer: Buffer) {
+    UPSTREAM_EVENTS.data.call(this, buffer.subarray(0, nread));
+    return true;
+  },
   connect(this: UpstreamSocket) {
     const exchange = this.owner as FastExchange | undefined;
     if (exchange !== undefined && exchange.upstream === this && exchange.phase === CONNECTING) exchange.send(onTimer);
@@ -76,7 +80,8 @@ function onHeadBytes(exchange: FastExchange, chunk: Buffer): void {
     const head = parseResponseHead(buf, 0, buf.length, exchange.head.method === 'HEAD');
     if (head === undefined) {
       if (buf.length > MAX_RESPONSE_HEAD) return badResponse(exchange, `its response head is larger than ${MAX_RESPONSE_HEAD} bytes`);
-      exchange.partial = buf;
+      // The read buffer is reused: keep a copy.
+      exchange.partial = Buffer.from(buf);
       return;
     }
     if (head === INVALID_HEAD) return badResponse(exchange, 'its response head is malformed');
@@ -143,14 +148,22 @@ function relayBody(exchange: FastExchange, data: Buffer, head: string | undefine
   if (!done && exchange.timerPhase !== RELAYING) exchange.arm(exchange.snapshot.limits.idleTimeoutMs, onTimer);
 }
 
+/** Below this, a body rides in the same string as its head: one write call, no writev. */
+const INLINE_BODY = 4096;
+
+/**
+ * Writes to the client. `body` lives in the shared read buffer, so it is copied unless it rides in a
+ * string: a socket may keep a buffer it could not write at once.
+ */
 function write(exchange: FastExchange, head: string | undefined, body: Buffer): boolean {
   const socket = exchange.client.socket;
   if (socket.destroyed) return true;
-  if (head === undefined) return body.length === 0 ? true : socket.write(body);
+  if (head === undefined) return body.length === 0 ? true : socket.write(Buffer.from(body));
   if (body.length === 0) return socket.write(head, 'latin1');
+  if (body.length <= INLINE_BODY) return socket.write(head + body.toString('latin1'), 'latin1');
   socket.cork();
   socket.write(head, 'latin1');
-  const ok = socket.write(body);
+  const ok = socket.write(Buffer.from(body));
   socket.uncork();
   return ok;
 }

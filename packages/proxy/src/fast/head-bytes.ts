@@ -4,6 +4,11 @@
 const CR = 13;
 const LF = 10;
 
+/** The blank line ending a head, as a Buffer: indexOf with a Buffer needle does not convert a string each call. */
+export const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** A line end. */
+export const LINE_END = Buffer.from('\r\n', 'latin1');
+
 function table(ok: (byte: number) => boolean): Uint8Array {
   const out = new Uint8Array(256);
   for (let b = 0; b < 256; b++) out[b] = ok(b) ? 1 : 0;

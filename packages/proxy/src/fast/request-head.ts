@@ -1,5 +1,5 @@
 import { readCookie } from '../sticky-key.js';
-import { equalsLower, isCrlf, latin1, parseDigits, scanFieldLine, skipSpaces, TARGET, trimEnd } from './head-bytes.js';
+import { equalsLower, HEAD_END, isCrlf, latin1, parseDigits, scanFieldLine, skipSpaces, TARGET, trimEnd } from './head-bytes.js';
 
 /**
  * A request head the fast path forwards as is: HTTP/1.1, origin-form target, one Host, at most one
@@ -63,7 +63,7 @@ const colon = new Int32Array(1);
  * bytes to node:http).
  */
 export function parseRequestHead(buf: Buffer, start: number, end: number, maxHeadBytes: number, sticky: StickyFields): RequestHead | undefined {
-  const blank = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const blank = buf.indexOf(HEAD_END, start);
   if (blank === -1 || blank >= end || blank + 4 - start > maxHeadBytes) return undefined;
   const line = requestLine(buf, start, blank + 2);
   if (line === undefined) return undefined;

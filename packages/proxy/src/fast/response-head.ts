@@ -1,4 +1,4 @@
-import { equalsLower, latin1, parseDigits, scanFieldLine, skipSpaces, trimEnd } from './head-bytes.js';
+import { equalsLower, HEAD_END, latin1, LINE_END, parseDigits, scanFieldLine, skipSpaces, trimEnd } from './head-bytes.js';
 
 /** How the body of an upstream response is delimited (RFC 9112 §6.3). */
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -40,9 +40,9 @@ const colon = new Int32Array(1);
  * malformed. `headRequest`: the request was HEAD, so the response has no body whatever it says.
  */
 export function parseResponseHead(buf: Buffer, start: number, end: number, headRequest: boolean): ResponseHead | typeof INVALID_HEAD | undefined {
-  const blank = buf.indexOf('\r\n\r\n', start, 'latin1');
+  const blank = buf.indexOf(HEAD_END, start);
   if (blank === -1 || blank >= end) return undefined;
-  const lineEnd = buf.indexOf('\r\n', start, 'latin1');
+  const lineEnd = buf.indexOf(LINE_END, start);
   const status = statusOf(buf, start, lineEnd);
   if (status < 0) return INVALID_HEAD;
   const http10 = buf[start + 7] === 0x30;
@@ -64,7 +64,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, headR
 
 /** The status of `HTTP/1.x SSS[ reason]`, or -1. */
 function statusOf(buf: Buffer, start: number, lineEnd: number): number {
-  if (lineEnd - start < 12 || latin1(buf, start, start + 7) !== 'HTTP/1.') return -1;
+  if (lineEnd - start < 12 || !startsWithHttp1(buf, start)) return -1;
   const minor = buf[start + 7];
   if ((minor !== 0x31 && minor !== 0x30) || buf[start + 8] !== 0x20) return -1;
   const status = parseDigits(buf, start + 9, start + 12);
@@ -72,6 +72,11 @@ function statusOf(buf: Buffer, start: number, lineEnd: number): number {
   if (lineEnd > start + 12 && buf[start + 12] !== 0x20) return -1;
   for (let i = start + 13; i < lineEnd; i++) if (buf[i]! < 0x20 && buf[i] !== 9) return -1;
   return status;
+}
+
+/** `HTTP/1.` at `start`, compared byte by byte (no string is made). */
+function startsWithHttp1(buf: Buffer, start: number): boolean {
+  return buf[start] === 0x48 && buf[start + 1] === 0x54 && buf[start + 2] === 0x54 && buf[start + 3] === 0x50 && buf[start + 4] === 0x2f && buf[start + 5] === 0x31 && buf[start + 6] === 0x2e;
 }
 
 function framingOf(status: number, headRequest: boolean, scan: Scan): Framing {
@@ -119,7 +124,10 @@ function responseField(buf: Buffer, name: number, nameEnd: number, value: number
     return 0;
   }
   if (length === 10 && equalsLower(buf, name, nameEnd, 'connection')) {
-    connectionTokens(latin1(buf, value, valueEnd), scan);
+    // The usual values, compared in place; anything else is split into its tokens.
+    if (equalsLower(buf, value, valueEnd, 'keep-alive')) scan.keepAlive = true;
+    else if (equalsLower(buf, value, valueEnd, 'close')) scan.close = true;
+    else connectionTokens(latin1(buf, value, valueEnd), scan);
     return 1;
   }
   if (length === 10 && equalsLower(buf, name, nameEnd, 'keep-alive')) return 1;

@@ -5,6 +5,12 @@ import type { UpstreamInstance } from '../upstream-instance.js';
 /** What an upstream socket reports to the exchange it serves; set once per socket, never per request. */
 export interface UpstreamEvents {
   connect(this: UpstreamSocket): void;
+  /** net's onread callback: `nread` bytes at the start of READ_BUFFER; calls `data`. */
+  read(this: UpstreamSocket, nread: number, buffer: Buffer): boolean;
+  /**
+   * Bytes from the upstream, in a buffer shared by every upstream socket and reused for the next read:
+   * whatever must outlive the call (a write that may not finish at once, a partial head) is copied.
+   */
   data(this: UpstreamSocket, chunk: Buffer): void;
   end(this: UpstreamSocket): void;
   error(this: UpstreamSocket, error: NodeJS.ErrnoException): void;
@@ -21,6 +27,12 @@ export interface UpstreamSocket extends Socket {
   reused: boolean;
   readonly instance: UpstreamInstance;
 }
+
+/**
+ * Upstream sockets read into this one buffer (net's `onread`), which skips the readable-stream machinery
+ * and a Buffer allocation per read. Safe because reads are handled synchronously, one at a time.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** Idle sockets expire before a default Node upstream's 5 s keep-alive, so a reused socket is rarely reset. */
 export const IDLE_SOCKET_MS = 4_000;
@@ -39,13 +51,12 @@ export function acquireSocket(instance: UpstreamInstance, events: UpstreamEvents
     socket.destroy();
     for (const stale of idle.splice(0)) stale.destroy();
   }
-  const socket = net.connect({ host: instance.hostname, port: instance.port, noDelay: true }) as UpstreamSocket;
+  const socket = net.connect({ host: instance.hostname, port: instance.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: events.read } }) as UpstreamSocket;
   socket.owner = undefined;
   socket.idleSince = 0;
   socket.reused = false;
   (socket as { instance: UpstreamInstance }).instance = instance;
   socket.on('connect', events.connect);
-  socket.on('data', events.data);
   socket.on('end', events.end);
   socket.on('error', events.error);
   socket.on('close', events.close);
