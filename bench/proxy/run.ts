@@ -13,6 +13,8 @@ import type { Measurement, RunFacts } from './report.js';
 import { canaryPercent, sampleSplit } from './split-sample.js';
 import type { SplitCount } from './split-sample.js';
 import { runWrk } from './wrk.js';
+import { fixedRateLatency, fixedRateReport } from './fixed-rate.js';
+import type { FixedRateSummary } from './fixed-rate.js';
 
 const CANARY_PERCENT = 10;
 const CONNECTIONS = [50, 200] as const;
@@ -162,12 +164,13 @@ async function splitSamples(targets: readonly Target[], samples: number): Promis
 }
 
 /** Which tools exist; undefined when the benchmark cannot run at all (or a tool is missing under CI). */
-function checkTools(ci: boolean): { nginx: boolean; haproxy: boolean } | undefined {
+function checkTools(ci: boolean): { nginx: boolean; haproxy: boolean; hey: boolean } | undefined {
   const missing: string[] = [];
   if (!available('wrk', 'wrk', 'proxy benchmark (wrk not found)', missing)) return undefined;
   const nginx = available('nginx', 'nginx', 'nginx peer and nginx backends (node backends used instead)', missing);
   const haproxy = available('haproxy', 'haproxy', 'haproxy peer', missing);
-  return ci && missing.length > 0 ? undefined : { nginx, haproxy };
+  const hey = available('hey', 'hey', 'fixed-rate latency phase', missing);
+  return ci && missing.length > 0 ? undefined : { nginx, haproxy, hey };
 }
 
 /** Every round: both connection counts, every target, in the round's order. */
@@ -186,8 +189,8 @@ async function runRounds(targets: readonly Target[], options: Options, drive: Dr
   return measurements;
 }
 
-/** Prints the tables, the load warning and the targets, and writes the JSON. */
-function report(measurements: readonly Measurement[], targets: readonly Target[], facts: RunFacts): void {
+/** Prints the tables, the load warning and the targets, and writes the JSON (with the fixed-rate figures, when measured). */
+function report(measurements: readonly Measurement[], targets: readonly Target[], facts: RunFacts, fixed: ReadonlyMap<string, FixedRateSummary> | undefined): void {
   const summaries = summarize(measurements);
   const names = TARGETS.filter((n) => targets.some((t) => t.name === n));
   for (const c of CONNECTIONS) console.log(`\n${formatTable(c, names, summaries, facts.rounds)}`);
@@ -196,9 +199,12 @@ function report(measurements: readonly Measurement[], targets: readonly Target[]
   if (foreignMax > 5) {
     console.log(`WARNING: other processes used up to ${foreignMax.toFixed(0)} % of the machine during a run; rps and latency are distorted, CPU µs/request less so. Re-run on a quiet machine.`);
   }
+  const fixedReport = fixed === undefined ? undefined : fixedRateReport(fixed, facts.rounds);
+  if (fixedReport !== undefined) console.log(`\n${fixedReport.text}`);
   console.log(`\n${formatTargets(headline(summaries, facts), facts)}`);
   mkdirSync(dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, `${JSON.stringify({ ...flatJson(summaries, facts, TARGETS), foreignCpuPctMax: foreignMax }, null, 2)}\n`);
+  const json = { ...flatJson(summaries, facts, TARGETS), ...fixedReport?.json, foreignCpuPctMax: foreignMax };
+  writeFileSync(resultsFile, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nWrote ${resultsFile}`);
 }
 
@@ -222,11 +228,13 @@ async function main(): Promise<number> {
     for (const t of targets) await measure(t, 50, options.warmupSec, -1, drive);
     const splits = await splitSamples(targets, options.splitSamples);
     const measurements = await runRounds(targets, options, drive);
+    const latencyTargets = targets.filter((t) => t.name !== 'http-proxy' && t.name !== 'haproxy');
+    const fixed = tools.hey ? await fixedRateLatency(latencyTargets, options.rounds, options.quick ? 3 : 10, drive.pin, trackWrk) : undefined;
     report(measurements, targets, {
       quick: options.quick, multiCore: options.multiCore, rounds: options.rounds, durationSec: options.durationSec,
       connections: CONNECTIONS, canaryPercent: CANARY_PERCENT, splits,
       notes: { pinning: pin.description, headerRule: ready.headerRule, sluiceMultiCore: ready.multiCore, sluiceMetrics: ready.metrics, clockTicksPerSec: String(drive.hz) },
-    });
+    }, fixed);
     return ci && failures.length > 0 ? 1 : 0;
   } finally {
     await stopAll();
