@@ -10,7 +10,7 @@ import { readCookie, STICKY_COOKIE_ATTRIBUTES } from '../sticky-key.js';
 import { FastExchange, READING_BODY } from './fast-exchange.js';
 import type { ClientSide } from './fast-exchange.js';
 import { onTimer, startAttempt } from './fast-relay.js';
-import { FastRequestView, headerValue } from './fast-request-view.js';
+import { FastRequestView, firstHeaderValue, headerValue } from './fast-request-view.js';
 import { parseRequestHead } from './request-head.js';
 import type { RequestHead, StickyFields } from './request-head.js';
 
@@ -216,6 +216,7 @@ function readBody(exchange: FastExchange, chunk: Buffer): Buffer | undefined {
   const take = Math.min(body.length - exchange.bodyRead, chunk.length);
   chunk.copy(body, exchange.bodyRead, 0, take);
   exchange.bodyRead += take;
+  exchange.activity++;
   if (exchange.bodyRead === body.length) {
     exchange.disarm();
     dispatch(exchange, (exchange.client as FastConnection).sourceIp);
@@ -251,8 +252,8 @@ function stickyKeyOf(exchange: FastExchange): string | undefined {
   const { snapshot, head } = exchange;
   const sticky = (exchange.client as FastConnection).host.sticky;
   if (sticky !== undefined && sticky.stickyHeader === snapshot.stickyHeader && sticky.cookie === snapshot.cookie) return undefined;
-  const fromHeader = snapshot.stickyHeader === undefined ? undefined : headerValue(head, snapshot.stickyHeader);
-  if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
+  const fromHeader = snapshot.stickyHeader === undefined ? undefined : firstHeaderValue(head, snapshot.stickyHeader);
+  if (fromHeader !== undefined) return fromHeader;
   const cookies = headerValue(head, 'cookie');
   return cookies === undefined ? undefined : readCookie(cookies, snapshot.cookie);
 }

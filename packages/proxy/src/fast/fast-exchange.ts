@@ -97,9 +97,10 @@ export class FastExchange {
   /** Opens (or reuses) a connection to `instance` and sends the request once it is open. */
   attempt(instance: UpstreamInstance, events: UpstreamEvents, onTimer: (exchange: FastExchange) => void): void {
     this.attempts++;
+    this.partial = undefined;
     this.instance = instance;
     instance.inflight++;
-    const socket = acquireSocket(instance, events, this.start);
+    const socket = acquireSocket(instance, events, performance.now());
     socket.owner = this;
     this.upstream = socket;
     if (socket.connecting) {

@@ -7,6 +7,7 @@ import { BuiltinProxy } from '../builtin-proxy.js';
 import type { ProxyObservation } from '../observation.js';
 import { eventually, rawExchange, startCountingUpstream } from '../testing/http-fixtures.js';
 import type { CountingUpstream } from '../testing/http-fixtures.js';
+import { IDLE_SOCKET_MS } from './upstream-pool.js';
 
 const STABLE = { stable: 'v1', weight: 0, salt: 's' };
 
@@ -124,6 +125,28 @@ describe('BuiltinProxy fast path: requests on raw sockets', () => {
     const raw = Buffer.concat(chunks).toString();
     assert.match(raw, /"body":"hello world"/);
     assert.equal(seen[0]?.fast, true);
+  });
+
+  test('a small body trickling in, each piece within idleTimeoutMs, is not cut', async () => {
+    const slow = new BuiltinProxy({ limits: { idleTimeoutMs: 300 } });
+    try {
+      await slow.upsert(route(upstream.url), STABLE);
+      const port = Number((slow.observe('shop').address ?? '').split(':')[1]);
+      const socket = net.connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.write('POST /trickle HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nConnection: close\r\n\r\n');
+      for (const byte of 'abcdef') {
+        await new Promise((r) => setTimeout(r, 120));
+        socket.write(byte);
+      }
+      await new Promise((r) => socket.on('close', r));
+      const raw = Buffer.concat(chunks).toString();
+      assert.match(raw, /^HTTP\/1\.1 200/, raw);
+      assert.match(raw, /"body":"abcdef"/);
+    } finally {
+      await slow.close();
+    }
   });
 
   test('what the fast path does not take goes to node:http on the same connection, which then keeps it', async () => {
@@ -251,5 +274,39 @@ describe('BuiltinProxy fast path: upstream responses', () => {
     assert.deepEqual(statuses(res.raw), [200, 200]);
     assert.doesNotMatch(res.raw, /EXTRA/);
     assert.equal(upstream?.connections, 2, 'each request got a fresh upstream connection');
+  });
+
+  test('an attempt cut inside its response head is not resent, and nothing of it reaches the client', async () => {
+    const address = await serve((_head, socket) => {
+      socket.end('HTTP/1.1 200 OK\r\nSet-Cookie: session=from-first-attempt\r\nX-Partial: ');
+      return undefined;
+    });
+    const res = await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.equal(res.status, 502, res.raw);
+    assert.doesNotMatch(res.raw, /from-first-attempt|X-Partial/);
+    assert.equal(upstream?.heads.length, 1, 'the upstream saw the request once');
+  });
+
+  test("a response without Date gets one; the upstream's own Date is kept", async () => {
+    const address = await serve((head) =>
+      head.includes('/dated') ? 'HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 0\r\n\r\n' : 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    );
+    const plain = await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.match(plain.headers.date ?? '', /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    const dated = await rawExchange(address, 'GET /dated HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.equal(dated.headers.date, 'Thu, 01 Jan 2026 00:00:00 GMT');
+    assert.equal(dated.raw.match(/^date:/gim)?.length, 1);
+  });
+
+  test('an idle pooled upstream connection is closed after IDLE_SOCKET_MS even if no request comes', async () => {
+    let open = 0;
+    const address = await serve((_head, socket) => {
+      open++;
+      socket.once('close', () => open--);
+      return 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+    });
+    assert.equal((await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).status, 200);
+    assert.equal(open, 1, 'the upstream connection is pooled');
+    await eventually(() => open === 0, () => `${open} upstream connections still open`, IDLE_SOCKET_MS + 2500);
   });
 });

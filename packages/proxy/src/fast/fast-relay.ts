@@ -8,6 +8,7 @@ import { CONNECTING, DONE, READING_BODY, RELAYING, totalTimeout, WAITING } from 
 import type { FastExchange } from './fast-exchange.js';
 import { INVALID_HEAD, parseResponseHead } from './response-head.js';
 import type { ResponseHead } from './response-head.js';
+import { httpDate } from './http-date.js';
 import { forgetSocket } from './upstream-pool.js';
 import type { UpstreamEvents, UpstreamSocket } from './upstream-pool.js';
 
@@ -109,7 +110,8 @@ function onResponseHead(exchange: FastExchange, head: ResponseHead, body: Buffer
   if (head.framing === 'chunked') scannerOf(exchange).reset();
   const keepAlive = exchange.keepAlive && !exchange.client.closing;
   exchange.keepAlive = keepAlive;
-  relayBody(exchange, body, `${head.statusLine}${head.kept}${exchange.proxyFields(keepAlive)}\r\n`);
+  const date = head.hasDate ? '' : `date: ${httpDate()}\r\n`;
+  relayBody(exchange, body, `${head.statusLine}${head.kept}${date}${exchange.proxyFields(keepAlive)}\r\n`);
 }
 
 function scannerOf(exchange: FastExchange): ChunkedScanner {
@@ -185,14 +187,17 @@ function attemptFailed(exchange: FastExchange, socket: UpstreamSocket, code: str
   const instance = exchange.instance!;
   const phase = exchange.phase;
   // A pooled socket the upstream closed while idle is a keep-alive race, not a sign of a failing instance.
-  const stale = socket.reused && phase === WAITING && exchange.partial === undefined && code !== 'ETIMEDOUT';
+  // Part of a response head arrived: the upstream acted on the request, so it is never resent.
+  const answered = exchange.partial !== undefined;
+  exchange.partial = undefined;
+  const stale = socket.reused && phase === WAITING && !answered && code !== 'ETIMEDOUT';
   exchange.releaseUpstream(false);
   if (phase === RELAYING) {
     exchange.cut(upstreamFailure(502, 'reset', `${exchange.where()} closed the connection mid-response: ${message}`));
     return;
   }
   if (!stale) exchange.snapshot.outlier.failure(instance, exchange.pool!.instances);
-  const next = retryTarget(exchange, instance, code, phase === CONNECTING);
+  const next = answered ? undefined : retryTarget(exchange, instance, code, phase === CONNECTING);
   if (next !== undefined) {
     exchange.disarm();
     startAttempt(exchange, next);
@@ -240,6 +245,8 @@ export function onTimer(exchange: FastExchange): void {
   if (limits.requestTimeoutMs > 0 && elapsed >= limits.requestTimeoutMs - 1) return totalTimeout(exchange);
   switch (exchange.phase) {
     case READING_BODY:
+      // Body bytes arrived since the timer was armed: the client is slow, not silent.
+      if (exchange.activity !== exchange.seenActivity) return exchange.arm(limits.idleTimeoutMs, onTimer);
       return exchange.respondFailure(limitFailure(408, 'limit', `the client stopped sending its request to ${exchange.snapshot.service}`, limits, 'idleTimeoutMs'), true);
     case CONNECTING:
       return attemptFailed(exchange, exchange.upstream!, CONNECT_TIMEOUT, 'connect timeout');

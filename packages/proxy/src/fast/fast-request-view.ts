@@ -47,8 +47,26 @@ export class FastRequestView implements RequestView {
   }
 }
 
-/** Every value of header `lowerName` in the head, joined with ", " ("; " for cookies, as node:http does), or undefined. */
+/**
+ * Fields node:http keeps only the first of when a request repeats them (IncomingMessage's
+ * matchKnownFields): rules must read them as the node:http path does.
+ */
+const FIRST_ONLY = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server', 'user-agent',
+]);
+
+/** The value of header `lowerName` as node:http's `req.headers` has it: the first of FIRST_ONLY fields, "; "-joined cookies, else ", "-joined values. */
 export function headerValue(head: RequestHead, lowerName: string): string | undefined {
+  return scanHeader(head, lowerName, FIRST_ONLY.has(lowerName));
+}
+
+/** The first non-empty value of header `lowerName` (how the stickiness key is read on both paths), or undefined. */
+export function firstHeaderValue(head: RequestHead, lowerName: string): string | undefined {
+  return scanHeader(head, lowerName, true, true);
+}
+
+function scanHeader(head: RequestHead, lowerName: string, firstOnly: boolean, skipEmpty = false): string | undefined {
   const { buf, headEnd } = head;
   const end = headEnd - 2;
   let value: string | undefined;
@@ -61,7 +79,10 @@ export function headerValue(head: RequestHead, lowerName: string): string | unde
     if (colon !== -1 && colon < cr && equalsLower(buf, at, colon, lowerName)) {
       const start = skipSpaces(buf, colon + 1, cr);
       const text = latin1(buf, start, trimEnd(buf, start, cr));
-      value = value === undefined ? text : `${value}${lowerName === 'cookie' ? '; ' : ', '}${text}`;
+      if (!(skipEmpty && text === '')) {
+        if (firstOnly) return text;
+        value = value === undefined ? text : `${value}${lowerName === 'cookie' ? '; ' : ', '}${text}`;
+      }
     }
     at = cr + 2;
   }

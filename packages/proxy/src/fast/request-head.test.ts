@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { headerValue } from './fast-request-view.js';
+import { firstHeaderValue, headerValue } from './fast-request-view.js';
 import { parseRequestHead } from './request-head.js';
 import type { RequestHead } from './request-head.js';
 
@@ -52,10 +52,12 @@ describe('parseRequestHead: what the fast path takes', () => {
   });
 
   test('header values are found for rules, joined as node:http joins them', () => {
-    const parsed = parse(head(['GET / HTTP/1.1', 'Host: a', 'X-Region: eu', 'Cookie: a=1', 'x-region:  us ', 'cookie: b=2']));
+    const parsed = parse(head(['GET / HTTP/1.1', 'Host: a', 'X-Region: eu', 'Cookie: a=1', 'x-region:  us ', 'cookie: b=2', 'User-Agent: beta-app', 'User-Agent: other', 'X-User-Id:', 'X-User-Id: u2']));
     assert.ok(parsed);
     assert.equal(headerValue(parsed, 'x-region'), 'eu, us');
     assert.equal(headerValue(parsed, 'cookie'), 'a=1; b=2');
+    assert.equal(headerValue(parsed, 'user-agent'), 'beta-app', 'node:http keeps the first User-Agent only');
+    assert.equal(firstHeaderValue(parsed, 'x-user-id'), 'u2', 'the stickiness key is the first non-empty value');
     assert.equal(headerValue(parsed, 'host'), 'a');
     assert.equal(headerValue(parsed, 'x-missing'), undefined);
   });
@@ -78,6 +80,8 @@ describe('parseRequestHead: what goes to node:http instead', () => {
     ['absolute-form target', head(['GET http://a/ HTTP/1.1', 'Host: a'])],
     ['asterisk-form target', head(['OPTIONS * HTTP/1.1', 'Host: a'])],
     ['a lower-case method', head(['get / HTTP/1.1', 'Host: a'])],
+    ['CONNECT (the rest of the connection is a tunnel)', head(['CONNECT /x HTTP/1.1', 'Host: a'])],
+    ['a method node:http does not know', head(['FOO / HTTP/1.1', 'Host: a'])],
     ['no Host', head(['GET / HTTP/1.1', 'Accept: */*'])],
     ['an empty Host', head(['GET / HTTP/1.1', 'Host:'])],
     ['two Hosts', head(['GET / HTTP/1.1', 'Host: a', 'Host: b'])],

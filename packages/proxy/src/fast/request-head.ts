@@ -91,12 +91,19 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, maxHea
   };
 }
 
-/** `METHOD SP /target SP HTTP/1.1 CRLF`, with an upper-case letter method. */
+/**
+ * Methods the fast path forwards. CONNECT (the rest of the connection is a tunnel) and anything
+ * unusual go to node:http, whose parser knows which methods exist.
+ */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']);
+
+/** `METHOD SP /target SP HTTP/1.1 CRLF`, with one of METHODS. */
 function requestLine(buf: Buffer, start: number, end: number): { method: string; target: string; next: number } | undefined {
   let at = start;
   while (at < end && buf[at]! >= 0x41 && buf[at]! <= 0x5a) at++;
   if (at === start || at - start > MAX_METHOD || buf[at] !== 0x20) return undefined;
   const method = latin1(buf, start, at);
+  if (!METHODS.has(method)) return undefined;
   const targetStart = at + 1;
   if (buf[targetStart] !== 0x2f) return undefined;
   at = targetStart;

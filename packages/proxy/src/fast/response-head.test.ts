@@ -60,6 +60,25 @@ describe('parseResponseHead', () => {
     assert.equal(parse(['HTTP/1.0 404 Not Found', 'Content-Length: 0']).statusLine, 'HTTP/1.1 404 Not Found\r\n');
   });
 
+  test('a coding list is split on commas: "gzip chunked" is not chunked, "gzip, chunked" is', () => {
+    assert.equal(parse(['HTTP/1.1 200 OK', 'Transfer-Encoding: gzip chunked']).framing, 'close');
+    assert.equal(parse(['HTTP/1.1 200 OK', 'Transfer-Encoding: gzip , Chunked']).framing, 'chunked');
+  });
+
+  test('Connection never strips the framing fields; both framings mean the connection is not reused', () => {
+    const listed = parse(['HTTP/1.1 200 OK', 'Connection: content-length, transfer-encoding', 'Content-Length: 5']);
+    assert.equal(listed.kept, 'Content-Length: 5\r\n');
+    assert.equal(listed.framing, 'length');
+    assert.equal(parse(['HTTP/1.1 200 OK', 'Content-Length: 5', 'Transfer-Encoding: chunked']).upstreamClose, true);
+  });
+
+  test('an equal repeated Content-Length is relayed once; Date is noted', () => {
+    const head = parse(['HTTP/1.1 200 OK', 'Content-Length: 2', 'content-length: 2', 'Date: Fri, 04 Dec 2026 19:00:00 GMT']);
+    assert.equal(head.kept, 'Content-Length: 2\r\nDate: Fri, 04 Dec 2026 19:00:00 GMT\r\n');
+    assert.equal(head.hasDate, true);
+    assert.equal(parse(['HTTP/1.1 200 OK', 'Content-Length: 2']).hasDate, false);
+  });
+
   test('incomplete heads wait; malformed ones are refused', () => {
     assert.equal(parseResponseHead(Buffer.from('HTTP/1.1 200 OK\r\nX-A: 1\r\n'), 0, 25, false), undefined);
     assert.equal(invalid('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'), true);

@@ -17,6 +17,8 @@ export interface ResponseHead {
   readonly upstreamClose: boolean;
   /** Index just past the blank line ending the head. */
   readonly headEnd: number;
+  /** The upstream sent a Date field (else the proxy adds one, as RFC 9110 §6.6.1 asks and node:http does). */
+  readonly hasDate: boolean;
 }
 
 /** parseResponseHead's answer for a head that is not valid HTTP/1.x. */
@@ -29,6 +31,7 @@ interface Scan {
   transferEncoding: boolean;
   close: boolean;
   keepAlive: boolean;
+  hasDate: boolean;
   /** Field names a Connection header lists besides close and keep-alive: hop-by-hop, dropped. */
   listed: string[] | undefined;
 }
@@ -46,7 +49,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, headR
   const status = statusOf(buf, start, lineEnd);
   if (status < 0) return INVALID_HEAD;
   const http10 = buf[start + 7] === 0x30;
-  const scan: Scan = { lengths: 0, length: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, listed: undefined };
+  const scan: Scan = { lengths: 0, length: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, hasDate: false, listed: undefined };
   const kept = responseFields(buf, lineEnd + 2, blank + 2, scan);
   if (kept === undefined) return INVALID_HEAD;
   const framing = framingOf(status, headRequest, scan);
@@ -57,8 +60,10 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, headR
     kept: relayed,
     framing,
     length: scan.length,
-    upstreamClose: framing === 'close' || scan.close || (http10 && !scan.keepAlive),
+    // A response with both framings is read by its Transfer-Encoding, but its connection is not trusted again.
+    upstreamClose: framing === 'close' || scan.close || (http10 && !scan.keepAlive) || (scan.transferEncoding && scan.lengths > 0),
     headEnd: blank + 4,
+    hasDate: scan.hasDate,
   };
 }
 
@@ -114,13 +119,18 @@ function responseField(buf: Buffer, name: number, nameEnd: number, value: number
     if (n < 0 || (scan.lengths > 0 && n !== scan.length)) return -1;
     scan.lengths++;
     scan.length = n;
+    // A repeated equal Content-Length is relayed once: clients such as node's refuse duplicates.
+    return scan.lengths > 1 ? 1 : 0;
+  }
+  if (length === 4 && equalsLower(buf, name, nameEnd, 'date')) {
+    scan.hasDate = true;
     return 0;
   }
   if (length === 17 && equalsLower(buf, name, nameEnd, 'transfer-encoding')) {
     scan.transferEncoding = true;
     // Chunked must be the last coding; then the body is relayed with its chunked framing unchanged.
-    const text = latin1(buf, value, valueEnd).toLowerCase();
-    scan.chunked = text === 'chunked' || /[\s,]chunked$/.test(text);
+    const codings = latin1(buf, value, valueEnd).toLowerCase().split(',');
+    scan.chunked = codings[codings.length - 1]!.trim() === 'chunked';
     return 0;
   }
   if (length === 10 && equalsLower(buf, name, nameEnd, 'connection')) {
@@ -142,7 +152,8 @@ function connectionTokens(value: string, scan: Scan): void {
     const name = token.trim().toLowerCase();
     if (name === 'close') scan.close = true;
     else if (name === 'keep-alive') scan.keepAlive = true;
-    else if (name !== '') (scan.listed ??= []).push(name);
+    // The framing fields stay whatever Connection says: the body is relayed with the framing it has.
+    else if (name !== '' && name !== 'content-length' && name !== 'transfer-encoding') (scan.listed ??= []).push(name);
   }
 }
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { UpstreamInstance } from '../upstream-instance.js';
 
@@ -75,6 +76,29 @@ export function releaseSocket(socket: UpstreamSocket, now: number): void {
   socket.reused = true;
   socket.idleSince = now;
   idle.push(socket);
+  pooled.add(instance);
+  sweeper ??= setInterval(sweepIdle, SWEEP_MS).unref();
+}
+
+/** Instances with idle sockets: swept on a beat so an idle connection never outlives IDLE_SOCKET_MS by much. */
+const pooled = new Set<UpstreamInstance>();
+const SWEEP_MS = 1_000;
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweepIdle(): void {
+  const now = performance.now();
+  for (const instance of pooled) {
+    // Sockets go back on the end of the list, so the stalest are at its start.
+    const idle = instance.idle as UpstreamSocket[];
+    let stale = 0;
+    while (stale < idle.length && now - idle[stale]!.idleSince >= IDLE_SOCKET_MS) stale++;
+    for (const socket of idle.splice(0, stale)) socket.destroy();
+    if (idle.length === 0) pooled.delete(instance);
+  }
+  if (pooled.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
 }
 
 /** Takes a socket the upstream closed (or that failed) out of its instance's idle list. */
