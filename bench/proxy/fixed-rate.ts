@@ -3,6 +3,7 @@
 // how much throughput one core has (which is what wrk's closed loop measures).
 import { spawn } from 'node:child_process';
 import { ErrorCode, SluiceError } from '@sluice/domain';
+import { median } from './report.js';
 
 /** Percentiles of one hey run, in milliseconds. */
 export interface HeyResult {
@@ -79,12 +80,6 @@ export interface FixedRateSummary {
 interface Runnable {
   readonly name: string;
   readonly url: string;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs every target at the fixed rate, `rounds` times in alternating order; medians per target. */

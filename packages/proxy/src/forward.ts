@@ -6,18 +6,10 @@ import { filterResponseHeaders } from './forward-headers.js';
 import type { ErrorCause } from './observation.js';
 import { limitFailure, upstreamFailure } from './proxy-error.js';
 import type { ProxyFailure } from './proxy-error.js';
-import { nextInstance } from './route-table.js';
+import { CONNECT_TIMEOUT, retryTarget } from './retry-policy.js';
 import { upstreamPath, type UpstreamInstance } from './upstream-instance.js';
 import { teeBody } from './mirror.js';
 
-// Methods whose repetition has the effect of one request (RFC 9110 §9.2.2); resent only without a body.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-/** Errors that end an attempt before the upstream could act on it: worth one resend of a safe request. */
-const RESENDABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'SLUICE_CONNECT_TIMEOUT']);
-/** Refused connections may try each instance of a version, up to this many attempts in all. */
-const MAX_ATTEMPTS = 3;
-
-const CONNECT_TIMEOUT = 'SLUICE_CONNECT_TIMEOUT';
 const HEADERS_TIMEOUT = 'SLUICE_HEADERS_TIMEOUT';
 const IDLE_TIMEOUT = 'SLUICE_IDLE_TIMEOUT';
 
@@ -118,34 +110,14 @@ function onAttemptError(exchange: Exchange, upstream: ClientRequest, instance: U
   // A pooled socket the upstream closed while idle is a keep-alive race, not a sign of a failing instance.
   const staleSocket = upstream.reusedSocket && error.code === 'ECONNRESET';
   if (!staleSocket) exchange.snapshot.outlier.failure(instance, exchange.pool!.instances);
-  const next = retryTarget(exchange, instance, error.code ?? '');
+  const next = retryTarget(exchange, instance, error.code ?? '', {
+    method: exchange.req.method ?? '',
+    hasBody: exchange.scanned.hasBody,
+    // The body streams only once connected, so a refused connection consumed none of it.
+    nothingSent: !exchange.bodyStarted,
+  });
   if (next !== undefined) attempt(exchange, next);
   else failExchange(exchange, failure, !exchange.req.complete);
-}
-
-/**
- * Where to resend after a failed attempt, or undefined when it is not safe: a refused connection goes to
- * another instance whatever the method; any other failure resends an idempotent body-less request once.
- */
-function retryTarget(exchange: Exchange, failed: UpstreamInstance, code: string): UpstreamInstance | undefined {
-  if (exchange.attempts >= MAX_ATTEMPTS) return undefined;
-  (exchange.tried ??= []).push(failed);
-  // Refused: nothing was sent and no body was read (it streams only once connected), so any method may go elsewhere.
-  if (code === 'ECONNREFUSED' && !exchange.bodyStarted) return untried(exchange);
-  if (exchange.retried || exchange.scanned.hasBody || !IDEMPOTENT.has(exchange.req.method ?? '') || !RESENDABLE.has(code)) return undefined;
-  exchange.retried = true;
-  // A version with a single instance resends to it (a stale keep-alive socket is the usual cause).
-  return untried(exchange) ?? (failed.available ? failed : undefined);
-}
-
-function untried(exchange: Exchange): UpstreamInstance | undefined {
-  const pool = exchange.pool!;
-  for (let i = 0; i < pool.instances.length; i++) {
-    const candidate = nextInstance(pool);
-    if (candidate === undefined) return undefined;
-    if (!exchange.tried!.includes(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 function classify(exchange: Exchange, instance: UpstreamInstance, error: NodeJS.ErrnoException): ProxyFailure {

@@ -36,7 +36,8 @@ interface Window { weight: number; canary: number; total: number }
 test(`BuiltinProxy serves ${SECONDS}s of load with weight changes every second and upstream churn: 0 failures, split per window in tolerance`, { timeout: (SECONDS + 60) * 1000 }, async () => {
   const pools: Record<string, Upstream[]> = { v1: [], v2: [] };
   for (const v of ['v1', 'v2']) for (let i = 0; i < 3; i++) pools[v]!.push(await startUpstream(v));
-  const proxy = new BuiltinProxy();
+  const paths = { fast: 0, http: 0 };
+  const proxy = new BuiltinProxy({ observer: (o) => void (o.fast === true ? paths.fast++ : paths.http++) });
   const route = (): RouteSpec => ({ service: 'shop', listen: '127.0.0.1:0', stickiness: { cookie: 'sluice-shop' }, backends: { v1: pools.v1!.map((u) => u.url), v2: pools.v2!.map((u) => u.url) } });
   const split = (weight: number): TrafficSplit => ({ stable: 'v1', canary: 'v2', weight, salt: 'load' });
   await proxy.upsert(route(), split(WEIGHTS[0]!));
@@ -103,6 +104,7 @@ test(`BuiltinProxy serves ${SECONDS}s of load with weight changes every second a
   await Promise.all([...pools.v1!, ...pools.v2!].map(retire));
 
   assert.deepEqual([...failures], [], 'no request failed');
+  assert.ok(paths.fast >= 0.99 * (paths.fast + paths.http), `the load ran on the fast path: ${paths.fast} fast, ${paths.http} on node:http`);
   const served = windows.reduce((n, w) => n + w.total, 0);
   assert.ok(served > SECONDS * 200, `load was sustained: ${served} counted requests`);
   const outOfTolerance = windows.filter((w) => {

@@ -48,6 +48,18 @@ async function rawUpstream(answer: (head: string, socket: net.Socket) => string 
   return state;
 }
 
+/** An upstream answer that closes each connection as its second request arrives: the keep-alive race. */
+function closeOnSecondRequest(): (head: string, socket: net.Socket) => string | undefined {
+  const served = new WeakMap<net.Socket, number>();
+  return (_head, socket) => {
+    const count = (served.get(socket) ?? 0) + 1;
+    served.set(socket, count);
+    if (count !== 2) return 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+    socket.destroy();
+    return undefined;
+  };
+}
+
 /** Splits a raw byte stream of several responses into status codes, in order. */
 function statuses(raw: string): number[] {
   return [...raw.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
@@ -231,17 +243,7 @@ describe('BuiltinProxy fast path: upstream responses', () => {
   });
 
   test('a GET on a pooled connection the upstream closed under it is resent on a new one', async () => {
-    const served = new WeakMap<net.Socket, number>();
-    const address = await serve((_head, socket) => {
-      const count = (served.get(socket) ?? 0) + 1;
-      served.set(socket, count);
-      // The second request on a connection meets the upstream closing it: the keep-alive race.
-      if (count === 2) {
-        socket.destroy();
-        return undefined;
-      }
-      return 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
-    });
+    const address = await serve(closeOnSecondRequest());
     const first = await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const second = await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     assert.equal(first.status, 200);
@@ -252,16 +254,7 @@ describe('BuiltinProxy fast path: upstream responses', () => {
   });
 
   test('a POST on a pooled connection the upstream closed under it is not resent: 502', async () => {
-    const served = new WeakMap<net.Socket, number>();
-    const address = await serve((_head, socket) => {
-      const count = (served.get(socket) ?? 0) + 1;
-      served.set(socket, count);
-      if (count === 2) {
-        socket.destroy();
-        return undefined;
-      }
-      return 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
-    });
+    const address = await serve(closeOnSecondRequest());
     await rawExchange(address, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const post = await rawExchange(address, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
     assert.equal(post.status, 502, post.raw);

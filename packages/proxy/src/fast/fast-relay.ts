@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { limitFailure, upstreamFailure } from '../proxy-error.js';
 import type { ProxyFailure } from '../proxy-error.js';
-import { nextInstance } from '../route-table.js';
+import { CONNECT_TIMEOUT, retryTarget } from '../retry-policy.js';
 import type { UpstreamInstance } from '../upstream-instance.js';
 import { ChunkedScanner, MALFORMED } from './chunked-scanner.js';
 import { CONNECTING, DONE, READING_BODY, RELAYING, totalTimeout, WAITING } from './fast-exchange.js';
@@ -12,13 +12,6 @@ import { httpDate } from './http-date.js';
 import { forgetSocket } from './upstream-pool.js';
 import type { UpstreamEvents, UpstreamSocket } from './upstream-pool.js';
 
-// Methods whose repetition has the effect of one request (RFC 9110 §9.2.2); resent only without a body.
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-const CONNECT_TIMEOUT = 'SLUICE_CONNECT_TIMEOUT';
-/** Failures that end an attempt before the upstream could act on it: worth one resend of a safe request. */
-const RESENDABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', CONNECT_TIMEOUT]);
-/** Refused connections may try each instance of a version, up to this many attempts in all. */
-const MAX_ATTEMPTS = 3;
 /** A response head larger than this is refused (502). */
 const MAX_RESPONSE_HEAD = 64 * 1024;
 
@@ -197,7 +190,8 @@ function attemptFailed(exchange: FastExchange, socket: UpstreamSocket, code: str
     return;
   }
   if (!stale) exchange.snapshot.outlier.failure(instance, exchange.pool!.instances);
-  const next = answered ? undefined : retryTarget(exchange, instance, code, phase === CONNECTING);
+  const request = { method: exchange.head.method, hasBody: exchange.body !== undefined, nothingSent: phase === CONNECTING };
+  const next = answered ? undefined : retryTarget(exchange, instance, code, request);
   if (next !== undefined) {
     exchange.disarm();
     startAttempt(exchange, next);
@@ -211,29 +205,6 @@ function failureOf(exchange: FastExchange, instance: UpstreamInstance, code: str
   if (code === CONNECT_TIMEOUT) return limitFailure(504, 'timeout', `${upstream} did not accept the connection in time`, exchange.snapshot.limits, 'connectTimeoutMs');
   const cause = code === 'ECONNREFUSED' ? 'refused' : code === 'ETIMEDOUT' ? 'timeout' : connecting ? 'other' : 'reset';
   return upstreamFailure(502, cause, `${upstream} failed before responding (${code})`);
-}
-
-/**
- * Where to resend after a failed attempt, or undefined when it is not safe: a refused connection goes to
- * another instance whatever the method; any other failure resends an idempotent body-less request once.
- */
-function retryTarget(exchange: FastExchange, failed: UpstreamInstance, code: string, connecting: boolean): UpstreamInstance | undefined {
-  if (exchange.attempts >= MAX_ATTEMPTS) return undefined;
-  (exchange.tried ??= []).push(failed);
-  if (code === 'ECONNREFUSED' && connecting) return untried(exchange);
-  if (exchange.retried || exchange.body !== undefined || !IDEMPOTENT.has(exchange.head.method) || !RESENDABLE.has(code)) return undefined;
-  exchange.retried = true;
-  return untried(exchange) ?? (failed.available ? failed : undefined);
-}
-
-function untried(exchange: FastExchange): UpstreamInstance | undefined {
-  const pool = exchange.pool!;
-  for (let i = 0; i < pool.instances.length; i++) {
-    const candidate = nextInstance(pool);
-    if (candidate === undefined) return undefined;
-    if (!exchange.tried!.includes(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /** The exchange's one timer fired: what it means depends on the phase it was armed in. */

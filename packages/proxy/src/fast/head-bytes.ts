@@ -82,3 +82,41 @@ export function parseDigits(buf: Buffer, start: number, end: number): number {
 export function latin1(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);
 }
+
+/** What a field visitor says of one field line. */
+export const KEEP_FIELD = 0;
+export const DROP_FIELD = 1;
+/** The line makes the whole head unacceptable. */
+export const REJECT_HEAD = -1;
+
+/**
+ * Field visitor: the name is buf[name..nameEnd), the value (without surrounding whitespace)
+ * buf[value..valueEnd); `state` is the parser's scratch object. Returns KEEP_FIELD, DROP_FIELD or REJECT_HEAD.
+ */
+export type FieldVisitor<S> = (buf: Buffer, name: number, nameEnd: number, value: number, valueEnd: number, state: S) => number;
+
+const colon = new Int32Array(1);
+
+/**
+ * Validates every field line of buf[from..end) and asks `visit` about each; returns the kept lines as
+ * one string (runs of kept lines are sliced whole), or undefined when a line is malformed or rejected.
+ */
+export function keptFields<S>(buf: Buffer, from: number, end: number, state: S, visit: FieldVisitor<S>): string | undefined {
+  let kept = '';
+  let run = from;
+  let at = from;
+  while (at < end) {
+    const cr = scanFieldLine(buf, at, end, colon);
+    if (cr === -1) return undefined;
+    const nameEnd = colon[0]!;
+    const value = skipSpaces(buf, nameEnd + 1, cr);
+    const verdict = visit(buf, at, nameEnd, value, trimEnd(buf, value, cr), state);
+    if (verdict === REJECT_HEAD) return undefined;
+    if (verdict === DROP_FIELD) {
+      if (at > run) kept += latin1(buf, run, at);
+      run = cr + 2;
+    }
+    at = cr + 2;
+  }
+  return end > run ? kept + latin1(buf, run, end) : kept;
+}

@@ -1,5 +1,5 @@
 import { readCookie } from '../sticky-key.js';
-import { equalsLower, HEAD_END, isCrlf, latin1, parseDigits, scanFieldLine, skipSpaces, TARGET, trimEnd } from './head-bytes.js';
+import { DROP_FIELD, equalsLower, HEAD_END, isCrlf, KEEP_FIELD, keptFields, latin1, parseDigits, REJECT_HEAD, TARGET } from './head-bytes.js';
 
 /**
  * A request head the fast path forwards as is: HTTP/1.1, origin-form target, one Host, at most one
@@ -38,8 +38,9 @@ export interface StickyFields {
   readonly cookie: string;
 }
 
-/** Mutable state of one parse; reused, since a parse never suspends. */
+/** Mutable state of one parse. */
 interface Scan {
+  readonly sticky: StickyFields;
   hosts: number;
   host: string;
   lengths: number;
@@ -55,7 +56,6 @@ interface Scan {
 
 const VERSION_11 = 'HTTP/1.1';
 const MAX_METHOD = 20;
-const colon = new Int32Array(1);
 
 /**
  * Parses the request head starting at `start`, if it is complete within buf[start..end), no larger
@@ -68,10 +68,10 @@ export function parseRequestHead(buf: Buffer, start: number, end: number, maxHea
   const line = requestLine(buf, start, blank + 2);
   if (line === undefined) return undefined;
   const scan: Scan = {
-    hosts: 0, host: '', lengths: 0, contentLength: 0, keepAlive: true, headerKey: undefined, cookieKey: undefined,
+    sticky, hosts: 0, host: '', lengths: 0, contentLength: 0, keepAlive: true, headerKey: undefined, cookieKey: undefined,
     forwardedFor: undefined, forwarded: undefined, hasProto: false, hasForwardedHost: false,
   };
-  const kept = fieldLines(buf, line.next, blank + 2, sticky, scan);
+  const kept = keptFields(buf, line.next, blank + 2, scan, classify);
   if (kept === undefined || scan.hosts !== 1 || scan.host === '') return undefined;
   return {
     method: line.method,
@@ -112,37 +112,17 @@ function requestLine(buf: Buffer, start: number, end: number): { method: string;
   return { method, target: latin1(buf, targetStart, at), next: at + 11 };
 }
 
-/** Reads every field line up to `end`; returns the lines to forward unchanged, or undefined to fall back. */
-function fieldLines(buf: Buffer, from: number, end: number, sticky: StickyFields, scan: Scan): string | undefined {
-  let kept = '';
-  let run = from;
-  let at = from;
-  while (at < end) {
-    const cr = scanFieldLine(buf, at, end, colon);
-    if (cr === -1) return undefined;
-    const nameEnd = colon[0]!;
-    const valueStart = skipSpaces(buf, nameEnd + 1, cr);
-    const valueEnd = trimEnd(buf, valueStart, cr);
-    if (sticky.stickyHeader !== undefined && scan.headerKey === undefined && valueEnd > valueStart && equalsLower(buf, at, nameEnd, sticky.stickyHeader)) {
-      scan.headerKey = latin1(buf, valueStart, valueEnd);
-    }
-    const verdict = classify(buf, at, nameEnd, valueStart, valueEnd, sticky, scan);
-    if (verdict === FALLBACK) return undefined;
-    if (verdict === DROP) {
-      if (at > run) kept += latin1(buf, run, at);
-      run = cr + 2;
-    }
-    at = cr + 2;
-  }
-  return end > run ? kept + latin1(buf, run, end) : kept;
-}
-
-const KEEP = 0;
-const DROP = 1;
-const FALLBACK = 2;
+const KEEP = KEEP_FIELD;
+const DROP = DROP_FIELD;
+const FALLBACK = REJECT_HEAD;
 
 /** What to do with one field: keep it, drop it (noting what it says), or give the request to node:http. */
-function classify(buf: Buffer, name: number, nameEnd: number, value: number, valueEnd: number, sticky: StickyFields, scan: Scan): number {
+function classify(buf: Buffer, name: number, nameEnd: number, value: number, valueEnd: number, scan: Scan): number {
+  const sticky = scan.sticky;
+  // Before the rest: the sticky header may be one that is consumed (x-forwarded-for, host).
+  if (sticky.stickyHeader !== undefined && scan.headerKey === undefined && valueEnd > value && equalsLower(buf, name, nameEnd, sticky.stickyHeader)) {
+    scan.headerKey = latin1(buf, value, valueEnd);
+  }
   switch (nameEnd - name) {
     case 2:
       return equalsLower(buf, name, nameEnd, 'te') ? DROP : KEEP;

@@ -1,4 +1,4 @@
-import { equalsLower, HEAD_END, latin1, LINE_END, parseDigits, scanFieldLine, skipSpaces, trimEnd } from './head-bytes.js';
+import { equalsLower, HEAD_END, keptFields, latin1, LINE_END, parseDigits } from './head-bytes.js';
 
 /** How the body of an upstream response is delimited (RFC 9112 §6.3). */
 export type Framing = 'none' | 'length' | 'chunked' | 'close';
@@ -36,7 +36,6 @@ interface Scan {
   listed: string[] | undefined;
 }
 
-const colon = new Int32Array(1);
 
 /**
  * Parses an upstream response head in buf[start..end): undefined while incomplete, INVALID_HEAD when
@@ -50,7 +49,7 @@ export function parseResponseHead(buf: Buffer, start: number, end: number, headR
   if (status < 0) return INVALID_HEAD;
   const http10 = buf[start + 7] === 0x30;
   const scan: Scan = { lengths: 0, length: -1, chunked: false, transferEncoding: false, close: false, keepAlive: false, hasDate: false, listed: undefined };
-  const kept = responseFields(buf, lineEnd + 2, blank + 2, scan);
+  const kept = keptFields(buf, lineEnd + 2, blank + 2, scan, responseField);
   if (kept === undefined) return INVALID_HEAD;
   const framing = framingOf(status, headRequest, scan);
   const relayed = scan.listed !== undefined || (scan.transferEncoding && scan.lengths > 0) ? refilter(kept, scan) : kept;
@@ -90,28 +89,7 @@ function framingOf(status: number, headRequest: boolean, scan: Scan): Framing {
   return scan.lengths > 0 ? 'length' : 'close';
 }
 
-/** Reads the field lines, noting framing and connection fields; undefined when one is malformed. */
-function responseFields(buf: Buffer, from: number, end: number, scan: Scan): string | undefined {
-  let kept = '';
-  let run = from;
-  let at = from;
-  while (at < end) {
-    const cr = scanFieldLine(buf, at, end, colon);
-    if (cr === -1) return undefined;
-    const nameEnd = colon[0]!;
-    const value = skipSpaces(buf, nameEnd + 1, cr);
-    const verdict = responseField(buf, at, nameEnd, value, trimEnd(buf, value, cr), scan);
-    if (verdict < 0) return undefined;
-    if (verdict === 1) {
-      if (at > run) kept += latin1(buf, run, at);
-      run = cr + 2;
-    }
-    at = cr + 2;
-  }
-  return end > run ? kept + latin1(buf, run, end) : kept;
-}
-
-/** 0 keep, 1 drop, -1 malformed. */
+/** Notes framing and connection fields (KEEP_FIELD 0, DROP_FIELD 1, REJECT_HEAD -1). */
 function responseField(buf: Buffer, name: number, nameEnd: number, value: number, valueEnd: number, scan: Scan): number {
   const length = nameEnd - name;
   if (length === 14 && equalsLower(buf, name, nameEnd, 'content-length')) {
