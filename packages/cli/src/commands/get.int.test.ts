@@ -71,9 +71,11 @@ describe('sluice get', () => {
     }
   });
 
-  test('get services prints listen, stable, versions, rollout and the observed traffic split', async () => {
+  test('get services prints listen, hosts, stable, versions, rollout and the observed traffic split', async () => {
+    const base = serviceView({ name: 'cart' });
     const idle: ServiceView = {
-      ...serviceView({ name: 'cart' }),
+      ...base,
+      spec: { ...base.spec, hosts: ['cart.example.com', '*.cart.example.com'] },
       traffic: { stable: 'v1', weight: 0, salt: '', generation: 1, address: '127.0.0.1:8081' },
     };
     const { activeRollout: _none, ...withoutRollout } = idle;
@@ -81,9 +83,9 @@ describe('sluice get', () => {
     const { code, out } = await runCli(['get', 'svc'], { url: api.url });
     assert.equal(code, 0);
     assert.deepEqual(out.split('\n'), [
-      'NAME  LISTEN          STABLE  VERSIONS  ROLLOUT  TRAFFIC',
-      'shop  127.0.0.1:8080  v1      v1,v2     shop-v2  v1 80% / v2 20%',
-      'cart  127.0.0.1:8081  v1      v1,v2     -        v1 100%',
+      'NAME  LISTEN          HOSTS                                STABLE  VERSIONS  ROLLOUT  TRAFFIC',
+      'shop  127.0.0.1:8080  *                                    v1      v1,v2     shop-v2  v1 80% / v2 20%',
+      'cart  127.0.0.1:8081  cart.example.com,*.cart.example.com  v1      v1,v2     -        v1 100%',
       '',
     ]);
   });

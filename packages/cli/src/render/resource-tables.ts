@@ -18,12 +18,13 @@ export function servicesTable(services: readonly ServiceView[]): string[] {
   const rows = services.map((s) => [
     s.name,
     s.traffic?.address ?? s.spec.listen,
+    s.spec.hosts === undefined || s.spec.hosts.length === 0 ? '*' : s.spec.hosts.join(','),
     s.status.stable,
     Object.keys(s.spec.versions).join(','),
     s.activeRollout ?? '-',
     trafficText(s),
   ]);
-  return renderTable(['NAME', 'LISTEN', 'STABLE', 'VERSIONS', 'ROLLOUT', 'TRAFFIC'], rows);
+  return renderTable(['NAME', 'LISTEN', 'HOSTS', 'STABLE', 'VERSIONS', 'ROLLOUT', 'TRAFFIC'], rows);
 }
 
 export function rolloutsTable(rollouts: readonly RolloutView[], now: number): string[] {
