@@ -23,7 +23,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 /** Test files may also use the test oracle and each package's own dev tools. */
 const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane'];
 /** Plugin points inside the control plane: implementations live in subfolders of these. */
-const PLUGIN_POINTS = ['traffic', 'runtime', 'store'];
+const PLUGIN_POINTS = ['traffic', 'runtime', 'store', 'providers'];
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {

@@ -1,0 +1,20 @@
+/**
+ * What the built-in provider reads: the proxy's 1-second traffic windows, narrowed to the one method
+ * it needs (metrics/traffic-windows.ts implements it; composition passes it in), so the provider
+ * depends on this shape, not on the metrics feature.
+ */
+export interface TrafficSource {
+  window(query: { readonly service: string; readonly version?: string | undefined; readonly fromMs: number; readonly toMs: number }): TrafficTotals;
+}
+
+export interface TrafficTotals {
+  readonly requests: number;
+  readonly errors: number;
+  readonly latencyMs: {
+    readonly count: number;
+    readonly p50: number | null;
+    readonly p90: number | null;
+    readonly p99: number | null;
+    readonly mean: number | null;
+  };
+}
