@@ -75,3 +75,15 @@ export function latencyQuantileMs(histogram: ArrayLike<number>, offset: number, 
   }
   return maxMs;
 }
+
+/**
+ * Samples in the buckets above the one holding `thresholdMs`: the requests slower than the threshold,
+ * counted to bucket resolution (a sample in the threshold's own bucket, within 4.4 % of it, is not
+ * counted). The same boundary applies to every series, so canary and baseline compare fairly.
+ */
+export function countAboveMs(histogram: ArrayLike<number>, offset: number, thresholdMs: number): number {
+  const from = latencyBucket(clampDurationMs(thresholdMs)) + 1;
+  let above = 0;
+  for (let k = from; k < LATENCY_BUCKETS; k++) above += histogram[offset + k]!;
+  return above;
+}

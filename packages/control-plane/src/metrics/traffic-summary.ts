@@ -1,5 +1,5 @@
 import type { ErrorCause } from '@sluice/proxy';
-import { latencyQuantileMs } from './latency-histogram.js';
+import { countAboveMs, latencyQuantileMs } from './latency-histogram.js';
 import { CAUSE_OFFSET, ERROR_CAUSES, LATENCY_OFFSET, SLOT_STRIDE, STATUS_CLASSES, type StatusClass } from './traffic-slot.js';
 
 /** Latency of the requests in a window, in milliseconds; null fields when there were no requests. */
@@ -61,6 +61,11 @@ export class TrafficTally {
 
   addTally(other: TrafficTally): void {
     this.addSlot(other.#counts, 0, other.#sumMs, other.#maxMs);
+  }
+
+  /** Requests slower than `thresholdMs`, to bucket resolution (see countAboveMs). */
+  above(thresholdMs: number): number {
+    return countAboveMs(this.#counts, LATENCY_OFFSET, thresholdMs);
   }
 
   summary(): TrafficSummary {

@@ -33,6 +33,8 @@ export interface TrafficQuery {
   readonly fromMs: number;
   /** End, ms since the epoch, exclusive; the second it falls in is included whole unless toMs is on its start. */
   readonly toMs: number;
+  /** Also count the requests slower than this many ms (the answer's `above`), for latency-tail tests. */
+  readonly aboveMs?: number | undefined;
 }
 
 /** The answer to a TrafficQuery: totals over the window, and the same per second, oldest first. */
@@ -41,6 +43,8 @@ export interface TrafficWindow extends TrafficSummary {
   readonly fromMs: number;
   readonly toMs: number;
   readonly perSecond: readonly SecondSummary[];
+  /** Requests slower than the query's `aboveMs`, to latency-bucket resolution; absent when not asked. */
+  readonly above?: number;
 }
 
 /** A (version, route) pair a service has a series for. */
@@ -138,7 +142,8 @@ export class TrafficWindows {
       total.addTally(second);
       perSecond.push({ startMs: s * 1000, ...second.summary() });
     }
-    return { fromMs: from * 1000, toMs: Math.max(from, to) * 1000, ...total.summary(), perSecond };
+    const window = { fromMs: from * 1000, toMs: Math.max(from, to) * 1000, ...total.summary(), perSecond };
+    return query.aboveMs === undefined ? window : { ...window, above: total.above(query.aboveMs) };
   }
 
   /** The (version, route) pairs `service` has series for, sorted; empty for a service never seen. */

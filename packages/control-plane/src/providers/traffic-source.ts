@@ -4,11 +4,13 @@
  * depends on this shape, not on the metrics feature.
  */
 export interface TrafficSource {
-  window(query: { readonly service: string; readonly version?: string | undefined; readonly fromMs: number; readonly toMs: number }): TrafficTotals;
+  window(query: { readonly service: string; readonly version?: string | undefined; readonly fromMs: number; readonly toMs: number; readonly aboveMs?: number | undefined }): TrafficTotals;
 }
 
 export interface TrafficTotals {
   readonly requests: number;
+  /** Requests slower than the query's aboveMs, when it asked. */
+  readonly above?: number;
   readonly errors: number;
   readonly latencyMs: {
     readonly count: number;

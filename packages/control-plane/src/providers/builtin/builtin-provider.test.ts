@@ -41,4 +41,9 @@ test('builtin: counts, rates and latency quantiles of one version; templated met
   assert.ok(p99 >= 18 && p99 <= 20 * 1.05, `p99 ${p99}`);
   assert.equal(await value('latency-{{which}}', { service: 'shop', version: 'v2', which: 'p50' }), await value('latency-p50'));
   await assert.rejects(provider.measure({ query: 'requests', args: {}, ...window }), /needs the argument "service"/);
+  // Latencies are 10..19 ms, ten each. 15 ms falls in the bucket (14.67, 16] ms, which is not counted:
+  // above it are the 17, 18 and 19 ms requests.
+  assert.equal(await value('requests-above', { service: 'shop', version: 'v2', thresholdMs: '15' }), 30);
+  assert.equal(await value('requests-above', { service: 'shop', version: 'v2', thresholdMs: '1000' }), 0);
+  await assert.rejects(provider.measure({ query: 'requests-above', args: { service: 'shop' }, ...window }), /needs args.thresholdMs/);
 });

@@ -3,6 +3,15 @@ import type { MetricProvider, MetricQuery, MetricResult, Reachability } from '..
 import { resolveTemplate } from '../metric-provider.js';
 import type { TrafficSource, TrafficTotals } from '../traffic-source.js';
 
+/** args.thresholdMs of `requests-above`, as a positive number of ms; ADAPTER_FAILED otherwise. */
+function thresholdOf(query: string, text: string | undefined): number {
+  const ms = text === undefined ? Number.NaN : Number(text);
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  throw new SluiceError(ErrorCode.ADAPTER_FAILED, `builtin: metric "${query}" needs args.thresholdMs as a positive number of milliseconds; found ${JSON.stringify(text ?? null)}`, {
+    details: { provider: 'builtin', query },
+  });
+}
+
 /** A named metric of the built-in proxy's windows: its value, or undefined when the window had no requests. */
 type Reader = (totals: TrafficTotals, seconds: number) => number | null | undefined;
 
@@ -15,6 +24,8 @@ const METRICS: Readonly<Record<string, Reader>> = {
   'latency-p90': (t) => t.latencyMs.p90,
   'latency-p99': (t) => t.latencyMs.p99,
   'latency-mean': (t) => t.latencyMs.mean,
+  // Requests slower than args.thresholdMs: with the baseline's p99 as threshold, the input of the latency-tail test.
+  'requests-above': (t) => t.above,
 };
 
 /** The metric names the built-in provider answers. */
@@ -24,7 +35,7 @@ export const BUILTIN_METRICS: readonly string[] = Object.keys(METRICS);
  * Measurements from the built-in proxy's own 1-second windows — request and error counts, error rate,
  * latency quantiles per service and version — so a rollout can be judged with no Prometheus at all.
  * The query is a metric name; args `service` (required) and `version` (absent: every version) pick the
- * series. A window without requests is no data (except for `requests` and `errors`, where 0 is a value).
+ * series; `requests-above` also takes `thresholdMs`. A window without requests is no data (except for `requests` and `errors`, where 0 is a value).
  */
 export class BuiltinMetricProvider implements MetricProvider {
   readonly kind = 'builtin';
@@ -48,7 +59,8 @@ export class BuiltinMetricProvider implements MetricProvider {
     }
     const source = this.#reachableSource(resolvedQuery);
     const version = query.args['version'];
-    const totals = source.window({ service, version, fromMs: query.fromMs, toMs: query.toMs });
+    const aboveMs = resolvedQuery === 'requests-above' ? thresholdOf(resolvedQuery, query.args['thresholdMs']) : undefined;
+    const totals = source.window({ service, version, fromMs: query.fromMs, toMs: query.toMs, aboveMs });
     const value = reader(totals, Math.max(0, (query.toMs - query.fromMs) / 1000));
     const where = `${service}${version === undefined ? '' : ` version ${version}`}`;
     if (value === undefined || value === null || !Number.isFinite(value)) {
