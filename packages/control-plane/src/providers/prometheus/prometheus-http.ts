@@ -1,4 +1,5 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
+import { readLimited } from '../http-body.js';
 
 /** Network failures that mean "cannot connect", as opposed to a source that answered badly. */
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -61,24 +62,6 @@ export async function sendPrometheus(request: PrometheusRequest, caller: AbortSi
   }
 }
 
-/** Reads at most `limit` bytes of the body; `truncated` says there was more (the rest is cancelled). */
-async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return { text: '', truncated: true };
-    }
-    chunks.push(value);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-}
 
 export function isConnectError(error: unknown): boolean {
   const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;

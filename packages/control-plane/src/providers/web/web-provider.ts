@@ -2,6 +2,7 @@ import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { MetricProvider, MetricQuery, MetricResult, Reachability } from '../metric-provider.js';
 import { resolveTemplate } from '../metric-provider.js';
 import { parseJsonPath, readJsonPath } from './json-path.js';
+import { readLimited } from '../http-body.js';
 
 export interface WebMetricProviderOptions {
   /**
@@ -126,25 +127,6 @@ function combine(timeoutMs: number, caller: AbortSignal | undefined): CombinedSi
   return { signal: caller ? AbortSignal.any([caller, timeout]) : timeout, caller, timeout };
 }
 
-/** Reads at most `limit` bytes of the body; `truncated` says there was more (the rest is cancelled). */
-async function readLimited(response: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      chunks.push(value.subarray(0, value.byteLength - (size - limit)));
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
-    }
-    chunks.push(value);
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
-}
 
 function interpret(read: ReturnType<typeof readJsonPath>, resolvedQuery: string, where: string): MetricResult {
   if (!read.found) return { kind: 'no-data', reason: `the answer has nothing at ${read.missingAt}`, resolvedQuery };
