@@ -2,19 +2,10 @@
 // and the baseline (the stable version, the canary being at 10 % weight) serves BASELINE_FACTOR times as
 // many; errors and slow requests are drawn from binomials; the judges see the cumulative counts, as
 // the analysis loop will, and the first failing second is the detection time.
-import { judgeErrorRate, judgeLatencyExceedance } from '@sluice/domain';
+import { judgeErrorRate, judgeLatencyExceedance, mulberry32, normalCdf } from '@sluice/domain';
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 /** A Binomial(n, p) draw by geometric skipping: about n·p + 1 uniforms instead of n. */
 export function binomial(random: () => number, n: number, p: number): number {
@@ -30,12 +21,9 @@ export function binomial(random: () => number, n: number, p: number): number {
   }
 }
 
-/** Standard normal upper tail, via erfc (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
+/** Standard normal upper tail, from the judges' own Φ. */
 export function normalUpperTail(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
-  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+  return normalCdf(-z);
 }
 
 /** Latency is lognormal with this σ; the reference for the tail test is the baseline's p99. */

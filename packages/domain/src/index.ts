@@ -22,6 +22,8 @@ export { parseCidr, parseIpInto, cidrContains } from './traffic/ip-address.js';
 export type { CidrRange } from './traffic/ip-address.js';
 export * from './analysis/verdict.js';
 export * from './analysis/gate.js';
+export * from './analysis/normal.js';
+export * from './analysis/seeded-random.js';
 export * from './analysis/sequential.js';
 export * from './analysis/threshold.js';
 export * from './analysis/baseline.js';

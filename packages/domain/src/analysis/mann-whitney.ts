@@ -1,4 +1,5 @@
 import { ErrorCode, SluiceError } from '../errors.js';
+import { normalCdf, normalQuantile } from './normal.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -67,61 +68,6 @@ export interface RankSumResult {
   /** Hodges–Lehmann estimate: the median of all differences xᵢ − yⱼ. */
   readonly estimate: number;
   readonly interval: readonly [number, number];
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Standard normal distribution.
-
-const LOG_SQRT_2PI = 0.91893853320467274178;
-const HART_P = [0.0352624965998911, 0.700383064443688, 6.37396220353165, 33.912866078383, 112.079291497871, 221.213596169931, 220.206867912376];
-const HART_Q = [0.0883883476483184, 1.75566716318264, 16.064177579207, 86.7807322029461, 296.564248779674, 637.333633378831, 793.826512519948, 440.413735824752];
-const horner = (coefficients: readonly number[], x: number): number => coefficients.reduce((acc, c) => acc * x + c, 0);
-
-/**
- * Φ(x). For |x| < 3, Hart's rational approximation 5666 (West 2005); beyond, the continued fraction of
- * Mills' ratio (60 terms) with exp(−x²/2) split into two factors to keep its precision (Cody's trick).
- * Checked against 50-digit arithmetic: relative error of the smaller tail < 5e-14 for |x| ≤ 37 (beyond,
- * Φ underflows to subnormals or to 0 and 1), absolute error < 2e-16 everywhere.
- */
-export function standardNormalCdf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const a = Math.abs(x);
-  let tail: number;
-  if (a < 3) tail = (Math.exp((-a * a) / 2) * horner(HART_P, a)) / horner(HART_Q, a);
-  else if (a > 38.5) tail = 0;
-  else {
-    let d = a;
-    for (let k = 60; k > 0; k -= 1) d = a + k / d;
-    const hi = Math.trunc(a * 16) / 16;
-    tail = (Math.exp((-hi * hi) / 2 - LOG_SQRT_2PI) * Math.exp((-(a - hi) * (a + hi)) / 2)) / d;
-  }
-  return x > 0 ? 1 - tail : tail;
-}
-
-const ACKLAM_A = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-const ACKLAM_B = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572, 1];
-const ACKLAM_C = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-const ACKLAM_D = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416, 1];
-
-/**
- * Φ⁻¹(p): Acklam's rational approximation (relative error 1.15e-9) refined by one Halley step on
- * standardNormalCdf. Checked against 50-digit arithmetic for 1e-300 ≤ p ≤ 1 − 1e-16: error < 2e-15,
- * relative (absolute where |Φ⁻¹(p)| < 1). Returns ∓Infinity at 0 and 1 and NaN outside [0, 1].
- */
-export function standardNormalQuantile(p: number): number {
-  if (!(p >= 0 && p <= 1)) return NaN;
-  if (p > 0.5) return -standardNormalQuantile(1 - p); // 1 − p is exact here, and the result antisymmetric
-  if (p === 0) return -Infinity;
-  let x: number;
-  if (p < 0.02425) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = horner(ACKLAM_C, q) / horner(ACKLAM_D, q);
-  } else {
-    const q = p - 0.5;
-    x = (horner(ACKLAM_A, q * q) * q) / horner(ACKLAM_B, q * q);
-  }
-  const u = (standardNormalCdf(x) - p) * Math.exp(LOG_SQRT_2PI + (x * x) / 2);
-  return Number.isFinite(u) ? x - u / (1 + (x * u) / 2) : x;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -235,7 +181,7 @@ export function mannWhitneyTest(x: readonly number[], y: readonly number[], conf
   if (xs.length === 0 || ys.length === 0) return undefined;
   const muMin = (xs[0] ?? 0) - (ys[ys.length - 1] ?? 0);
   const muMax = (xs[xs.length - 1] ?? 0) - (ys[0] ?? 0);
-  const zq = standardNormalQuantile(1 - (1 - confidenceLevel) / 2);
+  const zq = normalQuantile(1 - (1 - confidenceLevel) / 2);
   let tied = false;
   const f = (mu: number, q: number): number => {
     const v = wilcoxonDiff(xs, ys, mu, q);
@@ -252,7 +198,7 @@ export function mannWhitneyTest(x: readonly number[], y: readonly number[], conf
   const z = f(0, 0);
   if (tied) return undefined;
   const u = rankSum(xs, ys, 0).w - (xs.length * (xs.length + 1)) / 2;
-  return { u, z, pValue: Math.min(1, 2 * standardNormalCdf(-Math.abs(z))), estimate: hodgesLehmann(x, y), interval };
+  return { u, z, pValue: Math.min(1, 2 * normalCdf(-Math.abs(z))), estimate: hodgesLehmann(x, y), interval };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -325,7 +271,7 @@ function mean(values: readonly number[]): number {
 
 /** The deterministic stand-in for Kayenta's N(0, (v·1e-5)²) noise: v + |v|·1e-5 times the normal scores. */
 function spread(values: readonly number[]): number[] {
-  return values.map((v, i) => v + Math.abs(v) * 1e-5 * standardNormalQuantile((i + 0.5) / values.length));
+  return values.map((v, i) => v + Math.abs(v) * 1e-5 * normalQuantile((i + 0.5) / values.length));
 }
 
 const fmt = (v: number): string => String(Number(v.toPrecision(6)));

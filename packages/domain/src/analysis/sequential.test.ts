@@ -3,10 +3,12 @@ import { test } from 'node:test';
 import errorRateCases from './cases/sequential-error-rate.json' with { type: 'json' };
 import latencyCases from './cases/sequential-latency.json' with { type: 'json' };
 import {
-  DEFAULT_ERROR_RATE_OPTIONS, DEFAULT_LATENCY_EXCEEDANCE_OPTIONS, binomialUpperTail, erfc, judgeErrorRate,
-  judgeLatencyExceedance, logGamma, mixtureLikelihoodRatio, normalCdf, sequentialProportionTest,
+  DEFAULT_ERROR_RATE_OPTIONS, DEFAULT_LATENCY_EXCEEDANCE_OPTIONS, binomialUpperTail, judgeErrorRate,
+  judgeLatencyExceedance, logGamma, mixtureLikelihoodRatio, sequentialProportionTest,
   type ErrorRateInput, type ErrorRateOptions, type LatencyExceedanceInput, type LatencyExceedanceOptions,
 } from './sequential.js';
+import { erfc, normalCdf } from './normal.js';
+import { mulberry32 } from './seeded-random.js';
 import type { Verdict } from './verdict.js';
 
 interface Case<I, O> {
@@ -162,16 +164,6 @@ test('the test rejects exactly when the always-valid lower bound is above the to
 
 // ─── Simulation: the always-valid property under per-second checks ────────────────────────────────
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const binomial = (random: () => number, n: number, p: number): number => {
   let x = 0;
