@@ -19,6 +19,8 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** The change conflicts with the current state (a second active rollout for one service). */
   CONFLICT: 'CONFLICT',
+  /** The actor may not do this (approve a step that names other approvers). */
+  FORBIDDEN: 'FORBIDDEN',
   /** A finished or running rollout's spec cannot change; apply a rollout with a new name. */
   IMMUTABLE_FIELD: 'IMMUTABLE_FIELD',
   /** The spec needs something the configured data plane cannot do (e.g. mirroring where it has none). */

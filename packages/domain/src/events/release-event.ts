@@ -18,6 +18,16 @@ export const EventType = {
   RouteChanged: 'RouteChanged',
   /** The mirrored share changed (from/to are percentages like "10%"). */
   MirrorChanged: 'MirrorChanged',
+  /** A measurement and its verdict; `data` is a MeasurementRecord (the decision log). */
+  AnalysisMeasured: 'AnalysisMeasured',
+  /** An analysis (step or background) reached a decision: to = passed, failed, inconclusive or halted. */
+  AnalysisDecided: 'AnalysisDecided',
+  /** A checklist item (or its rollback verification) changed phase: from/to are phases. */
+  ChecklistItemChanged: 'ChecklistItemChanged',
+  /** A person approved (to = "approved") or rejected (to = "rejected"); data has by, comment, step. */
+  ApprovalRecorded: 'ApprovalRecorded',
+  /** A load step's generator stopped; data has its totals and why it stopped. */
+  LoadFinished: 'LoadFinished',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

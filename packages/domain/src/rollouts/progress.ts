@@ -14,7 +14,12 @@ import { nextPhase, type AbortCause, type PhaseTrigger } from './transition.js';
  */
 
 /** Fields to set; `undefined` clears an optional field. */
-type StatusPatch = { [K in keyof RolloutStatus]?: RolloutStatus[K] | undefined };
+export type StatusPatch = { [K in keyof RolloutStatus]?: RolloutStatus[K] | undefined };
+
+/** Applies a status patch (undefined clears a field), stamps updatedAt and carries the events. */
+export function patchRollout(rollout: Rollout, patch: StatusPatch, now: number, events: EventDraft[]): RolloutChange {
+  return change(rollout, patch, now, events);
+}
 
 function change(rollout: Rollout, patch: StatusPatch, now: number, events: EventDraft[]): RolloutChange {
   const status = dropUndefined({ ...rollout.status, ...patch, updatedAt: now });
@@ -88,6 +93,7 @@ export function completeStep(rollout: Rollout, now: number, why: string): Rollou
     pausedAt: undefined,
     pauseUntil: undefined,
     promoteRequested: undefined,
+    stepState: undefined,
     message: events[0]?.reason ?? '',
   };
   const moved = change(rollout, patch, now, events);

@@ -2,6 +2,9 @@ import type { EventDraft } from '../events/release-event.js';
 import type { MirrorSpec, RouteRuleSpec } from '../traffic/routing.js';
 import { isTerminal, Phase } from './phase.js';
 import type { Step } from './step.js';
+import type { AnalysisRef } from '../analysis/analysis-spec.js';
+import type { AnalysisRunState } from '../analysis/analysis-run.js';
+import type { RollbackCheckState, StepState } from './step-state.js';
 import type { AbortCause } from './transition.js';
 
 export interface CanaryStrategy {
@@ -21,6 +24,13 @@ export interface RolloutSpec {
    * back (Argo's progressDeadlineSeconds with abort on). Default DEFAULT_PROGRESS_DEADLINE_MS.
    */
   readonly progressDeadlineMs?: number;
+  /** Analysis that runs beside the steps (Argo's spec.strategy.canary.analysis). */
+  readonly analysis?: { readonly background?: BackgroundAnalysis };
+}
+
+/** Runs from step `fromStep` (0-based index) until the rollout ends; a failure aborts the rollout. */
+export interface BackgroundAnalysis extends AnalysisRef {
+  readonly fromStep: number;
 }
 
 /** Ten minutes, as Argo Rollouts and Flagger default to. */
@@ -58,6 +68,12 @@ export interface RolloutStatus {
   readonly rules?: readonly RouteRuleSpec[];
   /** Mirroring to the target set by a setMirror step; abort and promotion clear it. */
   readonly mirror?: MirrorSpec;
+  /** What the current step has done so far (analysis gates, approval, checklist, load). */
+  readonly stepState?: StepState;
+  /** The background analysis, once it has started. */
+  readonly background?: AnalysisRunState;
+  /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
+  readonly rollbackChecks?: readonly RollbackCheckState[];
   /** Last human-readable explanation of the state. */
   readonly message: string;
   readonly createdAt: number;

@@ -1,11 +1,31 @@
 import { describeConditions } from '../traffic/describe-rule.js';
 import type { ConditionSpec } from '../traffic/routing.js';
+import type { AnalysisRef } from '../analysis/analysis-spec.js';
+import type { ApprovalStep, ChecklistStep, LoadStep } from './verification-steps.js';
 
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
  * approval, migration, flag), each with its own StepExecutor in the control plane.
  */
-export type Step = SetWeightStep | PauseStep | SetHeaderRouteStep | SetSegmentRouteStep | SetMirrorStep;
+export type Step =
+  | SetWeightStep
+  | PauseStep
+  | SetHeaderRouteStep
+  | SetSegmentRouteStep
+  | SetMirrorStep
+  | AnalysisStep
+  | ChecklistStep
+  | ApprovalStep
+  | LoadStep;
+
+/**
+ * Blocks until every metric of the templates is decided. A metric with `count` ends after that many
+ * measurements; one without ends when `durationMs` is up (required then).
+ */
+export interface AnalysisStep extends AnalysisRef {
+  readonly kind: 'analysis';
+  readonly durationMs?: number;
+}
 
 /** Sends `weight` percent of traffic to the canary. 0..100, in steps of 0.01 (10,000 buckets). */
 export interface SetWeightStep {
@@ -63,6 +83,14 @@ export function describeStep(step: Step): string {
       return `setSegmentRoute ${step.segment}${step.remove ? ' (remove)' : ''}`;
     case 'setMirror':
       return step.percent === 0 ? 'setMirror 0 (stop)' : `setMirror ${step.percent}%`;
+    case 'analysis':
+      return `analysis ${step.templates.join(', ')}${step.durationMs === undefined ? '' : ` for ${step.durationMs / 1000}s`}`;
+    case 'checklist':
+      return `checklist (${step.items.length} item${step.items.length === 1 ? '' : 's'})`;
+    case 'approval':
+      return step.approvers === undefined ? 'approval' : `approval by ${step.approvers.join(' or ')}`;
+    case 'load':
+      return `load ${step.rps} rps for ${step.durationMs / 1000}s`;
   }
 }
 

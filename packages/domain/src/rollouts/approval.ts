@@ -1,0 +1,90 @@
+import { ErrorCode, SluiceError } from '../errors.js';
+import { EventType, type EventDraft } from '../events/release-event.js';
+import { Phase } from './phase.js';
+import { patchRollout, requestAbort } from './progress.js';
+import { currentStep, isActive, type Rollout, type RolloutChange } from './rollout.js';
+import type { ApprovalRecord, ChecklistItemState, StepState } from './step-state.js';
+
+/**
+ * A person's decisions: `approve` lets an approval step (or a checklist instruction) go on, `reject`
+ * aborts. Pure: the control plane stores the result with its events in one transaction.
+ */
+
+const MAX_COMMENT = 2_000;
+
+function stateFor(rollout: Rollout, now: number): StepState {
+  const s = rollout.status.stepState;
+  return s !== undefined && s.stepIndex === rollout.status.stepIndex ? s : { stepIndex: rollout.status.stepIndex, startedAt: now };
+}
+
+function notWaiting(rollout: Rollout, what: string): SluiceError {
+  return new SluiceError(
+    ErrorCode.INVALID_TRANSITION,
+    `Cannot approve rollout "${rollout.name}": ${what}. approve applies to an approval step or a checklist instruction waiting for a person (use promote to end a pause)`,
+    { details: { rollout: rollout.name, phase: rollout.status.phase, step: rollout.status.stepIndex + 1, command: 'approve' } },
+  );
+}
+
+function record(actor: string, comment: string | undefined, now: number): ApprovalRecord {
+  const text = comment?.trim().slice(0, MAX_COMMENT);
+  return { by: actor, at: now, ...(text ? { comment: text } : {}) };
+}
+
+/**
+ * Approves what the rollout waits for: the current approval step, or (with `item`, or when exactly one
+ * waits) a checklist instruction awaiting confirmation. FORBIDDEN when the step names approvers and the
+ * actor is not one; INVALID_TRANSITION when nothing waits for a person.
+ */
+export function approveStep(rollout: Rollout, actor: string, comment: string | undefined, item: string | undefined, now: number): RolloutChange {
+  if (!isActive(rollout) || rollout.status.phase === Phase.Aborting || rollout.status.phase === Phase.Promoting) {
+    throw notWaiting(rollout, `it is ${rollout.status.phase}`);
+  }
+  const step = currentStep(rollout);
+  const state = stateFor(rollout, now);
+  const approval = record(actor, comment, now);
+  if (step?.kind === 'approval') {
+    if (step.approvers !== undefined && !step.approvers.includes(actor)) {
+      throw new SluiceError(ErrorCode.FORBIDDEN, `"${actor}" may not approve step ${rollout.status.stepIndex + 1} of rollout "${rollout.name}": its approvers are ${step.approvers.join(', ')}`, {
+        details: { rollout: rollout.name, actor, approvers: step.approvers },
+      });
+    }
+    if (state.approval !== undefined) return { rollout, events: [] };
+    const reason = `Step ${rollout.status.stepIndex + 1} approved by ${actor}${approval.comment ? `: ${approval.comment}` : ''}`;
+    const event = approvalEvent('approved', reason, approval, rollout.status.stepIndex);
+    return patchRollout(rollout, { stepState: { ...state, approval }, message: reason }, now, [event]);
+  }
+  if (step?.kind === 'checklist') return confirmItem(rollout, state, approval, item, now);
+  throw notWaiting(rollout, step === undefined ? 'it has no current step' : `its current step is ${step.kind}`);
+}
+
+function confirmItem(rollout: Rollout, state: StepState, approval: ApprovalRecord, item: string | undefined, now: number): RolloutChange {
+  const items = state.checklist ?? [];
+  const waiting = items.filter((i) => i.phase === 'awaiting-person');
+  const target = item === undefined ? (waiting.length === 1 ? waiting[0] : undefined) : waiting.find((i) => i.name === item);
+  if (target === undefined) {
+    const names = waiting.map((i) => i.name);
+    const what = names.length === 0 ? 'no checklist item is waiting for a person' : item === undefined ? `several items wait (${names.join(', ')}): name one with --item` : `item "${item}" is not waiting for a person (waiting: ${names.join(', ')})`;
+    throw notWaiting(rollout, what);
+  }
+  const next: ChecklistItemState[] = items.map((i) => (i.name === target.name ? { ...i, phase: 'pending', confirmed: approval, operatedAt: now } : i));
+  const reason = `Checklist item "${target.name}" confirmed by ${approval.by}${approval.comment ? `: ${approval.comment}` : ''}`;
+  const event = approvalEvent('approved', reason, approval, rollout.status.stepIndex, target.name);
+  return patchRollout(rollout, { stepState: { ...state, checklist: next }, message: reason }, now, [event]);
+}
+
+/** Rejects the rollout: it aborts (traffic back to stable), with who and why recorded. */
+export function rejectRollout(rollout: Rollout, actor: string, comment: string | undefined, now: number): RolloutChange {
+  const approval = record(actor, comment, now);
+  const reason = `Rejected by ${actor}${approval.comment ? `: ${approval.comment}` : ''}`;
+  const aborted = requestAbort(rollout, 'user', reason, now);
+  return { rollout: aborted.rollout, events: [approvalEvent('rejected', reason, approval, rollout.status.stepIndex), ...aborted.events] };
+}
+
+function approvalEvent(to: 'approved' | 'rejected', reason: string, approval: ApprovalRecord, step: number, item?: string): EventDraft {
+  return {
+    type: EventType.ApprovalRecorded,
+    to,
+    reason,
+    data: { by: approval.by, step, ...(approval.comment ? { comment: approval.comment } : {}), ...(item === undefined ? {} : { item }) },
+  };
+}
