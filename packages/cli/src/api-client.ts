@@ -1,9 +1,20 @@
 import { userInfo } from 'node:os';
 import { ErrorCode, SluiceError, type Problem, type ReleaseEvent } from '@sluice/domain';
-import type { ApplyResponse, ItemList, RolloutView, SegmentView, ServiceView, SpecFile } from './api-types.js';
+import type {
+  AnalysisTemplateView,
+  ApplyResponse,
+  DecisionList,
+  ItemList,
+  RolloutView,
+  SegmentView,
+  ServiceView,
+  SpecFile,
+} from './api-types.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Decisions asked for per request when reading a whole decision log. */
+const DECISION_PAGE = 10_000;
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 export interface ApiClientOptions {
@@ -77,6 +88,30 @@ export class ApiClient {
     return (await this.#request<ItemList<SegmentView>>('/api/v1/segments')).items;
   }
 
+  getSegment(name: string): Promise<SegmentView> {
+    return this.#request(`/api/v1/segments/${encodeURIComponent(name)}`);
+  }
+
+  async listAnalysisTemplates(): Promise<readonly AnalysisTemplateView[]> {
+    return (await this.#request<ItemList<AnalysisTemplateView>>('/api/v1/analysistemplates')).items;
+  }
+
+  getAnalysisTemplate(name: string): Promise<AnalysisTemplateView> {
+    return this.#request(`/api/v1/analysistemplates/${encodeURIComponent(name)}`);
+  }
+
+  /** The whole decision log of a rollout, oldest first, read page by page. */
+  async decisions(name: string): Promise<DecisionList> {
+    const all: ReleaseEvent[] = [];
+    for (;;) {
+      const after = all.length === 0 ? '' : `&after=${all[all.length - 1]?.seq ?? 0}`;
+      const path = `/api/v1/rollouts/${encodeURIComponent(name)}/decisions?limit=${DECISION_PAGE}${after}`;
+      const page = (await this.#request<DecisionList>(path)).decisions;
+      all.push(...page);
+      if (page.length < DECISION_PAGE) return { decisions: all };
+    }
+  }
+
   getRollout(name: string): Promise<RolloutView> {
     return this.#request(`/api/v1/rollouts/${encodeURIComponent(name)}`);
   }
@@ -87,6 +122,17 @@ export class ApiClient {
 
   abort(name: string, reason?: string): Promise<RolloutView> {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/abort`, reason === undefined ? {} : { reason });
+  }
+
+  /** Approves the current approval step, or confirms the checklist instruction `item`. */
+  approve(name: string, options: { comment?: string | undefined; item?: string | undefined } = {}): Promise<RolloutView> {
+    const body = { ...(options.comment === undefined ? {} : { comment: options.comment }), ...(options.item === undefined ? {} : { item: options.item }) };
+    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/approve`, body);
+  }
+
+  /** Rejects the rollout: it aborts. */
+  reject(name: string, comment?: string): Promise<RolloutView> {
+    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/reject`, comment === undefined ? {} : { comment });
   }
 
   /** Rolling restart of the multi-process data plane. */
@@ -207,6 +253,7 @@ export function errorFromResponse(status: number, text: string, url: string): Sl
 
 function codeForStatus(status: number): ErrorCode {
   if (status === 400) return ErrorCode.INVALID_REQUEST;
+  if (status === 403) return ErrorCode.FORBIDDEN;
   if (status === 404) return ErrorCode.NOT_FOUND;
   if (status === 409) return ErrorCode.CONFLICT;
   if (status === 413) return ErrorCode.PAYLOAD_TOO_LARGE;

@@ -1,4 +1,5 @@
 import type {
+  AnalysisTemplateSpec,
   ObservedSplit,
   ReleaseEvent,
   RolloutSpec,
@@ -73,6 +74,19 @@ export interface SegmentView {
   readonly spec: SegmentSpec;
   /** What the segment steers now: services whose routes and active rollouts whose rules name it. */
   readonly usedBy: { readonly services: readonly string[]; readonly rollouts: readonly string[] };
+}
+
+export interface AnalysisTemplateView {
+  readonly name: string;
+  readonly version: number;
+  readonly spec: AnalysisTemplateSpec;
+  /** The active rollouts whose analysis steps or background analysis name the template. */
+  readonly usedBy: { readonly rollouts: readonly string[] };
+}
+
+/** GET /rollouts/{name}/decisions: AnalysisMeasured (data is a MeasurementRecord), AnalysisDecided, ChecklistItemChanged, ApprovalRecorded and LoadFinished events. */
+export interface DecisionList {
+  readonly decisions: readonly ReleaseEvent[];
 }
 
 export interface ItemList<T> {

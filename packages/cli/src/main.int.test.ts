@@ -24,7 +24,7 @@ describe('sluice main', () => {
   });
 
   test('usage errors exit 2 with commander message and no stack trace', async () => {
-    for (const args of [['frobnicate'], ['status'], ['get', 'rollouts', '-o', 'yaml'], ['status', 'x', '--interval', 'soon'], ['promote', 'a', 'b']]) {
+    for (const args of [['frobnicate'], ['status'], ['get', 'rollouts', '-o', 'yaml'], ['status', 'x', '--interval', 'soon'], ['promote', 'a', 'b'], ['approve'], ['reject', 'a', 'b'], ['explain', 'a', '-o', 'yaml'], ['get', 'at', 'a', 'b']]) {
       const { code, err } = await runCli(args, { url: api.url });
       assert.equal(code, 2, `sluice ${args.join(' ')}`);
       assert.match(err, /^error: /m, `sluice ${args.join(' ')}`);
@@ -35,7 +35,10 @@ describe('sluice main', () => {
   test('an unknown resource kind in get is a usage error', async () => {
     const { code, err } = await runCli(['get', 'widgets'], { url: api.url });
     assert.equal(code, 2);
-    assert.match(err, /unknown resource kind "widgets": expected services \(service, svc\), rollouts \(rollout, ro\) or segments \(segment, seg\)/);
+    assert.match(
+      err,
+      /unknown resource kind "widgets": expected services \(service, svc\), rollouts \(rollout, ro\), segments \(segment, seg\) or analysistemplates \(analysistemplate, at\)/,
+    );
   });
 
   test('a malformed SLUICE_URL is a usage error', async () => {

@@ -11,7 +11,15 @@ import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
 import { TrafficWindows } from './metrics/traffic-windows.js';
 import { Controller } from './orchestrator/controller.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
+import type { AnalysisDeps } from './analysis/run-analysis.js';
+import { createAnalysisExecutor } from './orchestrator/step-executors/analysis-executor.js';
+import { approvalExecutor } from './orchestrator/step-executors/approval-executor.js';
+import { createChecklistExecutor } from './orchestrator/step-executors/checklist-executor.js';
+import { createLoadExecutor, type LoadExecutorOptions } from './orchestrator/step-executors/load-executor.js';
+import { activeLoadKey, LoadRegistry } from './load/load-registry.js';
+import { upstreamHosts } from './load/load-targets.js';
 import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
+import { createProviderFactory } from './providers/provider-factory.js';
 import { setHeaderRouteExecutor } from './orchestrator/step-executors/set-header-route-executor.js';
 import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
@@ -56,13 +64,24 @@ export interface RunningControlPlane {
 }
 
 /** The standard step executors. Later issues register more here. */
-export function defaultStepExecutors(): StepExecutorRegistry {
+export interface VerificationWiring {
+  readonly analysis: AnalysisDeps;
+  readonly loads: LoadRegistry;
+  readonly allowedLoadHosts?: LoadExecutorOptions['allowedHosts'];
+  readonly cwd?: string | undefined;
+}
+
+export function defaultStepExecutors(verification: VerificationWiring): StepExecutorRegistry {
   return new StepExecutorRegistry()
     .register(setWeightExecutor)
     .register(pauseExecutor)
     .register(setHeaderRouteExecutor)
     .register(setSegmentRouteExecutor)
-    .register(setMirrorExecutor);
+    .register(setMirrorExecutor)
+    .register(createAnalysisExecutor(verification.analysis))
+    .register(approvalExecutor)
+    .register(createChecklistExecutor({ providers: verification.analysis.providers, cwd: verification.cwd }))
+    .register(createLoadExecutor(verification.loads, verification.allowedLoadHosts === undefined ? {} : { allowedHosts: verification.allowedLoadHosts }));
 }
 
 async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter }) {
@@ -86,6 +105,21 @@ async function startDataPlane(workers: number, observer: (o: ProxyObservation) =
   const cluster = await ClusterProxy.start({ workers, observer, log: (line) => log.warn(line) });
   log.info('built-in proxy running as worker processes', { workers });
   return new ClusterProxyRouter(cluster);
+}
+
+/**
+ * Metric providers (from specs, over the proxy's windows), templates from the store, and the load
+ * generators, which belong to a rollout's current load step: each pass stops any whose step is over.
+ */
+function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows: TrafficWindows, cwd: string) {
+  const analysis: AnalysisDeps = { providers: createProviderFactory({ traffic: windows, cwd }), template: (name) => store.analysisTemplates.get(name) };
+  const loads = new LoadRegistry();
+  const allowedLoadHosts = async (r: { spec: { service: string } }) => {
+    const service = await store.services.get(r.spec.service);
+    return service === undefined ? [] : upstreamHosts(service);
+  };
+  const afterPass = (active: readonly Parameters<typeof activeLoadKey>[0][]) => void loads.stopExcept(active.map(activeLoadKey));
+  return { analysis, loads, allowedLoadHosts, afterPass, cwd };
 }
 
 /**
@@ -114,13 +148,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     log: (line) => log.info(line),
   });
   bindControllerMetrics(metrics, store);
-  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(), clock, log, pollMs: options.pollMs });
+  const verification = wireVerification(store, windows, options.cwd ?? process.cwd());
+  const { analysis, loads, afterPass } = verification;
+  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification), clock, log, analysis, afterPass, pollMs: options.pollMs });
   const unsubscribe = runtime.onChange(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
     await controller.start();
   } catch (error) {
-    await Promise.allSettled([controller.stop(), traffic.close(), runtime.close(), store.close()]);
+    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), runtime.close(), store.close()]);
     throw error;
   }
   const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows });
@@ -135,6 +171,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       await closed;
       unsubscribe();
       await controller.stop();
+      await loads.stopAll();
       await traffic.close();
       await runtime.close();
       await store.close();

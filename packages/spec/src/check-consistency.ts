@@ -2,14 +2,16 @@ import { listenConflict } from '@sluice/domain';
 import type { ListenClaim, Problem } from '@sluice/domain';
 import { hostIndex, listenProblem } from './listen-problems.js';
 import { describeValue, problemAt } from './problem-at.js';
+import { rolloutAnalysisProblems, templateProblems } from './analysis-consistency.js';
 import { VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schemas.js';
+import type { ResourceKind } from './schemas.js';
 import { MAX_PROBLEMS_PER_DOCUMENT } from './problems-from-issues.js';
 import type { DocumentSource, FieldPath } from './source-map.js';
 
 /** A document whose kind is known, valid or not: enough to check it against the others in its file. */
 export interface KindedDocument {
   /** The document's kind. */
-  readonly kind: 'Service' | 'Rollout' | 'Segment';
+  readonly kind: ResourceKind;
   /** The document as plain data (not yet validated). */
   readonly data: unknown;
   /** Where its fields are. */
@@ -18,10 +20,13 @@ export interface KindedDocument {
 
 /**
  * Checks within one document that the schema leaves out: version names (checked here so that a bad
- * name does not hide the problems inside its version) and that `stable` is one of the versions. Runs on
+ * name does not hide the problems inside its version) and that `stable` is one of the versions; for
+ * templates and rollouts, unique names and placeholders (analysis-consistency.ts). Runs on
  * unvalidated data, reading only fields of the right type, so these join the schema problems.
  */
 export function documentProblems(doc: KindedDocument): Problem[] {
+  if (doc.kind === 'AnalysisTemplate') return templateProblems(doc.source, field(doc.data, 'spec'));
+  if (doc.kind === 'Rollout') return rolloutAnalysisProblems(doc.source, field(doc.data, 'spec'));
   if (doc.kind !== 'Service') return [];
   const spec = field(doc.data, 'spec');
   const versions = field(spec, 'versions');

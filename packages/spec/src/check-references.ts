@@ -1,5 +1,6 @@
 import { listenConflict } from '@sluice/domain';
-import type { ConditionSpec, Problem, ServiceSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, ConditionSpec, Problem, ServiceSpec } from '@sluice/domain';
+import { analysisReferenceProblems } from './analysis-references.js';
 import { hostIndex, listenProblem } from './listen-problems.js';
 import type { ParsedResource } from './parse-resources.js';
 import { describeValue, problemAt } from './problem-at.js';
@@ -16,17 +17,28 @@ export interface ExistingResources {
  * Checks what a single file cannot: that each Rollout names a Service (stored or in the same file)
  * with its target as a non-stable version, that no Service takes the listen address (or a host
  * name) of another one (stored, or in another file of the apply), and that every Segment a route
- * or step names exists (stored or in the same file).
+ * or step names exists (stored or in the same file), and that every AnalysisTemplate an analysis step or
+ * background analysis names exists, gets the arguments it needs and, for a step without a duration,
+ * ends (analysis-references.ts). `templates` are the stored AnalysisTemplates (none when absent); a
+ * template in the same apply replaces the stored one.
  * Returns problems instead of throwing so the caller picks the error code (UNKNOWN_REFERENCE).
  */
-export function checkReferences(resources: readonly ParsedResource[], existing: ExistingResources): Problem[] {
+export function checkReferences(
+  resources: readonly ParsedResource[],
+  existing: ExistingResources,
+  templates?: ReadonlyMap<string, AnalysisTemplateSpec>,
+): Problem[] {
   const services = new Map(existing.services);
-  for (const resource of resources) if (resource.kind === 'Service') services.set(resource.name, resource.spec);
+  const allTemplates = new Map(templates);
+  for (const resource of resources) {
+    if (resource.kind === 'Service') services.set(resource.name, resource.spec);
+    if (resource.kind === 'AnalysisTemplate') allTemplates.set(resource.name, resource.spec);
+  }
   const segments = existing.segments && new Set([...existing.segments, ...resources.filter((r) => r.kind === 'Segment').map((r) => r.name)]);
   const applied = resources.filter((r): r is ServiceResource => r.kind === 'Service');
   const problems: Problem[] = [];
   for (const resource of resources) {
-    if (resource.kind === 'Rollout') problems.push(...rolloutProblems(resource, services));
+    if (resource.kind === 'Rollout') problems.push(...rolloutProblems(resource, services), ...analysisReferenceProblems(resource, allTemplates));
     else if (resource.kind === 'Service') problems.push(...listenProblems(resource, services, applied));
     if (segments) problems.push(...segmentProblems(resource, segments));
   }

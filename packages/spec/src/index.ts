@@ -5,5 +5,7 @@ export { checkReferences } from './check-references.js';
 export type { ExistingResources } from './check-references.js';
 export { resourceJsonSchema } from './resource-json-schema.js';
 export { formatProblems } from './format-problems.js';
-export { API_VERSION } from './schemas.js';
+export { API_VERSION, RESOURCE_KINDS } from './schemas.js';
+export type { ResourceKind } from './schemas.js';
+export { LOAD_STOP_VARIABLES } from './verification-schemas.js';
 export { PROXY_TIMING_DEFAULTS } from './proxy-schemas.js';

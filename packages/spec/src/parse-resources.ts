@@ -1,14 +1,15 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { Problem, RolloutSpec, SegmentSpec, ServiceSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec } from '@sluice/domain';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
+import { toAnalysisTemplateSpec } from './analysis-to-domain.js';
 import { crossDocumentProblems, documentProblems } from './check-consistency.js';
 import type { KindedDocument } from './check-consistency.js';
 import { duplicateKeyProblems } from './duplicate-keys.js';
 import { describeValue, problemAt } from './problem-at.js';
 import { problemsFromIssues } from './problems-from-issues.js';
 import { toSegmentSpec } from './routing-to-domain.js';
-import { documentHeader, rolloutDocument, segmentDocument, serviceDocument } from './schemas.js';
+import { analysisTemplateDocument, documentHeader, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument } from './schemas.js';
 import { createSourceMap } from './source-map.js';
 import type { DocumentSource, SourceMap } from './source-map.js';
 import { toRolloutSpec, toServiceSpec } from './to-domain.js';
@@ -16,7 +17,8 @@ import { toRolloutSpec, toServiceSpec } from './to-domain.js';
 export type ParsedResource =
   | { readonly kind: 'Service'; readonly name: string; readonly spec: ServiceSpec; readonly source: SourceMap }
   | { readonly kind: 'Rollout'; readonly name: string; readonly spec: RolloutSpec; readonly source: SourceMap }
-  | { readonly kind: 'Segment'; readonly name: string; readonly spec: SegmentSpec; readonly source: SourceMap };
+  | { readonly kind: 'Segment'; readonly name: string; readonly spec: SegmentSpec; readonly source: SourceMap }
+  | { readonly kind: 'AnalysisTemplate'; readonly name: string; readonly spec: AnalysisTemplateSpec; readonly source: SourceMap };
 
 export interface ParseOptions {
   /** File name used in problems ("<body>" for an API request body). */
@@ -29,8 +31,9 @@ export interface ParseOptions {
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DOCUMENTS = 100;
-const KINDS = ['Service', 'Rollout', 'Segment'] as const;
-const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument } as const;
+const KINDS = RESOURCE_KINDS;
+const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument } as const;
+const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`;
 
 /**
  * Parses and validates every resource in a YAML (or JSON) stream. All-or-nothing: throws INVALID_SPEC
@@ -54,7 +57,7 @@ export function parseResources(text: string, options: ParseOptions): ParsedResou
     if (read.resource) resources.push(read.resource);
   }
   if (present.length === 0) {
-    problems.push({ file, line: 1, col: 1, message: 'no resources found: the input is empty', expected: 'at least one Service, Rollout or Segment document' });
+    problems.push({ file, line: 1, col: 1, message: 'no resources found: the input is empty', expected: `at least one ${KINDS_TEXT} document` });
   }
   problems.push(...crossDocumentProblems(kinded));
   if (problems.length > 0) {
@@ -93,8 +96,8 @@ function readDocument(doc: Document, source: DocumentSource, lines: LineCounter)
     // Unresolved aliases and alias bombs fail here rather than in the parser.
     return { problems: [problemAt(source, [], `the document cannot be read: ${(error as Error).message}`)] };
   }
-  const kind = data['kind'];
-  if (kind !== 'Service' && kind !== 'Rollout' && kind !== 'Segment') return { problems: unknownKindProblems(data, source) };
+  const kind = KINDS.find((k) => k === data['kind']);
+  if (kind === undefined) return { problems: unknownKindProblems(data, source) };
   const kinded: KindedDocument = { kind, data, source };
   const problems = [...validate(kinded), ...documentProblems(kinded)];
   if (problems.length > 0) return { problems, kinded };
@@ -116,13 +119,17 @@ function toResource(doc: KindedDocument): ParsedResource {
     const parsed = segmentDocument.parse(doc.data);
     return { kind: 'Segment', name: parsed.metadata.name, spec: toSegmentSpec(parsed.spec), source: doc.source };
   }
+  if (doc.kind === 'AnalysisTemplate') {
+    const parsed = analysisTemplateDocument.parse(doc.data);
+    return { kind: 'AnalysisTemplate', name: parsed.metadata.name, spec: toAnalysisTemplateSpec(parsed.spec), source: doc.source };
+  }
   const parsed = rolloutDocument.parse(doc.data);
   return { kind: 'Rollout', name: parsed.metadata.name, spec: toRolloutSpec(parsed.spec), source: doc.source };
 }
 
 function unknownKindProblems(data: Record<string, unknown>, source: DocumentSource): Problem[] {
   const kind = data['kind'];
-  const expected = `${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`;
+  const expected = KINDS_TEXT;
   const header = documentHeader.safeParse(data);
   const problems = header.success ? [] : problemsFromIssues(header.error.issues, documentHeader, data, source);
   if (kind === undefined) return [...problems, problemAt(source, ['kind'], 'missing required field "kind"', { expected })];

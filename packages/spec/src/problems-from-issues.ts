@@ -62,7 +62,7 @@ function toProblems(issue: core.$ZodIssue, path: FieldPath, schema: z.ZodType, d
     case 'custom': {
       const params = issue.params ?? {};
       const message = stringParam(params, 'message') ?? (field && hints.get(field)?.invalid) ?? 'invalid value';
-      const found = stringParam(params, 'found') ?? describeValue(value);
+      const found = stringParam(params, 'found') ?? (value === undefined ? undefined : describeValue(value));
       return [problemAt(source, path, message, { found, expected: stringParam(params, 'expected') ?? expected })];
     }
     default: {

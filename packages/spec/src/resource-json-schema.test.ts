@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { resourceJsonSchema } from './resource-json-schema.js';
+import { ANALYSIS_YAML } from './testing/analysis-example.js';
 import { EXAMPLE_YAML } from './testing/example.js';
 import { SHARED_LISTEN_YAML } from './testing/proxy-example.js';
 import { ROUTING_YAML } from './testing/routing-example.js';
@@ -22,6 +23,7 @@ function check(schema: Schema, value: unknown, path = '$'): string[] {
     return passing.length > 0 ? [] : [`${path}: matches none of anyOf`];
   }
   if ('const' in schema && schema['const'] !== value) return [`${path}: not ${String(schema['const'])}`];
+  if (Array.isArray(schema['enum']) && !schema['enum'].includes(value)) return [`${path}: not one of the enum`];
   const type = schema['type'];
   if (type === 'object') return checkObject(schema, value, path);
   if (type === 'array') {
@@ -63,11 +65,11 @@ function checkObject(schema: Schema, value: unknown, path: string): string[] {
 const example = () => parseAllDocuments(EXAMPLE_YAML).map((doc) => doc.toJS() as Record<string, unknown>).filter((d) => d !== null);
 
 describe('resourceJsonSchema', () => {
-  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout | Segment', () => {
+  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout | Segment | AnalysisTemplate', () => {
     const schema = resourceJsonSchema() as Schema;
     assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
     const kinds = (schema['oneOf'] as Schema[]).map((s) => ((s['properties'] as Record<string, Schema>)['kind'] ?? {})['const']);
-    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment']);
+    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment', 'AnalysisTemplate']);
   });
 
   test('resourceJsonSchema accepts both documents of the example', () => {
@@ -137,6 +139,35 @@ describe('resourceJsonSchema', () => {
     assert.notDeepEqual(bad((d) => (d.spec.proxy.healthCheck.path = 'healthz')), []);
     assert.notDeepEqual(bad((d) => (d.spec.proxy.healthCheck.intervall = '1s')), []);
     assert.notDeepEqual(bad((d) => (d.spec.proxy.outlier = {})), []);
+  });
+
+  test('resourceJsonSchema accepts analysis templates and verification steps, and rejects bad ones', () => {
+    const docs = parseAllDocuments(ANALYSIS_YAML).map((doc) => doc.toJS() as Schema);
+    const schema = resourceJsonSchema() as Schema;
+    assert.equal(docs.length, 4);
+    for (const doc of docs) assert.deepEqual(check(schema, doc), []);
+    const [template, , , rollout] = docs as [any, any, any, any];
+    const bad = (doc: Schema, edit: (copy: any) => void) => {
+      const copy = structuredClone(doc);
+      edit(copy);
+      return check(schema, copy);
+    };
+    assert.deepEqual(bad(template, (d) => (d.spec.args[0].value = 0.02)), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.args[0].value = true)), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.args[0].name = 'max-rate')), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics = [])), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics[0].retries = 11)), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics[0].provider.prometheus = { address: 'http://x' })), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics[0].judge = {})), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics[0].judge.threshold.successCondtion = 'result < 1')), []);
+    assert.notDeepEqual(bad(template, (d) => (d.spec.metrics[1].judge.baseline.direction = 'up')), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.analysis.startingStep = 0)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].analysis.templates = [])), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].analysis.args.team = true)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[4].approval.approvers = [])), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[5].checklist.items[0].operation.http = { url: 'http://x' })), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.rps = 5000)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.maxInFlight = 0)), []);
   });
 
   test('resourceJsonSchema sets additionalProperties false on every object with fixed fields', () => {

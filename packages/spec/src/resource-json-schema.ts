@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { resourceDocument } from './schemas.js';
 
 /**
- * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment, unknown fields
+ * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment | AnalysisTemplate, unknown fields
  * rejected. What `sluice schema` prints and editors (yaml-language-server) validate against.
  * Cross-field rules (stable is a version, unique names and hosts, health check timeout below its
- * interval, services sharing a listen address) are checked only by parseResources and apply.
+ * interval, services sharing a listen address, conditions and placeholders, unique metric and item
+ * names) are checked only by parseResources and apply.
  */
 export function resourceJsonSchema(): object {
   const schema = z.toJSONSchema(resourceDocument, { target: 'draft-2020-12', io: 'input' });
-  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service, Rollout or Segment (apiVersion sluice.dev/v1)' };
+  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service, Rollout, Segment or AnalysisTemplate (apiVersion sluice.dev/v1)' };
 }

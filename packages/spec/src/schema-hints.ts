@@ -26,6 +26,15 @@ export const VERSION_NAME_PATTERN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 /** An HTTP token (RFC 9110), which is also what a cookie name must be. */
 export const TOKEN_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** An absolute http(s) URL; group 3 is the port, if any. */
+export const HTTP_URL_PATTERN = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}))?([/?#]\S*)?$/;
+
+/** Whether the port that `pattern` captures in `group` (if any) is at most 65535. */
+export const portInRange = (pattern: RegExp, group: number) => (text: string) => {
+  const port = pattern.exec(text)?.[group];
+  return port === undefined || Number(port) <= 65535;
+};
+
 export const DNS_LABEL = 'a name of lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters';
 
 export const name = hint(z.string().max(63).regex(NAME_PATTERN), DNS_LABEL, 'invalid name');
@@ -72,7 +81,8 @@ const DURATION_PATTERN = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 
 /** A duration as text ("500ms", "30s", "1h30m") of at least `minMs` and at most `maxMs` milliseconds. */
 export function duration(minMs: number, maxMs = MAX_DURATION_MS): z.ZodString {
-  const expected = `a duration like 500ms, 30s, 5m, 1h${minMs > 0 ? ', more than 0' : ''}, at most ${formatDuration(maxMs)}`;
+  const least = minMs > 1 ? `, at least ${formatDuration(minMs)}` : minMs > 0 ? ', more than 0' : '';
+  const expected = `a duration like 500ms, 30s, 5m, 1h${least}, at most ${formatDuration(maxMs)}`;
   const valid = (text: string) => {
     const ms = parseDuration(text);
     return ms !== undefined && ms >= minMs && ms <= maxMs;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { routes, segmentSpec, setHeaderRoute, setMirror, setSegmentRoute } from './routing-schemas.js';
 import { proxySettings, serviceHosts } from './proxy-schemas.js';
-import { DNS_LABEL, duration, exactlyOneKey, hint, name, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
+import { templateSpec } from './analysis-schemas.js';
+import { backgroundAnalysis, VERIFICATION_STEP_KINDS, verificationStepFields } from './verification-schemas.js';
+import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
 export type { Hint } from './schema-hints.js';
@@ -9,19 +11,16 @@ export type { Hint } from './schema-hints.js';
 /**
  * Zod schemas of the documents as written (durations as text, defaults not applied); to-domain.ts turns
  * a valid document into the domain types. Hints and shared parts are in schema-hints.ts; conditions,
- * routes and routing steps in routing-schemas.ts.
+ * routes and routing steps in routing-schemas.ts; AnalysisTemplate specs in analysis-schemas.ts (judges
+ * in judge-schemas.ts); analysis, approval, checklist and load steps in verification-schemas.ts.
  */
 
 export const API_VERSION = 'sluice.dev/v1';
+export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const UPSTREAM_PATTERN = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}))?([/?#]\S*)?$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const portInRange = (pattern: RegExp, group: number) => (text: string) => {
-  const port = pattern.exec(text)?.[group];
-  return port === undefined || Number(port) <= 65535;
-};
 
 const readiness = hint(
   z.strictObject({
@@ -54,7 +53,7 @@ const upstreams = hint(
   z
     .array(
       hint(
-        z.string().regex(UPSTREAM_PATTERN).refine(portInRange(UPSTREAM_PATTERN, 3)),
+        z.string().regex(HTTP_URL_PATTERN).refine(portInRange(HTTP_URL_PATTERN, 3)),
         'an absolute http(s) URL, e.g. http://127.0.0.1:9102',
         'invalid upstream URL',
       ),
@@ -102,7 +101,7 @@ const serviceSpec = z.strictObject({
   proxy: proxySettings.optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror'] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS] as const;
 const step = hint(
   z
     .strictObject({
@@ -111,6 +110,7 @@ const step = hint(
       setHeaderRoute: setHeaderRoute.optional(),
       setSegmentRoute: setSegmentRoute.optional(),
       setMirror: setMirror.optional(),
+      ...verificationStepFields,
     })
     .superRefine(exactlyOneKey(STEP_KINDS, 'a step'))
     .meta({ minProperties: 1, maxProperties: 1 }),
@@ -122,9 +122,13 @@ const rolloutSpec = z.strictObject({
   target: hint(versionName, 'the name of a version of the service', 'invalid version name'),
   strategy: hint(
     z.strictObject({
-      canary: z.strictObject({
-        steps: hint(z.array(step).min(1).max(100), 'a list of 1 to 100 steps', 'wrong number of steps'),
-      }),
+      canary: hint(
+        z.strictObject({
+          steps: hint(z.array(step).min(1).max(100), 'a list of 1 to 100 steps', 'wrong number of steps'),
+          analysis: backgroundAnalysis.optional(),
+        }),
+        'a map with steps and an optional background analysis',
+      ),
     }),
     'a map with canary',
   ),
@@ -155,12 +159,20 @@ export const segmentDocument = z.strictObject({
   spec: segmentSpec,
 });
 
+export const analysisTemplateDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('AnalysisTemplate'), '"AnalysisTemplate"'),
+  metadata,
+  spec: templateSpec,
+});
+
 /** Only the apiVersion, for documents whose kind is unknown: their other fields cannot be checked. */
 export const documentHeader = z.looseObject({ apiVersion });
 
-export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument]);
+export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument]);
 
 export type ServiceDocument = z.output<typeof serviceDocument>;
 export type RolloutDocument = z.output<typeof rolloutDocument>;
 export type SegmentDocument = z.output<typeof segmentDocument>;
+export type AnalysisTemplateDocument = z.output<typeof analysisTemplateDocument>;
 

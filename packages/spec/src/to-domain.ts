@@ -1,8 +1,10 @@
-import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS, ErrorCode, parseDuration, SluiceError } from '@sluice/domain';
+import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS } from '@sluice/domain';
 import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, VersionSource } from '@sluice/domain';
+import { ms } from './analysis-to-domain.js';
 import { toHosts, toProxySettings } from './proxy-to-domain.js';
 import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
 import type { RolloutDocument, ServiceDocument } from './schemas.js';
+import { toBackgroundAnalysis, toVerificationStep } from './verification-to-domain.js';
 
 type RawService = ServiceDocument['spec'];
 type RawVersion = RawService['versions'][string];
@@ -26,11 +28,13 @@ export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
 }
 
 export function toRolloutSpec(raw: RolloutDocument['spec']): RolloutSpec {
+  const background = raw.strategy.canary.analysis;
   return {
     service: raw.service,
     target: raw.target,
     strategy: { kind: 'canary', steps: raw.strategy.canary.steps.map(toStep) },
     ...(raw.progressDeadline === undefined ? {} : { progressDeadlineMs: ms(raw.progressDeadline) }),
+    ...(background === undefined ? {} : { analysis: { background: toBackgroundAnalysis(background) } }),
   };
 }
 
@@ -57,15 +61,8 @@ function toRunSpec(raw: RawRun): RunSpec {
 
 function toStep(raw: RawStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
-  const routing = toRoutingStep(raw);
-  if (routing !== undefined) return routing;
+  const other = toRoutingStep(raw) ?? toVerificationStep(raw);
+  if (other !== undefined) return other;
   const duration = raw.pause?.duration;
   return duration === undefined ? { kind: 'pause' } : { kind: 'pause', durationMs: ms(duration) };
-}
-
-/** The schema has already accepted the text, so this only fails if schema and parser disagree. */
-function ms(text: string): number {
-  const value = parseDuration(text);
-  if (value === undefined) throw new SluiceError(ErrorCode.INTERNAL, `duration "${text}" passed the schema but not parseDuration`);
-  return value;
 }

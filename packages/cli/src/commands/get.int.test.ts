@@ -1,9 +1,23 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServiceView } from '../api-types.js';
+import type { JudgeSpec } from '@sluice/domain';
+import type { AnalysisTemplateView, ServiceView } from '../api-types.js';
 import { rolloutView, serviceView, T0 } from '../testing/fixtures.js';
 import { startFakeApi, type FakeApi } from '../testing/fake-api.js';
 import { runCli } from '../testing/run-cli.js';
+
+type Metric = AnalysisTemplateView['spec']['metrics'][number];
+
+const metric = (name: string, judge: JudgeSpec = { kind: 'threshold', successCondition: 'result < 0.01' }): Metric => ({
+  name,
+  provider: { kind: 'builtin' },
+  query: 'error-rate',
+  judge,
+  timeoutMs: 10_000,
+  retries: 2,
+  intervalMs: 10_000,
+  gate: { count: 0, failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, consecutiveSuccessLimit: 0 },
+});
 
 let api: FakeApi;
 before(async () => {
@@ -13,6 +27,8 @@ after(() => api.close());
 beforeEach(() => {
   api.state.services = [];
   api.state.segments = [];
+  api.state.analysisTemplates = [];
+  api.requests.length = 0;
   api.state.rollouts.clear();
 });
 
@@ -39,6 +55,64 @@ describe('sluice get', () => {
     }
     const json = await runCli(['get', 'segments', '-o', 'json'], { url: api.url });
     assert.deepEqual(JSON.parse(json.out), { items: api.state.segments });
+  });
+
+  test('get analysistemplates prints each template, its metrics, arguments and the rollouts using it', async () => {
+    api.state.analysisTemplates = [
+      {
+        name: 'latency',
+        version: 1,
+        spec: { args: [], metrics: [{ ...metric('p99'), provider: { kind: 'prometheus', address: 'http://127.0.0.1:9090' } }] },
+        usedBy: { rollouts: [] },
+      },
+      {
+        name: 'success-rate',
+        version: 3,
+        spec: {
+          args: [{ name: 'service' }, { name: 'threshold', value: '0.01' }],
+          metrics: [metric('error-rate', { kind: 'errorRate', requestsQuery: 'requests', errorsQuery: 'errors', options: {} }), metric('5xx')],
+        },
+        usedBy: { rollouts: ['shop-v2', 'cart-v3'] },
+      },
+    ];
+    for (const kind of ['analysistemplates', 'analysistemplate', 'at']) {
+      const { code, out } = await runCli(['get', kind], { url: api.url });
+      assert.equal(code, 0, kind);
+      assert.deepEqual(out.split('\n'), [
+        'NAME          METRICS                                                    ARGS                    USED BY',
+        'latency       p99 (threshold, prometheus)                                -                       -',
+        'success-rate  error-rate (errorRate, builtin), 5xx (threshold, builtin)  service,threshold=0.01  rollout/shop-v2,rollout/cart-v3',
+        '',
+      ]);
+    }
+    const json = await runCli(['get', 'analysistemplates', '-o', 'json'], { url: api.url });
+    assert.deepEqual(JSON.parse(json.out), { items: api.state.analysisTemplates });
+  });
+
+  test('get analysistemplates NAME shows that one; -o json prints it; an unknown name exits 1', async () => {
+    api.state.analysisTemplates = [{ name: 'latency', version: 1, spec: { args: [], metrics: [metric('p99')] }, usedBy: { rollouts: ['shop-v2'] } }];
+    const one = await runCli(['get', 'at', 'latency'], { url: api.url });
+    assert.equal(one.code, 0);
+    assert.deepEqual(one.out.split('\n'), ['NAME     METRICS                   ARGS  USED BY', 'latency  p99 (threshold, builtin)  -     rollout/shop-v2', '']);
+    assert.equal(api.requests.at(-1)?.url, '/api/v1/analysistemplates/latency');
+    const json = await runCli(['get', 'analysistemplates', 'latency', '-o', 'json'], { url: api.url });
+    assert.deepEqual(JSON.parse(json.out), api.state.analysisTemplates[0]);
+    const missing = await runCli(['get', 'at', 'nobody'], { url: api.url });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.err, 'error: analysistemplates "nobody" does not exist\n');
+    api.state.analysisTemplates = [];
+    const none = await runCli(['get', 'at'], { url: api.url });
+    assert.equal(none.err, 'No analysis templates found.\n');
+  });
+
+  test('get KIND NAME shows one service, rollout or segment', async () => {
+    api.state.services = [serviceView()];
+    api.state.rollouts.set('shop-v2', [rolloutView()]);
+    api.state.segments = [{ name: 'testers', version: 1, spec: { match: [{ kind: 'method', methods: ['GET'] }] }, usedBy: { services: [], rollouts: [] } }];
+    assert.match((await runCli(['get', 'svc', 'shop'], { url: api.url })).out, /^shop +127\.0\.0\.1:8080 /m);
+    assert.match((await runCli(['get', 'ro', 'shop-v2'], { url: api.url })).out, /^shop-v2 +shop +v2 +Paused/m);
+    assert.match((await runCli(['get', 'seg', 'testers'], { url: api.url })).out, /^testers +method GET/m);
+    assert.deepEqual(api.requests.map((r) => r.url), ['/api/v1/services/shop', '/api/v1/rollouts/shop-v2', '/api/v1/segments/testers']);
   });
 
   test('get segments with none says so on stderr', async () => {

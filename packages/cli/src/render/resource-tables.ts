@@ -1,5 +1,5 @@
 import { describeConditions } from '@sluice/domain';
-import type { RolloutView, SegmentView, ServiceView } from '../api-types.js';
+import type { AnalysisTemplateView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 import { stepFraction } from './status-view.js';
 import { renderTable } from './table.js';
 import { formatAge } from './time.js';
@@ -47,4 +47,15 @@ export function segmentsTable(segments: readonly SegmentView[]): string[] {
     return [s.name, describeConditions(s.spec.match), users.join(',') || '-'];
   });
   return renderTable(['NAME', 'MATCH', 'USED BY'], rows);
+}
+
+/** NAME, METRICS (each with its judge and provider), ARGS (defaults after "="), USED BY (active rollouts). */
+export function analysisTemplatesTable(templates: readonly AnalysisTemplateView[]): string[] {
+  const rows = templates.map((t) => [
+    t.name,
+    t.spec.metrics.map((m) => `${m.name} (${m.judge.kind}, ${m.provider.kind})`).join(', ') || '-',
+    t.spec.args.map((a) => (a.value === undefined ? a.name : `${a.name}=${a.value}`)).join(',') || '-',
+    t.usedBy.rollouts.map((n) => `rollout/${n}`).join(',') || '-',
+  ]);
+  return renderTable(['NAME', 'METRICS', 'ARGS', 'USED BY'], rows);
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReleaseEvent } from '@sluice/domain';
-import type { ApplyResponse, RolloutView, SegmentView, ServiceView } from '../api-types.js';
+import type { AnalysisTemplateView, ApplyResponse, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -19,9 +19,12 @@ export interface Answer {
 export interface FakeState {
   services: ServiceView[];
   segments: SegmentView[];
+  analysisTemplates: AnalysisTemplateView[];
   /** Per rollout, the views successive GETs return; the last one repeats. */
   rollouts: Map<string, RolloutView[]>;
   events: ReleaseEvent[];
+  /** What GET /rollouts/{name}/decisions pages through (by subject name, `after` and `limit`). */
+  decisions: ReleaseEvent[];
   /** What POST /apply answers; the default reports every document as created. */
   apply: (body: string, dryRun: boolean) => Answer;
 }
@@ -50,7 +53,7 @@ export function defaultApply(body: string, dryRun: boolean): Answer {
 
 /** A small stand-in for the control plane: the routes of docs/api.md over canned data, on port 0. */
 export async function startFakeApi(): Promise<FakeApi> {
-  const state: FakeState = { services: [], segments: [], rollouts: new Map(), events: [], apply: defaultApply };
+  const state: FakeState = { services: [], segments: [], analysisTemplates: [], rollouts: new Map(), events: [], decisions: [], apply: defaultApply };
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -99,6 +102,13 @@ function route(state: FakeState, method: string, url: URL, body: string): Answer
     const service = url.searchParams.get('service');
     return { status: 200, body: { items: items.filter((r) => service === null || r.spec.service === service) } };
   }
+  if (key === 'GET /api/v1/analysistemplates') return { status: 200, body: { items: state.analysisTemplates } };
+  const named = /^\/api\/v1\/(segments|analysistemplates)\/([^/]+)$/.exec(path);
+  if (named && method === 'GET') {
+    const name = decodeURIComponent(named[2] ?? '');
+    const found = (named[1] === 'segments' ? state.segments : state.analysisTemplates).find((x) => x.name === name);
+    return found ? { status: 200, body: found } : errorAnswer(404, 'NOT_FOUND', `${named[1]} "${name}" does not exist`);
+  }
   const service = /^\/api\/v1\/services\/([^/]+)(\/history)?$/.exec(path);
   if (service && method === 'GET') {
     const name = decodeURIComponent(service[1] ?? '');
@@ -106,7 +116,8 @@ function route(state: FakeState, method: string, url: URL, body: string): Answer
     if (service[2]) return { status: 200, body: { items: state.events.filter((e) => e.service === name) } };
     return { status: 200, body: state.services.find((s) => s.name === name) };
   }
-  const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|events))?$/.exec(path);
+  const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|approve|reject|events|decisions))?$/.exec(path);
+  if (rollout?.[2] === 'decisions') return decisionsRoute(state, decodeURIComponent(rollout[1] ?? ''), url);
   if (rollout) return rolloutRoute(state, method, decodeURIComponent(rollout[1] ?? ''), rollout[2], body);
   return errorAnswer(404, 'NOT_FOUND', `no route ${key}`);
 }
@@ -117,17 +128,28 @@ function rolloutRoute(state: FakeState, method: string, name: string, action: st
   if (method === 'GET' && action === undefined) return { status: 200, body: view };
   if (method === 'GET' && action === 'events') return { status: 200, body: { items: view.events ?? [] } };
   if (method !== 'POST') return errorAnswer(404, 'NOT_FOUND', `no route ${method} ${name}`);
-  const request = JSON.parse(body || '{}') as { full?: boolean; reason?: string };
+  const request = JSON.parse(body || '{}') as { full?: boolean; reason?: string; comment?: string; item?: string };
   if (view.status.phase === 'Succeeded' || view.status.phase === 'Aborted') {
     return errorAnswer(409, 'INVALID_TRANSITION', `Cannot ${action} a rollout that is ${view.status.phase}`);
   }
-  const status =
-    action === 'abort'
-      ? { ...view.status, phase: 'Aborting' as const, message: request.reason ?? 'Aborted by user' }
-      : request.full
-        ? { ...view.status, phase: 'Promoting' as const, message: 'Full promotion requested: skipping remaining steps' }
-        : { ...view.status, message: 'Promote requested: the current pause ends' };
-  const next = { ...view, status };
+  const next = { ...view, status: commandStatus(view.status, action, request) };
   state.rollouts.set(name, [next]);
   return { status: 200, body: next };
+}
+
+function commandStatus(status: RolloutView['status'], action: string | undefined, request: { full?: boolean; reason?: string; comment?: string; item?: string }): RolloutView['status'] {
+  const why = request.comment ? `: ${request.comment}` : '';
+  if (action === 'abort') return { ...status, phase: 'Aborting', message: request.reason ?? 'Aborted by user' };
+  if (action === 'reject') return { ...status, phase: 'Aborting', message: `Rejected${why}` };
+  if (action === 'approve') return { ...status, phase: 'Progressing', message: `${request.item ? `Checklist item "${request.item}" confirmed` : 'Approved'}${why}` };
+  if (request.full) return { ...status, phase: 'Promoting', message: 'Full promotion requested: skipping remaining steps' };
+  return { ...status, message: 'Promote requested: the current pause ends' };
+}
+
+function decisionsRoute(state: FakeState, name: string, url: URL): Answer {
+  if (!state.rollouts.has(name)) return notFound('rollout', name);
+  const after = Number(url.searchParams.get('after') ?? 0);
+  const limit = Number(url.searchParams.get('limit') ?? 1000);
+  const decisions = state.decisions.filter((e) => e.subject.name === name && e.seq > after).slice(0, limit);
+  return { status: 200, body: { decisions } };
 }

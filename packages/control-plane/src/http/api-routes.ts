@@ -1,22 +1,22 @@
 import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
 import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice/spec';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Registry } from 'prom-client';
 import type { TrafficWindows } from '../metrics/traffic-windows.js';
 import { trafficRoutes } from '../metrics/traffic-routes.js';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Logger } from '../platform/logger.js';
 import { applyResources } from '../resources/apply-resources.js';
-import { abortRollout, promoteRollout } from '../rollouts/rollout-commands.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
+import { analysisTemplateRoutes } from './analysis-template-routes.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi.js';
-import { actorOf, boolQuery, intQuery, MAX_APPLY_BYTES, MAX_COMMAND_BYTES, readApplyFiles, readCommandBody } from './request-input.js';
+import { actorOf, boolQuery, intQuery, limitBody, MAX_APPLY_BYTES, readApplyFiles } from './request-input.js';
+import { rolloutRoutes, STATUS_EXCLUDED_TYPES } from './rollout-routes.js';
 import { segmentRoutes } from './segment-routes.js';
-import { rolloutView, serviceView } from './views.js';
+import { serviceView } from './views.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -27,27 +27,6 @@ export interface ApiDeps {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly windows: TrafficWindows;
-}
-
-/**
- * Rejects bodies over `maxSize` with 413. The unread rest of the body is still on the socket, so the
- * answer says `Connection: close`: a client must not send its next request on that connection.
- */
-function limit(maxSize: number, log: Logger) {
-  return bodyLimit({
-    maxSize,
-    onError: (c) => {
-      const error = new SluiceError(ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${maxSize} bytes`, { details: { maxBytes: maxSize } });
-      const { body } = toErrorResponse(error, log);
-      return c.json(body, 413, { connection: 'close' });
-    },
-  });
-}
-
-async function getRollout(deps: ApiDeps, name: string) {
-  const rollout = await deps.store.rollouts.get(name);
-  if (!rollout) throw new SluiceError(ErrorCode.ROLLOUT_NOT_FOUND, `Rollout "${name}" does not exist`, { details: { rollout: name } });
-  return rollout;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -101,40 +80,9 @@ function serviceRoutes(api: Hono, deps: ApiDeps): void {
     const name = c.req.param('name');
     await getService(deps, name);
     const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
-    const filter = { service: name, limit: 10_000, ...(afterSeq === undefined ? {} : { afterSeq }) };
+    // Measurements belong to each rollout's decision log (`explain`); the history keeps the decisions.
+    const filter = { service: name, limit: 10_000, excludeTypes: STATUS_EXCLUDED_TYPES, ...(afterSeq === undefined ? {} : { afterSeq }) };
     return c.json({ items: await deps.store.events.list(filter) });
-  });
-}
-
-function rolloutRoutes(api: Hono, deps: ApiDeps): void {
-  api.get('/rollouts', async (c) => {
-    const service = c.req.query('service');
-    const rollouts = await deps.store.rollouts.list(service ? { service } : {});
-    return c.json({ items: rollouts.map((r) => rolloutView(r, deps)) });
-  });
-  api.get('/rollouts/:name', async (c) => {
-    const rollout = await getRollout(deps, c.req.param('name'));
-    const events = await deps.store.events.list({ subject: { kind: 'Rollout', name: rollout.name }, limit: 100_000 });
-    return c.json(rolloutView(rollout, { ...deps, events: events.slice(-20) }));
-  });
-  api.get('/rollouts/:name/events', async (c) => {
-    const rollout = await getRollout(deps, c.req.param('name'));
-    const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
-    const filter = { subject: { kind: 'Rollout' as const, name: rollout.name }, limit: 10_000, ...(afterSeq === undefined ? {} : { afterSeq }) };
-    return c.json({ items: await deps.store.events.list(filter) });
-  });
-  api.post('/rollouts/:name/promote', limit(MAX_COMMAND_BYTES, deps.log), async (c) => {
-    const body = await readCommandBody(c, { full: 'boolean' });
-    const rollout = await promoteRollout({ ...deps, actor: actorOf(c) }, c.req.param('name'), body.full === true);
-    deps.controller.kick();
-    return c.json(rolloutView(rollout, deps));
-  });
-  api.post('/rollouts/:name/abort', limit(MAX_COMMAND_BYTES, deps.log), async (c) => {
-    const body = await readCommandBody(c, { reason: 'string' });
-    const reason = typeof body.reason === 'string' ? body.reason : undefined;
-    const rollout = await abortRollout({ ...deps, actor: actorOf(c) }, c.req.param('name'), reason);
-    deps.controller.kick();
-    return c.json(rolloutView(rollout, deps));
   });
 }
 
@@ -157,7 +105,7 @@ export function createApi(deps: ApiDeps): Hono {
   const api = new Hono();
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
   api.get('/schema', (c) => c.json(resourceJsonSchema()));
-  api.post('/apply', limit(MAX_APPLY_BYTES, deps.log), (c) => apply(c, deps));
+  api.post('/apply', limitBody(MAX_APPLY_BYTES, deps.log), (c) => apply(c, deps));
   api.get('/events', async (c) => {
     const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
     const max = intQuery(c, 'limit', { min: 1, max: 10_000 }) ?? 1000;
@@ -176,8 +124,9 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ restarted: true, router: deps.traffic.kind, ms: Date.now() - started });
   });
   serviceRoutes(api, deps);
-  rolloutRoutes(api, deps);
+  api.route('/', rolloutRoutes(deps));
   api.route('/', segmentRoutes(deps.store));
+  api.route('/', analysisTemplateRoutes(deps.store));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
   app.route('/api/v1', api);
   return app;

@@ -4,6 +4,7 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = {
   '400': { description: 'Bad input (INVALID_SPEC, INVALID_REQUEST, UNKNOWN_REFERENCE)', ...json(ref('Error')) },
+  '403': { description: 'The actor may not do this (FORBIDDEN)', ...json(ref('Error')) },
   '404': { description: 'Not found', ...json(ref('Error')) },
   '409': { description: 'Conflict with the current state', ...json(ref('Error')) },
   '413': { description: 'Body too large', ...json(ref('Error')) },
@@ -58,6 +59,17 @@ const schemas = {
       usedBy: { type: 'object', properties: { services: { type: 'array', items: { type: 'string' } }, rollouts: { type: 'array', items: { type: 'string' } } } },
     },
   },
+  AnalysisTemplateView: {
+    type: 'object',
+    required: ['name', 'version', 'spec', 'usedBy'],
+    description: 'See docs/api.md#analysistemplateview',
+    properties: {
+      name: { type: 'string' },
+      version: { type: 'integer' },
+      spec: { type: 'object', required: ['args', 'metrics'], properties: { args: { type: 'array', items: { type: 'object' } }, metrics: { type: 'array', items: { type: 'object' } } } },
+      usedBy: { type: 'object', properties: { rollouts: { type: 'array', items: { type: 'string' } } } },
+    },
+  },
   ApplyResult: {
     type: 'object',
     properties: {
@@ -68,11 +80,52 @@ const schemas = {
   Resource: resourceJsonSchema(),
 };
 
+/** Rollouts: reads, the decision log and the commands a person gives. */
+const ROLLOUT_PATHS = {
+  '/rollouts': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'Rollouts', ...json(items('RolloutView')) } } } },
+  '/rollouts/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Rollout with its last 20 events (AnalysisMeasured left out)', ...json(ref('RolloutView')) }, ...errors } } },
+  '/rollouts/{name}/events': { get: { summary: 'Events of the rollout but AnalysisMeasured (see /decisions), oldest first', parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },
+  '/rollouts/{name}/promote': {
+    post: { summary: 'End the current pause, or skip all remaining steps with full', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { full: { type: 'boolean' } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
+  },
+  '/rollouts/{name}/abort': {
+    post: { summary: 'Return all traffic to stable', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
+  },
+  '/rollouts/{name}/approve': {
+    post: {
+      summary: 'Approve the current approval step, or confirm a checklist instruction (item)',
+      parameters: [nameParam],
+      requestBody: json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2000 }, item: { type: 'string', minLength: 1, maxLength: 253 } } }),
+      responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors },
+    },
+  },
+  '/rollouts/{name}/reject': {
+    post: {
+      summary: 'Reject: abort the rollout, recording who and why',
+      parameters: [nameParam],
+      requestBody: json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2000 } } }),
+      responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors },
+    },
+  },
+  '/rollouts/{name}/decisions': {
+    get: {
+      summary: 'The decision log: AnalysisMeasured, AnalysisDecided, ChecklistItemChanged, ApprovalRecorded and LoadFinished events, oldest first',
+      parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } }],
+      responses: { '200': { description: 'Decisions', ...json({ type: 'object', required: ['decisions'], properties: { decisions: { type: 'array', items: ref('ReleaseEvent') } } }) }, ...errors },
+    },
+  },
+};
+
+const ANALYSIS_TEMPLATE_PATHS = {
+  '/analysistemplates': { get: { summary: 'List analysis templates', responses: { '200': { description: 'Analysis templates, by name', ...json(items('AnalysisTemplateView')) } } } },
+  '/analysistemplates/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Analysis template', ...json(ref('AnalysisTemplateView')) }, ...errors } } },
+};
+
 /** The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. */
 export function openApiDocument(): object {
   return {
     openapi: '3.1.0',
-    info: { title: 'Sluice control plane', version: '0.1.0', description: 'Progressive delivery: services, rollouts, segments and their release events.' },
+    info: { title: 'Sluice control plane', version: '0.1.0', description: 'Progressive delivery: services, rollouts, segments, analysis templates and their release events.' },
     servers: [{ url: '/api/v1' }],
     paths: {
       '/apply': {
@@ -93,15 +146,8 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'Aggregated traffic', ...json({ type: 'object' }) }, ...errors },
         },
       },
-      '/rollouts': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: 'Rollouts', ...json(items('RolloutView')) } } } },
-      '/rollouts/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Rollout with its last 20 events', ...json(ref('RolloutView')) }, ...errors } } },
-      '/rollouts/{name}/events': { get: { parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },
-      '/rollouts/{name}/promote': {
-        post: { summary: 'End the current pause, or skip all remaining steps with full', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { full: { type: 'boolean' } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
-      },
-      '/rollouts/{name}/abort': {
-        post: { summary: 'Return all traffic to stable', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }), responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors } },
-      },
+      ...ROLLOUT_PATHS,
+      ...ANALYSIS_TEMPLATE_PATHS,
       '/segments': { get: { summary: 'List segments', responses: { '200': { description: 'Segments, by name', ...json(items('SegmentView')) } } } },
       '/segments/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Segment', ...json(ref('SegmentView')) }, ...errors } } },
       '/events': { get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },

@@ -1,5 +1,8 @@
 import { ErrorCode, SluiceError, type Problem } from '@sluice/domain';
 import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from '../platform/logger.js';
+import { toErrorResponse } from './error-response.js';
 
 export const MAX_APPLY_BYTES = 1024 * 1024;
 export const MAX_COMMAND_BYTES = 16 * 1024;
@@ -11,12 +14,32 @@ export function actorOf(c: Context): string {
   return clean || 'api';
 }
 
+/**
+ * Rejects bodies over `maxSize` with 413. The unread rest of the body is still on the socket, so the
+ * answer says `Connection: close`: a client must not send its next request on that connection.
+ */
+export function limitBody(maxSize: number, log: Logger) {
+  return bodyLimit({
+    maxSize,
+    onError: (c) => {
+      const error = new SluiceError(ErrorCode.PAYLOAD_TOO_LARGE, `Request body is larger than ${maxSize} bytes`, { details: { maxBytes: maxSize } });
+      const { body } = toErrorResponse(error, log);
+      return c.json(body, 413, { connection: 'close' });
+    },
+  });
+}
+
 function bad(message: string, problem: Problem): SluiceError {
   return new SluiceError(ErrorCode.INVALID_REQUEST, message, { problems: [problem] });
 }
 
+/** What a command body field must be. Strings are at most 1000 characters unless `maxLength` says otherwise. */
+export type CommandField = 'boolean' | 'string' | { readonly type: 'string'; readonly maxLength: number; readonly nonEmpty?: boolean };
+
+const DEFAULT_MAX_STRING = 1000;
+
 /** Reads a JSON object body of a command, checking each field by a small schema of allowed types. */
-export async function readCommandBody(c: Context, fields: Readonly<Record<string, 'boolean' | 'string'>>): Promise<Record<string, unknown>> {
+export async function readCommandBody(c: Context, fields: Readonly<Record<string, CommandField>>): Promise<Record<string, unknown>> {
   const text = await c.req.text();
   if (text.trim() === '') return {};
   let body: unknown;
@@ -29,18 +52,31 @@ export async function readCommandBody(c: Context, fields: Readonly<Record<string
     throw bad('Request body must be a JSON object', { path: '$', message: 'not an object', found: JSON.stringify(body)?.slice(0, 40) ?? 'nothing', expected: 'a JSON object' });
   }
   for (const [key, value] of Object.entries(body)) {
-    const type = fields[key];
-    if (type === undefined) {
+    const field = fields[key];
+    if (field === undefined) {
       throw bad(`Unknown field "${key}"`, { path: `$.${key}`, message: 'unknown field', expected: `one of: ${Object.keys(fields).join(', ') || '(no fields)'}` });
     }
-    if (typeof value !== type) {
-      throw bad(`Field "${key}" must be a ${type}`, { path: `$.${key}`, message: 'wrong type', found: typeof value, expected: type });
-    }
-    if (type === 'string' && (value as string).length > 1000) {
-      throw bad(`Field "${key}" is too long`, { path: `$.${key}`, message: 'too long', found: `${(value as string).length} characters`, expected: 'at most 1000 characters' });
-    }
+    checkField(key, value, field);
   }
   return body as Record<string, unknown>;
+}
+
+function checkField(key: string, value: unknown, field: CommandField): void {
+  const type = typeof field === 'string' ? field : field.type;
+  const maxLength = typeof field === 'string' ? DEFAULT_MAX_STRING : field.maxLength;
+  const path = `$.${key}`;
+  const expected = type === 'string' ? `a string of at most ${maxLength} characters` : type;
+  if (typeof value !== type) {
+    throw bad(`Field "${key}" must be a ${type}`, { path, message: 'wrong type', found: value === null ? 'null' : typeof value, expected });
+  }
+  if (type !== 'string') return;
+  const length = (value as string).length;
+  if (length > maxLength) {
+    throw bad(`Field "${key}" is too long`, { path, message: 'too long', found: `${length} characters`, expected });
+  }
+  if (typeof field !== 'string' && field.nonEmpty === true && (value as string).trim() === '') {
+    throw bad(`Field "${key}" must not be empty`, { path, message: 'empty', found: JSON.stringify(value), expected: 'a non-empty string' });
+  }
 }
 
 /** Parses an optional non-negative integer query parameter. */

@@ -1,4 +1,13 @@
-import { currentStep, describeStep, referencedSegments, type ReleaseEvent, type Rollout, type Segment, type Service } from '@sluice/domain';
+import {
+  currentStep,
+  describeStep,
+  referencedSegments,
+  type AnalysisTemplate,
+  type ReleaseEvent,
+  type Rollout,
+  type Segment,
+  type Service,
+} from '@sluice/domain';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
@@ -62,5 +71,22 @@ export function segmentView(segment: Segment, deps: { services: readonly Service
       services: deps.services.filter((s) => names(s.spec.routes).includes(segment.name)).map((s) => s.name),
       rollouts: deps.activeRollouts.filter((r) => names(r.status.rules).includes(segment.name)).map((r) => r.name),
     },
+  };
+}
+
+/** The templates a rollout's analysis steps and background analysis name. */
+export function referencedTemplates(rollout: Rollout): string[] {
+  const names = rollout.spec.strategy.steps.flatMap((step) => (step.kind === 'analysis' ? step.templates : []));
+  names.push(...(rollout.spec.analysis?.background?.templates ?? []));
+  return [...new Set(names)];
+}
+
+/** What the API shows of an analysis template: its spec, and the active rollouts whose analysis names it. */
+export function analysisTemplateView(template: AnalysisTemplate, deps: { activeRollouts: readonly Rollout[] }) {
+  return {
+    name: template.name,
+    version: template.version,
+    spec: template.spec,
+    usedBy: { rollouts: deps.activeRollouts.filter((r) => referencedTemplates(r).includes(template.name)).map((r) => r.name) },
   };
 }

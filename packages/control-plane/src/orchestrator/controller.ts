@@ -1,4 +1,5 @@
-import type { Clock } from '@sluice/domain';
+import type { Clock, Rollout } from '@sluice/domain';
+import type { AnalysisDeps } from '../analysis/run-analysis.js';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
@@ -14,6 +15,10 @@ export interface ControllerDeps {
   readonly executors: StepExecutorRegistry;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Metric providers and templates for analysis and checklist verifications. */
+  readonly analysis?: AnalysisDeps | undefined;
+  /** Called after each pass with the rollouts still active at its end (to stop the work of steps that ended). */
+  readonly afterPass?: ((active: readonly Rollout[]) => void) | undefined;
   /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */
   readonly pollMs?: number | undefined;
 }
@@ -79,6 +84,7 @@ export class Controller {
       this.#outcomes.set(rollout.name, outcome);
       if (outcome.kind === 'waiting' && outcome.until !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, outcome.until);
     }
+    if (this.#deps.afterPass !== undefined) this.#deps.afterPass(await store.rollouts.list({ activeOnly: true }));
     return wakeAt;
   }
 

@@ -8,7 +8,9 @@ import {
   finishPromotion,
   isSluiceError,
   isTerminal,
+  nextDue,
   pastProgressDeadline,
+  patchRollout,
   Phase,
   requestAbort,
   startRollout,
@@ -17,12 +19,14 @@ import {
   type RolloutChange,
   type Service,
 } from '@sluice/domain';
+import type { AnalysisDeps } from '../analysis/run-analysis.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { commitChange, type Commit } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
+import { backgroundAnalysis, rollbackChecks, rollbackFailures, type VerificationAction } from './verification-actions.js';
 
 export interface RolloutReconcileDeps {
   readonly store: Store;
@@ -31,6 +35,8 @@ export interface RolloutReconcileDeps {
   readonly clock: Clock;
   readonly log: Logger;
   readonly readyBackends: (service: Service) => Readonly<Record<string, readonly string[]>>;
+  /** Metric providers and templates for analysis, checklist and rollback verifications. */
+  readonly analysis?: AnalysisDeps | undefined;
 }
 
 interface PassContext {
@@ -81,7 +87,24 @@ async function completeAbort({ rollout, service, segments, now, deps, signal }: 
   if (canaryServed || !sameRulesAndMirror(observed, rolloutSplit(rollout, service, segments))) {
     return { kind: 'wait', why: 'Returning traffic to stable' };
   }
-  return commitOf(finishAbort(rollout, now));
+  const checked = fromVerification(await rollbackChecks(rollout, deps.analysis, now, signal));
+  if (checked.kind !== 'next') return checked;
+  const finished = finishAbort(rollout, now);
+  const failures = rollbackFailures(rollout);
+  if (failures === undefined) return commitOf(finished);
+  const message = `${finished.rollout.status.message}; ${failures}`;
+  return commitOf({ ...patchRollout(finished.rollout, { message }, now, []), events: finished.events.map((e) => ({ ...e, reason: message })) });
+}
+
+function fromVerification(action: VerificationAction): ActionResult {
+  if (action.kind === 'change') return commitOf(action.change);
+  if (action.kind === 'wait') return action;
+  return NEXT;
+}
+
+/** The background analysis, beside the steps: measures when due, rolls back on failure, holds when undecided. */
+async function runBackground({ rollout, now, deps, signal }: PassContext): Promise<ActionResult> {
+  return fromVerification(await backgroundAnalysis(rollout, deps.analysis, now, signal));
 }
 
 /** Promoting: 100 % on the target, verified, then the target becomes the service's stable version. */
@@ -122,7 +145,13 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
 }
 
 /** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
-const ACTIONS = [startIfPending, syncTraffic, completeAbort, promote, advanceStep] as const;
+const ACTIONS = [startIfPending, syncTraffic, completeAbort, promote, runBackground, advanceStep] as const;
+
+/** The earliest time the background analysis needs a pass, so a long step wait does not delay it. */
+function backgroundDue(rollout: Rollout): number | undefined {
+  const run = rollout.status.background;
+  return run === undefined || run.status !== 'running' || isTerminal(rollout.status.phase) ? undefined : nextDue(run);
+}
 
 const MAX_COMMITS_PER_CALL = 50;
 
@@ -143,7 +172,10 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
       result = await action(ctx);
       if (result.kind !== 'next') break;
     }
-    if (result.kind === 'wait') return { kind: 'waiting', why: result.why, ...(result.until ? { until: result.until } : {}) };
+    if (result.kind === 'wait') {
+      const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity);
+      return { kind: 'waiting', why: result.why, ...(Number.isFinite(until) ? { until } : {}) };
+    }
     if (result.kind === 'next') {
       if (isTerminal(rollout.status.phase)) return { kind: 'finished', phase: rollout.status.phase };
       return { kind: 'waiting', why: rollout.status.message };

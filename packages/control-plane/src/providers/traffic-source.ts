@@ -11,7 +11,10 @@ export interface TrafficTotals {
   readonly requests: number;
   /** Requests slower than the query's aboveMs, when it asked. */
   readonly above?: number;
+  /** Requests the proxy itself failed (refused, reset, timed out …), whatever status the client got. */
   readonly errors: number;
+  /** Requests by the status class the client got ("2xx", "5xx" …): an upstream's own 500 is here, not in `errors`. */
+  readonly byClass: Readonly<Record<string, number>>;
   readonly latencyMs: {
     readonly count: number;
     readonly p50: number | null;

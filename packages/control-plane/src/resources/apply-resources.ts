@@ -6,6 +6,7 @@ import {
   isSluiceError,
   sameRolloutSpec,
   SluiceError,
+  type AnalysisTemplate,
   type EventDraft,
   type Problem,
   type Rollout,
@@ -143,7 +144,8 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
     r.kind === 'Service' ? { ...r, spec: { ...r.spec, stable: effectiveStable(stored.get(r.name), r.spec) } } : r,
   );
   const segments = new Set((await store.segments.list()).map((s) => s.name));
-  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments });
+  const templates = new Map((await store.analysisTemplates.list()).map((t) => [t.name, t.spec] as const));
+  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments }, templates);
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
@@ -180,12 +182,7 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const events = stampEvents(plan.events, { kind: 'Service', name: r.name, service: r.name }, stamp);
     writes.push(() => tx.services.save(plan.service, existing?.version ?? 0), () => tx.events.append(events));
   }
-  for (const r of resources) {
-    if (r.kind !== 'Segment') continue;
-    const plan = await planSegment(tx, r);
-    results.push({ kind: 'Segment', name: r.name, action: plan.action });
-    if (plan.action !== 'unchanged') writes.push(() => tx.segments.save(plan.segment, plan.expectedVersion));
-  }
+  await planWholeResources(tx, resources, results, writes);
   const claimed = new Set<string>();
   for (const r of resources) {
     if (r.kind !== 'Rollout') continue;
@@ -209,16 +206,32 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
   return results;
 }
 
+/** Created, unchanged or configured: a resource replaced as a whole. */
+function wholePlan(existing: { spec: unknown; version: number } | undefined, spec: unknown) {
+  if (!existing) return { action: 'created' as const, expectedVersion: 0 };
+  if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { action: 'unchanged' as const, expectedVersion: existing.version };
+  return { action: 'configured' as const, expectedVersion: existing.version };
+}
+
 /**
- * A Segment is created or replaced as a whole. It records no release event (events belong to a
- * service); services and rollouts using it serve the new conditions from the next reconcile pass.
+ * Segments and AnalysisTemplates are created or replaced as a whole. They record no release event
+ * (events belong to a service): services and rollouts using a Segment serve its new conditions from
+ * the next reconcile pass; an analysis reads its templates when it measures.
  */
-async function planSegment(tx: StoreTransaction, r: ParsedResource & { kind: 'Segment' }) {
-  const existing = await tx.segments.get(r.name);
-  const segment: Segment = { name: r.name, spec: r.spec, version: existing?.version ?? 0 };
-  if (!existing) return { action: 'created' as const, segment, expectedVersion: 0 };
-  if (JSON.stringify(existing.spec) === JSON.stringify(r.spec)) return { action: 'unchanged' as const, segment, expectedVersion: existing.version };
-  return { action: 'configured' as const, segment, expectedVersion: existing.version };
+async function planWholeResources(tx: StoreTransaction, resources: readonly ParsedResource[], results: ApplyResult[], writes: Array<() => Promise<unknown>>): Promise<void> {
+  for (const r of resources) {
+    if (r.kind === 'Segment') {
+      const plan = wholePlan(await tx.segments.get(r.name), r.spec);
+      const segment: Segment = { name: r.name, spec: r.spec, version: plan.expectedVersion };
+      results.push({ kind: 'Segment', name: r.name, action: plan.action });
+      if (plan.action !== 'unchanged') writes.push(() => tx.segments.save(segment, plan.expectedVersion));
+    } else if (r.kind === 'AnalysisTemplate') {
+      const plan = wholePlan(await tx.analysisTemplates.get(r.name), r.spec);
+      const template: AnalysisTemplate = { name: r.name, spec: r.spec, version: plan.expectedVersion };
+      results.push({ kind: 'AnalysisTemplate', name: r.name, action: plan.action });
+      if (plan.action !== 'unchanged') writes.push(() => tx.analysisTemplates.save(template, plan.expectedVersion));
+    }
+  }
 }
 
 function invalid(code: ErrorCode, problems: readonly Problem[]): SluiceError {

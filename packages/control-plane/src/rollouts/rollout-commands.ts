@@ -1,7 +1,9 @@
 import {
+  approveStep,
   ErrorCode,
   isSluiceError,
   requestAbort,
+  rejectRollout as rejectChange,
   requestPromote,
   SluiceError,
   type Clock,
@@ -34,12 +36,24 @@ async function command(
     if (!rollout) throw new SluiceError(ErrorCode.ROLLOUT_NOT_FOUND, `Rollout "${name}" does not exist`, { details: { rollout: name } });
     first ??= rollout;
     const now = ctx.clock.now();
+    const change = decide(rollout, now, first);
+    // Nothing to record (approving what is already approved): answer the rollout as it is.
+    if (change.rollout === rollout && change.events.length === 0) return rollout;
     try {
-      return await commitChange(ctx.store, { rollout: decide(rollout, now, first), base: rollout }, { actor: ctx.actor, at: now });
+      return await commitChange(ctx.store, { rollout: change, base: rollout }, { actor: ctx.actor, at: now });
     } catch (error) {
       if (attempt >= ATTEMPTS || !(isSluiceError(error) && error.code === ErrorCode.VERSION_CONFLICT)) throw error;
     }
   }
+}
+
+/** The CONFLICT of a command meant for the step the rollout was at when it arrived, after the controller moved on. */
+function movedOn(name: string, command: string, first: Rollout, now: Rollout): SluiceError {
+  return new SluiceError(
+    ErrorCode.CONFLICT,
+    `Rollout "${name}" moved from step ${first.status.stepIndex + 1} to step ${now.status.stepIndex + 1} while ${command} was being applied; nothing was changed. Check \`sluice status ${name}\` and ${command} again if you mean this step`,
+    { details: { rollout: name, askedAtStep: first.status.stepIndex + 1, nowAtStep: now.status.stepIndex + 1 } },
+  );
 }
 
 /**
@@ -49,13 +63,7 @@ async function command(
  */
 export function promoteRollout(ctx: CommandContext, name: string, full: boolean): Promise<Rollout> {
   return command(ctx, name, (r, now, first) => {
-    if (!full && r.status.stepIndex !== first.status.stepIndex) {
-      throw new SluiceError(
-        ErrorCode.CONFLICT,
-        `Rollout "${name}" moved from step ${first.status.stepIndex + 1} to step ${r.status.stepIndex + 1} while promote was being applied; nothing was changed. Check \`sluice status ${name}\` and promote again if you mean this step`,
-        { details: { rollout: name, askedAtStep: first.status.stepIndex + 1, nowAtStep: r.status.stepIndex + 1 } },
-      );
-    }
+    if (!full && r.status.stepIndex !== first.status.stepIndex) throw movedOn(name, 'promote', first, r);
     return requestPromote(r, full, now);
   });
 }
@@ -63,4 +71,28 @@ export function promoteRollout(ctx: CommandContext, name: string, full: boolean)
 /** `abort`: all traffic returns to stable; the rollout ends Aborted. */
 export function abortRollout(ctx: CommandContext, name: string, reason: string | undefined): Promise<Rollout> {
   return command(ctx, name, (r, now) => requestAbort(r, 'user', reason?.trim() || `Aborted by ${ctx.actor}`, now));
+}
+
+export interface ApproveOptions {
+  /** Why, recorded with the approval (trimmed, at most 2000 characters kept). */
+  readonly comment?: string | undefined;
+  /** The checklist instruction being confirmed; optional when exactly one waits. */
+  readonly item?: string | undefined;
+}
+
+/**
+ * `approve`: lets the current approval step go on, or confirms a checklist instruction. Like promote,
+ * it is meant for the step the rollout was at when it arrived: CONFLICT if the controller moved on.
+ * FORBIDDEN when the step names approvers and the actor is not one of them.
+ */
+export function approveRollout(ctx: CommandContext, name: string, options: ApproveOptions = {}): Promise<Rollout> {
+  return command(ctx, name, (r, now, first) => {
+    if (r.status.stepIndex !== first.status.stepIndex) throw movedOn(name, 'approve', first, r);
+    return approveStep(r, ctx.actor, options.comment, options.item, now);
+  });
+}
+
+/** `reject`: aborts the rollout (traffic back to stable), recording who rejected it and why. */
+export function rejectRollout(ctx: CommandContext, name: string, comment: string | undefined): Promise<Rollout> {
+  return command(ctx, name, (r, now) => rejectChange(r, ctx.actor, comment, now));
 }

@@ -127,6 +127,34 @@ export function registerEventTests(open: OpenTestStore): void {
         assert.deepEqual(await store.events.list({ service: 'nobody' }), []);
       }));
 
+    test('list filters by types and excludeTypes, combined with the other filters', () =>
+      withStore(open, async (store) => {
+        const measured = (rollout: string, at: number) => makeEvent('checkout', rollout, at, { type: EventType.AnalysisMeasured, data: { result: 'pass' } });
+        const appended = await store.events.append([
+          serviceEvent('checkout', T0),
+          makeEvent('checkout', 'checkout-v2', T0 + 1),
+          measured('checkout-v2', T0 + 2),
+          makeEvent('checkout', 'checkout-v2', T0 + 3, { type: EventType.AnalysisDecided, to: 'passed' }),
+          measured('checkout-v3', T0 + 4),
+          measured('checkout-v2', T0 + 5),
+          makeEvent('checkout', 'checkout-v2', T0 + 6, { type: EventType.ApprovalRecorded, to: 'approved' }),
+        ]);
+        const pick = (...indexes: number[]) => indexes.map((i) => appended[i]);
+        const v2 = { kind: 'Rollout' as const, name: 'checkout-v2' };
+        const analysis = [EventType.AnalysisMeasured, EventType.AnalysisDecided];
+        assert.deepEqual(await store.events.list({ types: [EventType.AnalysisMeasured] }), pick(2, 4, 5));
+        assert.deepEqual(await store.events.list({ subject: v2, types: analysis }), pick(2, 3, 5));
+        assert.deepEqual(await store.events.list({ subject: v2, excludeTypes: [EventType.AnalysisMeasured] }), pick(1, 3, 6));
+        assert.deepEqual(await store.events.list({ excludeTypes: [EventType.AnalysisMeasured, EventType.ServiceCreated] }), pick(1, 3, 6));
+        assert.deepEqual(await store.events.list({ types: analysis, excludeTypes: [EventType.AnalysisMeasured] }), pick(3));
+        assert.deepEqual(await store.events.list({ subject: v2, types: analysis, afterSeq: appended[2]?.seq ?? 0, limit: 1 }), pick(3));
+        // The limit counts matching events only: skipped types do not use it up.
+        assert.deepEqual(await store.events.list({ types: [EventType.ApprovalRecorded], limit: 1 }), pick(6));
+        assert.deepEqual(await store.events.list({ types: [] }), [], 'no types: nothing matches');
+        assert.deepEqual(await store.events.list({ excludeTypes: [] }), appended, 'nothing excluded');
+        assert.deepEqual(await store.events.list({ types: [EventType.LoadFinished] }), []);
+      }));
+
     test('list returns at most 1000 events by default', () =>
       withStore(open, async (store) => {
         const drafts = Array.from({ length: 1001 }, (_, i) => makeEvent('checkout', 'bulk', T0 + i));

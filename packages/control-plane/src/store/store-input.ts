@@ -33,6 +33,12 @@ function checkNonNegativeInteger(field: string, value: number): void {
   }
 }
 
+/** Whether an event of `type` passes the filter's `types` / `excludeTypes` (an empty `types` passes nothing). */
+export function eventTypeMatches(type: string, filter: EventFilter): boolean {
+  if (filter.types !== undefined && !filter.types.some((t) => t === type)) return false;
+  return filter.excludeTypes === undefined || !filter.excludeTypes.some((t) => t === type);
+}
+
 /** The message stores throw when used after close(). */
 export function closedStoreError(kind: string, operation: string): SluiceError {
   return new SluiceError(

@@ -1,4 +1,5 @@
 import { describe } from 'node:test';
+import { registerAnalysisTemplateTests } from './analysis-templates.contract.js';
 import { registerEventTests } from './events.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
 import { registerSegmentTests } from './segments.contract.js';
@@ -16,6 +17,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerServiceTests(open);
     registerRolloutTests(open);
     registerSegmentTests(open);
+    registerAnalysisTemplateTests(open);
     registerTransactionTests(open);
     registerEventTests(open);
   });

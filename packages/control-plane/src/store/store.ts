@@ -1,4 +1,4 @@
-import type { NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, EventType, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -35,11 +35,23 @@ export interface SegmentStore {
   save(segment: Segment, expectedVersion: number): Promise<Segment>;
 }
 
+export interface AnalysisTemplateStore {
+  get(name: string): Promise<AnalysisTemplate | undefined>;
+  /** Sorted by name. */
+  list(): Promise<readonly AnalysisTemplate[]>;
+  /** Returns the saved template carrying its new version (expectedVersion + 1). */
+  save(template: AnalysisTemplate, expectedVersion: number): Promise<AnalysisTemplate>;
+}
+
 export interface EventFilter {
   readonly service?: string;
   readonly subject?: { readonly kind: 'Service' | 'Rollout'; readonly name: string };
   /** Only events with seq > afterSeq. */
   readonly afterSeq?: number;
+  /** Only events of these types. */
+  readonly types?: readonly EventType[];
+  /** No events of these types (applied after `types`). */
+  readonly excludeTypes?: readonly EventType[];
   /** At most this many, oldest first (default 1000). */
   readonly limit?: number;
 }
@@ -56,6 +68,7 @@ export interface StoreTransaction {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
+  readonly analysisTemplates: AnalysisTemplateStore;
   readonly events: EventLog;
 }
 

@@ -33,18 +33,20 @@ export interface MeasurementRecord {
   readonly gate?: GateStatus;
 }
 
-/** Builds the record of a judged measurement. */
-export function verdictRecord(base: Omit<MeasurementRecord, 'result' | 'reason'>, verdict: Verdict): MeasurementRecord {
+/** The fields a verdict gives a record: outcome, rule, reason and the evidence (non-finite numbers dropped). */
+export type VerdictFields = Pick<MeasurementRecord, 'result' | 'rule' | 'reason' | 'canary' | 'stable' | 'statistic' | 'pValue' | 'interval' | 'threshold'>;
+
+export function verdictFields(verdict: Verdict): VerdictFields {
+  const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
   return {
-    ...base,
     result: verdict.outcome,
     rule: verdict.rule,
     reason: verdict.reason,
     ...(verdict.canary === undefined ? {} : { canary: verdict.canary }),
     ...(verdict.baseline === undefined ? {} : { stable: verdict.baseline }),
-    ...(verdict.statistic === undefined || !Number.isFinite(verdict.statistic) ? {} : { statistic: verdict.statistic }),
-    ...(verdict.pValue === undefined || !Number.isFinite(verdict.pValue) ? {} : { pValue: verdict.pValue }),
+    ...(finite(verdict.statistic) ? { statistic: verdict.statistic } : {}),
+    ...(finite(verdict.pValue) ? { pValue: verdict.pValue } : {}),
     ...(verdict.interval === undefined ? {} : { interval: verdict.interval }),
-    ...(verdict.threshold === undefined || !Number.isFinite(verdict.threshold) ? {} : { threshold: verdict.threshold }),
+    ...(finite(verdict.threshold) ? { threshold: verdict.threshold } : {}),
   };
 }

@@ -1,7 +1,8 @@
 import { ErrorCode, SluiceError } from '../errors.js';
 import { EventType, type EventDraft } from '../events/release-event.js';
 import { Phase } from './phase.js';
-import { patchRollout, requestAbort } from './progress.js';
+import { enterPause, patchRollout, requestAbort } from './progress.js';
+import { nextPhase } from './transition.js';
 import { currentStep, isActive, type Rollout, type RolloutChange } from './rollout.js';
 import type { ApprovalRecord, ChecklistItemState, StepState } from './step-state.js';
 
@@ -87,4 +88,21 @@ function approvalEvent(to: 'approved' | 'rejected', reason: string, approval: Ap
     reason,
     data: { by: approval.by, step, ...(approval.comment ? { comment: approval.comment } : {}), ...(item === undefined ? {} : { item }) },
   };
+}
+
+/**
+ * Pauses the rollout until a person decides (an inconclusive or halted analysis): `promote` goes on,
+ * `abort` rolls back. The reason says what they are deciding about.
+ */
+export function holdForPerson(rollout: Rollout, reason: string, now: number): RolloutChange {
+  const paused = enterPause(rollout, undefined, now);
+  return patchRollout(paused.rollout, { message: reason }, now, paused.events.map((e) => ({ ...e, reason })));
+}
+
+/** A person promoted past a hold that was not a pause step's own: Paused → Progressing. */
+export function resumeAfterHold(rollout: Rollout, why: string, now: number): RolloutChange {
+  const from = rollout.status.phase;
+  const to = nextPhase(from, 'resume');
+  const event: EventDraft = { type: EventType.PhaseChanged, from, to, reason: why };
+  return patchRollout(rollout, { phase: to, pausedAt: undefined, pauseUntil: undefined, promoteRequested: undefined, message: why }, now, [event]);
 }

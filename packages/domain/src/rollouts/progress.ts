@@ -17,11 +17,11 @@ import { nextPhase, type AbortCause, type PhaseTrigger } from './transition.js';
 export type StatusPatch = { [K in keyof RolloutStatus]?: RolloutStatus[K] | undefined };
 
 /** Applies a status patch (undefined clears a field), stamps updatedAt and carries the events. */
-export function patchRollout(rollout: Rollout, patch: StatusPatch, now: number, events: EventDraft[]): RolloutChange {
+export function patchRollout(rollout: Rollout, patch: StatusPatch, now: number, events: readonly EventDraft[]): RolloutChange {
   return change(rollout, patch, now, events);
 }
 
-function change(rollout: Rollout, patch: StatusPatch, now: number, events: EventDraft[]): RolloutChange {
+function change(rollout: Rollout, patch: StatusPatch, now: number, events: readonly EventDraft[]): RolloutChange {
   const status = dropUndefined({ ...rollout.status, ...patch, updatedAt: now });
   return { rollout: { ...rollout, status }, events };
 }

@@ -15,9 +15,9 @@ export interface CliResult {
 }
 
 /** Runs the built `sluice` CLI against `url`, as a user would. */
-export function sluice(url: string, args: readonly string[], stdin?: string): Promise<CliResult> {
+export function sluice(url: string, args: readonly string[], stdin?: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, SLUICE_URL: url, USER: 'e2e' } });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, SLUICE_URL: url, USER: 'e2e', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -36,6 +36,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.segments;
   }
+  get analysisTemplates(): StoreTransaction['analysisTemplates'] {
+    this.#check();
+    return this.#inner.analysisTemplates;
+  }
   get events(): StoreTransaction['events'] {
     this.#check();
     return this.#inner.events;

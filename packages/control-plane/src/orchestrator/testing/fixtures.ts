@@ -20,6 +20,10 @@ import { setHeaderRouteExecutor } from '../step-executors/set-header-route-execu
 import { setMirrorExecutor } from '../step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from '../step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from '../step-executors/set-weight-executor.js';
+import { createAnalysisExecutor } from '../step-executors/analysis-executor.js';
+import { approvalExecutor } from '../step-executors/approval-executor.js';
+import { createChecklistExecutor } from '../step-executors/checklist-executor.js';
+import type { AnalysisDeps } from '../../analysis/run-analysis.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -67,7 +71,7 @@ export interface Harness {
 }
 
 /** A controller over in-memory adapters. `store` may be shared to simulate a restart. */
-export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean; router?: MemoryRouter } = {}): Harness {
+export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean; router?: MemoryRouter; analysis?: AnalysisDeps } = {}): Harness {
   const store = options.store ?? new MemoryStore();
   const clock = options.clock ?? new ManualClock(T0);
   const router = options.router ?? new MemoryRouter();
@@ -78,7 +82,11 @@ export function harness(options: { store?: Store; clock?: ManualClock; manualRea
     .register(setHeaderRouteExecutor)
     .register(setSegmentRouteExecutor)
     .register(setMirrorExecutor);
-  const controller = new Controller({ store, traffic: router, runtime, executors, clock, log: silentLogger });
+  const { analysis } = options;
+  if (analysis !== undefined) {
+    executors.register(createAnalysisExecutor(analysis)).register(approvalExecutor).register(createChecklistExecutor({ providers: analysis.providers }));
+  }
+  const controller = new Controller({ store, traffic: router, runtime, executors, clock, log: silentLogger, analysis });
   return { store, clock, router, runtime, controller };
 }
 

@@ -47,3 +47,17 @@ test('builtin: counts, rates and latency quantiles of one version; templated met
   assert.equal(await value('requests-above', { service: 'shop', version: 'v2', thresholdMs: '1000' }), 0);
   await assert.rejects(provider.measure({ query: 'requests-above', args: { service: 'shop' }, ...window }), /needs args.thresholdMs/);
 });
+
+test('builtin: errors are every 5xx the client got (the upstream\'s own 500s too); failures only the proxy\'s', async () => {
+  const traffic = new TrafficWindows({ clock: { now: () => NOW } });
+  for (let i = 0; i < 10; i++) traffic.record({ service: 'shop', version: 'v3', route: 'split', status: i < 4 ? 500 : 200, durationMs: 5 });
+  traffic.record({ service: 'shop', version: 'v3', route: 'split', status: 502, durationMs: 5, cause: 'refused', error: 'connection refused' });
+  const provider = new BuiltinMetricProvider(traffic);
+  const value = async (query: string): Promise<unknown> => {
+    const result = await provider.measure({ query, args: { service: 'shop', version: 'v3' }, ...window });
+    return result.kind === 'value' ? result.value : result.kind;
+  };
+  assert.equal(await value('errors'), 5);
+  assert.equal(await value('failures'), 1);
+  assert.equal(await value('error-rate'), 5 / 11);
+});

@@ -12,14 +12,21 @@ function thresholdOf(query: string, text: string | undefined): number {
   });
 }
 
+function fiveXx(t: TrafficTotals): number {
+  return t.byClass['5xx'] ?? 0;
+}
+
 /** A named metric of the built-in proxy's windows: its value, or undefined when the window had no requests. */
 type Reader = (totals: TrafficTotals, seconds: number) => number | null | undefined;
 
 const METRICS: Readonly<Record<string, Reader>> = {
   requests: (t) => t.requests,
-  errors: (t) => t.errors,
+  // What users saw fail: every 5xx, sent by the upstream or by the proxy (502/503/504 for its own failures).
+  errors: (t) => fiveXx(t),
+  // Only the proxy's own failures (connection refused or reset, timeouts), whatever the status.
+  failures: (t) => t.errors,
   'request-rate': (t, seconds) => (seconds > 0 ? t.requests / seconds : undefined),
-  'error-rate': (t) => (t.requests > 0 ? t.errors / t.requests : undefined),
+  'error-rate': (t) => (t.requests > 0 ? fiveXx(t) / t.requests : undefined),
   'latency-p50': (t) => t.latencyMs.p50,
   'latency-p90': (t) => t.latencyMs.p90,
   'latency-p99': (t) => t.latencyMs.p99,
@@ -35,7 +42,9 @@ export const BUILTIN_METRICS: readonly string[] = Object.keys(METRICS);
  * Measurements from the built-in proxy's own 1-second windows — request and error counts, error rate,
  * latency quantiles per service and version — so a rollout can be judged with no Prometheus at all.
  * The query is a metric name; args `service` (required) and `version` (absent: every version) pick the
- * series; `requests-above` also takes `thresholdMs`. A window without requests is no data (except for `requests` and `errors`, where 0 is a value).
+ * series; `requests-above` also takes `thresholdMs`. A window without requests is no data, except for
+ * the counts (`requests`, `errors`, `failures`, `requests-above`), where 0 is a value. `errors` are
+ * 5xx responses, whoever sent them; `failures` are the proxy's own failed attempts.
  */
 export class BuiltinMetricProvider implements MetricProvider {
   readonly kind = 'builtin';

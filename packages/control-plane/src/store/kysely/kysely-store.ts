@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import { sql, type Kysely } from 'kysely';
-import type { EventLog, RolloutStore, SegmentStore, ServiceStore, Store, StoreTransaction } from '../store.js';
+import type {
+  AnalysisTemplateStore,
+  EventLog,
+  RolloutStore,
+  SegmentStore,
+  ServiceStore,
+  Store,
+  StoreTransaction,
+} from '../store.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
@@ -42,6 +50,7 @@ export class KyselyStore implements Store {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
+  readonly analysisTemplates: AnalysisTemplateStore;
   readonly events: EventLog;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
@@ -71,6 +80,11 @@ export class KyselyStore implements Store {
       get: (name) => read('segments.get', (v) => v.segments.get(name)),
       list: () => read('segments.list', (v) => v.segments.list()),
       save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
+    };
+    this.analysisTemplates = {
+      get: (name) => read('analysisTemplates.get', (v) => v.analysisTemplates.get(name)),
+      list: () => read('analysisTemplates.list', (v) => v.analysisTemplates.list()),
+      save: (template, expected) => this.transaction((tx) => tx.analysisTemplates.save(template, expected)),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),

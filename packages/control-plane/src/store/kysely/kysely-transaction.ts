@@ -1,7 +1,16 @@
 import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
-import type { NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 import type { Kysely } from 'kysely';
-import type { EventFilter, EventLog, RolloutFilter, RolloutStore, SegmentStore, ServiceStore, StoreTransaction } from '../store.js';
+import type {
+  AnalysisTemplateStore,
+  EventFilter,
+  EventLog,
+  RolloutFilter,
+  RolloutStore,
+  SegmentStore,
+  ServiceStore,
+  StoreTransaction,
+} from '../store.js';
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
@@ -63,24 +72,42 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
       return listEvents(db, filter ?? {});
     },
   };
-  return { services, rollouts, segments: segmentStore(db, lease), events };
+  const segments: SegmentStore = namedStore<Segment>(db, lease, 'segments', 'Segment', 'segments');
+  const analysisTemplates: AnalysisTemplateStore = namedStore<AnalysisTemplate>(
+    db,
+    lease,
+    'analysis_templates',
+    'AnalysisTemplate',
+    'analysisTemplates',
+  );
+  return { services, rollouts, segments, analysisTemplates, events };
 }
 
-function segmentStore(db: Db, lease: TransactionLease): SegmentStore {
+/** Tables of records kept as name + version + JSON body. */
+type NamedTable = 'services' | 'segments' | 'analysis_templates';
+
+/** get/list/save over one named-record table (segments, analysis templates). */
+function namedStore<T extends { readonly name: string; readonly version: number }>(
+  db: Db,
+  lease: TransactionLease,
+  table: NamedTable,
+  kind: string,
+  label: string,
+) {
   return {
-    get: async (name) => {
-      lease.check('segments.get');
-      const row = await db.selectFrom('segments').selectAll().where('name', '=', name).executeTakeFirst();
-      return row === undefined ? undefined : toRecord<Segment>(row);
+    get: async (name: string) => {
+      lease.check(`${label}.get`);
+      const row = await db.selectFrom(table as 'segments').selectAll().where('name', '=', name).executeTakeFirst();
+      return row === undefined ? undefined : toRecord<T>(row);
     },
     list: async () => {
-      lease.check('segments.list');
-      const rows = await db.selectFrom('segments').selectAll().orderBy('name').execute();
-      return rows.map((row) => toRecord<Segment>(row));
+      lease.check(`${label}.list`);
+      const rows = await db.selectFrom(table as 'segments').selectAll().orderBy('name').execute();
+      return rows.map((row) => toRecord<T>(row));
     },
-    save: async (segment, expected) => {
-      lease.check('segments.save');
-      return saveSegment(db, segment, expected);
+    save: async (record: T, expected: number) => {
+      lease.check(`${label}.save`);
+      return saveNamed(db, table, kind, record, expected);
     },
   };
 }
@@ -96,12 +123,12 @@ function bodyJson(record: { readonly version: number }): string {
 }
 
 /**
- * Saves a record kept as name + version + JSON body (services, segments) with the optimistic check.
- * The two tables have the same columns, so one query serves both.
+ * Saves a record kept as name + version + JSON body (services, segments, analysis templates) with the
+ * optimistic check. The tables have the same columns, so one query serves them all.
  */
 async function saveNamed<T extends { readonly name: string; readonly version: number }>(
   db: Db,
-  table: 'services' | 'segments',
+  table: NamedTable,
   kind: string,
   record: T,
   expected: number,
@@ -132,7 +159,6 @@ async function saveNamed<T extends { readonly name: string; readonly version: nu
 }
 
 const saveService = (db: Db, service: Service, expected: number) => saveNamed(db, 'services', 'Service', service, expected);
-const saveSegment = (db: Db, segment: Segment, expected: number) => saveNamed(db, 'segments', 'Segment', segment, expected);
 
 async function saveRollout(db: Db, rollout: Rollout, expected: number): Promise<Rollout> {
   const { name } = rollout;
@@ -218,6 +244,13 @@ async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> 
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
   if (filter.subject !== undefined) {
     query = query.where('subject_kind', '=', filter.subject.kind).where('subject_name', '=', filter.subject.name);
+  }
+  if (filter.types !== undefined) {
+    if (filter.types.length === 0) return [];
+    query = query.where('type', 'in', [...filter.types]);
+  }
+  if (filter.excludeTypes !== undefined && filter.excludeTypes.length > 0) {
+    query = query.where('type', 'not in', [...filter.excludeTypes]);
   }
   const rows = await query.execute();
   return rows.map((row) => ({ seq: Number(row.seq), ...(parseBody(row.body) as NewReleaseEvent) }));

@@ -51,6 +51,14 @@ const MIGRATIONS: readonly Migration[] = [
       postgres: [`create table segments (name text collate "C" primary key, version integer not null, body json not null)`],
     },
   },
+  {
+    version: 3,
+    name: 'analysis templates',
+    statements: {
+      sqlite: [`create table analysis_templates (name text primary key, version integer not null, body text not null) strict`],
+      postgres: [`create table analysis_templates (name text collate "C" primary key, version integer not null, body json not null)`],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -29,6 +29,12 @@ export interface SegmentsTable {
   readonly body: JsonBody;
 }
 
+export interface AnalysisTemplatesTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
 export interface EventsTable {
   readonly seq: ColumnType<number | string, never, never>;
   readonly at: BigIntColumn;
@@ -51,6 +57,7 @@ export interface StoreDatabase {
   services: ServicesTable;
   rollouts: RolloutsTable;
   segments: SegmentsTable;
+  analysis_templates: AnalysisTemplatesTable;
   events: EventsTable;
   schema_migrations: SchemaMigrationsTable;
 }

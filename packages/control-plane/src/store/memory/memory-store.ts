@@ -1,6 +1,7 @@
 import { isTerminal, VersionConflictError } from '@sluice/domain';
-import type { NewReleaseEvent, Phase, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
 import type {
+  AnalysisTemplateStore,
   EventFilter,
   EventLog,
   RolloutFilter,
@@ -10,7 +11,7 @@ import type {
   Store,
   StoreTransaction,
 } from '../store.js';
-import { checkExpectedVersion, closedStoreError, eventWindow } from '../store-input.js';
+import { checkExpectedVersion, closedStoreError, eventTypeMatches, eventWindow } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
@@ -28,6 +29,7 @@ interface StoredEvent {
   readonly service: string;
   readonly subjectKind: string;
   readonly subjectName: string;
+  readonly type: string;
   readonly json: string;
 }
 
@@ -35,6 +37,7 @@ interface MemoryState {
   readonly services: Map<string, StoredService>;
   readonly rollouts: Map<string, StoredRollout>;
   readonly segments: Map<string, StoredService>;
+  readonly analysisTemplates: Map<string, StoredService>;
   /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
   readonly events: StoredEvent[];
   eventCount: number;
@@ -49,8 +52,16 @@ export class MemoryStore implements Store {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
+  readonly analysisTemplates: AnalysisTemplateStore;
   readonly events: EventLog;
-  #state: MemoryState = { services: new Map(), rollouts: new Map(), segments: new Map(), events: [], eventCount: 0 };
+  #state: MemoryState = {
+    services: new Map(),
+    rollouts: new Map(),
+    segments: new Map(),
+    analysisTemplates: new Map(),
+    events: [],
+    eventCount: 0,
+  };
   #nextSeq = 1;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -75,6 +86,11 @@ export class MemoryStore implements Store {
       get: async (name) => read('segments.get').segments.get(name),
       list: async () => read('segments.list').segments.list(),
       save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
+    };
+    this.analysisTemplates = {
+      get: async (name) => read('analysisTemplates.get').analysisTemplates.get(name),
+      list: async () => read('analysisTemplates.list').analysisTemplates.list(),
+      save: (template, expected) => this.transaction((tx) => tx.analysisTemplates.save(template, expected)),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),
@@ -128,6 +144,7 @@ function copyState(state: MemoryState): MemoryState {
     services: new Map(state.services),
     rollouts: new Map(state.rollouts),
     segments: new Map(state.segments),
+    analysisTemplates: new Map(state.analysisTemplates),
     events: state.events,
     eventCount: state.eventCount,
   };
@@ -138,11 +155,13 @@ class MemoryTransaction implements StoreTransaction {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
+  readonly analysisTemplates: AnalysisTemplateStore;
   readonly events: EventLog;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
     this.services = namedRecords<Service>('Service', 'services', state.services, lease);
     this.segments = namedRecords<Segment>('Segment', 'segments', state.segments, lease);
+    this.analysisTemplates = namedRecords<AnalysisTemplate>('AnalysisTemplate', 'analysisTemplates', state.analysisTemplates, lease);
     this.rollouts = {
       get: async (name) => {
         lease.check('rollouts.get');
@@ -175,7 +194,7 @@ class MemoryTransaction implements StoreTransaction {
   }
 }
 
-/** get/list/save over records kept by name only (services, segments). */
+/** get/list/save over records kept by name only (services, segments, analysis templates). */
 function namedRecords<T extends { readonly name: string; readonly version: number }>(
   kind: string,
   label: string,
@@ -249,6 +268,7 @@ function appendEvent(state: MemoryState, event: NewReleaseEvent, seq: number): R
     service: event.service,
     subjectKind: event.subject.kind,
     subjectName: event.subject.name,
+    type: event.type,
     json,
   });
   state.eventCount = state.events.length;
@@ -264,6 +284,7 @@ function listEvents(state: MemoryState, filter: EventFilter): ReleaseEvent[] {
     if (filter.service !== undefined && e.service !== filter.service) continue;
     const { subject } = filter;
     if (subject !== undefined && (e.subjectKind !== subject.kind || e.subjectName !== subject.name)) continue;
+    if (!eventTypeMatches(e.type, filter)) continue;
     out.push({ seq: e.seq, ...(JSON.parse(e.json) as NewReleaseEvent) });
   }
   return out;

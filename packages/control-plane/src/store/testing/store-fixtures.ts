@@ -1,4 +1,5 @@
 import {
+  type AnalysisTemplate,
   createRollout,
   DEFAULT_GRACE_PERIOD_MS,
   DEFAULT_READINESS,
@@ -105,6 +106,41 @@ export function makeSegment(name: string): Segment {
         {
           kind: 'anyOf',
           groups: [[{ kind: 'sourceCidr', cidrs: ['10.0.0.0/8', '::ffff:10.0.0.0/104'] }], [{ kind: 'header', name: 'user-agent', match: { regex: '.*Mobile.*' } }]],
+        },
+      ],
+    },
+  };
+}
+
+/** An analysis template with two metrics and an argument, so the stored body round-trips nested specs. */
+export function makeAnalysisTemplate(name: string): AnalysisTemplate {
+  const gate = { count: 5, failureLimit: 1, inconclusiveLimit: 0, consecutiveErrorLimit: 4, consecutiveSuccessLimit: 0 };
+  return {
+    name,
+    version: 0,
+    spec: {
+      args: [{ name: 'service' }, { name: 'threshold', value: '0.01' }],
+      metrics: [
+        {
+          name: 'error-rate',
+          provider: { kind: 'builtin' },
+          judge: { kind: 'errorRate', requestsQuery: 'requests', errorsQuery: 'errors', options: { alpha: 0.01 } },
+          timeoutMs: 10_000,
+          retries: 2,
+          intervalMs: 10_000,
+          gate,
+        },
+        {
+          name: 'p99 “latency” ✓',
+          provider: { kind: 'web', baseUrl: 'http://127.0.0.1:9090', headers: { accept: 'application/json' } },
+          query: '/metrics?service={{service}}',
+          judge: { kind: 'threshold', successCondition: 'result < {{threshold}}' },
+          windowMs: 60_000,
+          timeoutMs: 5_000,
+          retries: 0,
+          intervalMs: 30_000,
+          initialDelayMs: 0,
+          gate: { ...gate, count: 0 },
         },
       ],
     },

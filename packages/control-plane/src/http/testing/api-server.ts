@@ -1,0 +1,56 @@
+import { serve } from '@hono/node-server';
+import type { ManualClock } from '@sluice/domain';
+import { Registry } from 'prom-client';
+import { TrafficWindows } from '../../metrics/traffic-windows.js';
+import { harness } from '../../orchestrator/testing/fixtures.js';
+import { silentLogger } from '../../platform/logger.js';
+import type { MemoryStore } from '../../store/memory/memory-store.js';
+import { createApi } from '../api-routes.js';
+
+export interface TestApi {
+  /** http://127.0.0.1:PORT, without /api/v1. */
+  readonly url: string;
+  readonly store: MemoryStore;
+  readonly clock: ManualClock;
+  /** A JSON request to /api/v1`path`, answering the status and the parsed body. */
+  call(path: string, init?: { method?: string; body?: string; actor?: string }): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole API as createApi builds it, over a memory store and in-memory adapters, served over real
+ * HTTP on a free port. The controller is not started: tests decide what state the store holds.
+ */
+export async function startTestApi(): Promise<TestApi> {
+  const h = harness();
+  const store = h.store as MemoryStore;
+  const api = createApi({
+    store,
+    controller: h.controller,
+    traffic: h.router,
+    runtime: h.runtime,
+    clock: h.clock,
+    log: silentLogger,
+    metrics: new Registry(),
+    windows: new TrafficWindows({ clock: h.clock }),
+  });
+  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
+    const server = serve({ fetch: api.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve({ server, port: info.port }));
+    server.once('error', reject);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const call: TestApi['call'] = async (path, init = {}) => {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...(init.actor === undefined ? {} : { 'x-sluice-actor': init.actor }) },
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    });
+  return { url, store, clock: h.clock, call, close };
+}
