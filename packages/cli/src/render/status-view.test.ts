@@ -92,4 +92,22 @@ test('summaryLine is one plain line with phase, step and split', () => {
 test('commandResultLine names the rollout, command, phase and message', () => {
   const view = rolloutView({ phase: 'Aborting', message: 'bad latency' });
   assert.equal(commandResultLine(view, 'abort'), 'rollout/shop-v2 abort accepted: Aborting (bad latency)');
+
+  test('renderStatus shows the current analysis gates, checklist items and the approval it waits for', () => {
+    const gate = { status: 'running' as const, reason: 'x', measurements: 3, passes: 2, failures: 1, inconclusives: 0, errors: 0, consecutiveErrors: 0, consecutivePasses: 0 };
+    const analysis = { startedAt: T0, status: 'running' as const, reason: 'measuring', metrics: { 'health/errors': { gate, nextAt: T0 + 10_000 } } };
+    const base = rolloutView({ phase: 'Progressing', pauseUntil: undefined, pausedAt: undefined, stepIndex: 1 });
+    const analysing = { ...base, status: { ...base.status, stepState: { stepIndex: 1, startedAt: T0, analysis } } };
+    const text = renderStatus(analysing, T0).join('\n');
+    assert.match(text, /^Analysis \(running\):$/m);
+    assert.match(text, /^  health\/errors +running +3 measured: 2 passed, 1 failed, 0 inconclusive, 0 errors$/m);
+    const items = [{ name: 'smoke', phase: 'passed' as const, detail: 'ok' }, { name: 'dns', phase: 'awaiting-person' as const, detail: 'flip it' }];
+    const checking = { ...base, status: { ...base.status, stepState: { stepIndex: 1, startedAt: T0, checklist: items } } };
+    assert.match(renderStatus(checking, T0).join('\n'), /^  \? dns +awaiting-person +flip it$/m);
+    const steps = base.steps.map((s, i) => (i === 1 ? { ...s, kind: 'approval', description: 'approval' } : s));
+    const approving = { ...base, steps, status: { ...base.status, stepState: { stepIndex: 1, startedAt: T0 } } };
+    assert.match(renderStatus(approving, T0).join('\n'), /^Approval: waiting — `sluice approve shop-v2`/m);
+    const approved = { ...approving, status: { ...approving.status, stepState: { stepIndex: 1, startedAt: T0, approval: { by: 'alice', at: T0, comment: 'ok' } } } };
+    assert.match(renderStatus(approved, T0).join('\n'), /^Approval: approved by alice at 00:00:00: ok$/m);
+  });
 });

@@ -3,6 +3,7 @@ import type { RolloutView, StepView } from '../api-types.js';
 import { eventCells } from './event-line.js';
 import { renderTable } from './table.js';
 import { formatClock } from './time.js';
+import { verificationLines } from './verification-view.js';
 import { weightLine } from './weight-bar.js';
 
 const MARKERS: Readonly<Record<StepView['state'], string>> = { done: '✓', current: '▶', pending: '·' };
@@ -75,6 +76,7 @@ export function renderStatus(view: RolloutView, now: number): string[] {
   ];
   const lines = [...renderTable(undefined, fields), '', 'Steps:'];
   for (const step of view.steps) lines.push(`  ${MARKERS[step.state]} ${step.index + 1}. ${step.description}`);
+  lines.push(...verificationLines(status, view.name, view.steps[status.stepIndex]?.kind));
   const events = (view.events ?? []).slice(-EVENTS_SHOWN);
   if (events.length > 0) {
     lines.push('', 'Events:');

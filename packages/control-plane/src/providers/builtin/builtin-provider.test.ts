@@ -59,5 +59,8 @@ test('builtin: errors are every 5xx the client got (the upstream\'s own 500s too
   };
   assert.equal(await value('errors'), 5);
   assert.equal(await value('failures'), 1);
+  assert.equal(await value('status-5xx'), 5);
+  assert.equal(await value('status-2xx'), 6);
+  assert.equal(await value('status-4xx'), 0);
   assert.equal(await value('error-rate'), 5 / 11);
 });

@@ -33,6 +33,8 @@ const METRICS: Readonly<Record<string, Reader>> = {
   'latency-mean': (t) => t.latencyMs.mean,
   // Requests slower than args.thresholdMs: with the baseline's p99 as threshold, the input of the latency-tail test.
   'requests-above': (t) => t.above,
+  // Responses by status class, e.g. status-4xx (499: the client went away first).
+  ...Object.fromEntries(['1xx', '2xx', '3xx', '4xx', '499', '5xx'].map((c) => [`status-${c}`, (t: TrafficTotals) => t.byClass[c] ?? 0])),
 };
 
 /** The metric names the built-in provider answers. */
@@ -43,7 +45,7 @@ export const BUILTIN_METRICS: readonly string[] = Object.keys(METRICS);
  * latency quantiles per service and version — so a rollout can be judged with no Prometheus at all.
  * The query is a metric name; args `service` (required) and `version` (absent: every version) pick the
  * series; `requests-above` also takes `thresholdMs`. A window without requests is no data, except for
- * the counts (`requests`, `errors`, `failures`, `requests-above`), where 0 is a value. `errors` are
+ * the counts (`requests`, `errors`, `failures`, `requests-above`, `status-NXX`), where 0 is a value. `errors` are
  * 5xx responses, whoever sent them; `failures` are the proxy's own failed attempts.
  */
 export class BuiltinMetricProvider implements MetricProvider {

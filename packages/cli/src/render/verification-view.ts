@@ -1,0 +1,50 @@
+import type { AnalysisRunState, ChecklistItemState, RolloutStatus } from '@sluice/domain';
+import { renderTable } from './table.js';
+import { formatClock } from './time.js';
+
+const ITEM_MARKERS: Readonly<Record<ChecklistItemState['phase'], string>> = {
+  passed: '✓',
+  failed: '✗',
+  verifying: '▶',
+  'awaiting-person': '?',
+  pending: '·',
+};
+
+function analysisLines(title: string, run: AnalysisRunState): string[] {
+  const rows = Object.entries(run.metrics).map(([key, m]) => {
+    const g = m.gate;
+    const counts = `${g.measurements} measured: ${g.passes} passed, ${g.failures} failed, ${g.inconclusives} inconclusive, ${g.errors} errors`;
+    return [key, g.status, counts];
+  });
+  return [`${title} (${run.status}):`, ...renderTable(undefined, rows).map((line) => `  ${line}`)];
+}
+
+function checklistLines(items: readonly ChecklistItemState[]): string[] {
+  const rows = items.map((i) => [`${ITEM_MARKERS[i.phase]} ${i.name}`, i.phase, i.confirmed ? `confirmed by ${i.confirmed.by}` : (i.detail ?? '')]);
+  return ['Checklist:', ...renderTable(undefined, rows).map((line) => `  ${line}`)];
+}
+
+/**
+ * What the current step's verification has gathered so far — each analysis gate with its counts, the
+ * checklist items, the approval, the load totals — and the background analysis. Empty when there is none.
+ */
+export function verificationLines(status: RolloutStatus, rollout: string, currentKind: string | undefined): string[] {
+  const lines: string[] = [];
+  const state = status.stepState?.stepIndex === status.stepIndex ? status.stepState : undefined;
+  if (state?.analysis) lines.push('', ...analysisLines('Analysis', state.analysis));
+  if (state?.checklist) lines.push('', ...checklistLines(state.checklist));
+  if (state?.approval) {
+    const comment = state.approval.comment === undefined ? '' : `: ${state.approval.comment}`;
+    lines.push('', `Approval: approved by ${state.approval.by} at ${formatClock(state.approval.at)}${comment}`);
+  } else if (currentKind === 'approval' && status.phase !== 'Aborting') {
+    lines.push('', `Approval: waiting — \`sluice approve ${rollout}\` or \`sluice reject ${rollout}\``);
+  }
+  if (state?.load) {
+    const totals = state.load.sent === undefined ? 'running' : `${state.load.sent} sent, ${state.load.errors ?? 0} errors`;
+    lines.push('', `Load: started ${formatClock(state.load.startedAt)}, ${totals}`);
+  }
+  if (status.background) lines.push('', ...analysisLines('Background analysis', status.background));
+  const checks = status.rollbackChecks ?? [];
+  if (checks.length > 0) lines.push('', `Rollback verifications: ${checks.map((c) => `${c.item} ${c.phase}`).join(', ')}`);
+  return lines;
+}
