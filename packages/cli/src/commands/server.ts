@@ -79,7 +79,7 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     );
   };
   process.on('SIGHUP', onHangUp);
-  const signal = await nextStopSignal();
+  const signal = await nextStopSignal(ctx.io);
   writeLine(ctx.io.stderr, `${signal} received: stopping the control plane`);
   process.off('SIGHUP', onHangUp);
   await running.close();
@@ -96,12 +96,21 @@ function proxyWorkersOf(text: string | undefined): number {
   return n;
 }
 
-function nextStopSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT or SIGTERM. Later ones are only reported: a Ctrl-C reaches every process
+ * of the terminal's group, so a wrapper (`npm start`) forwarding it means two arrive at once, and the
+ * default action of the second would kill the server before it drained and stopped its processes.
+ */
+function nextStopSignal(io: CommandContext['io']): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
+      if (!stopping) {
+        stopping = true;
+        resolve(signal);
+        return;
+      }
+      writeLine(io.stderr, `${signal} received again: still stopping (draining and stopping local processes); SIGKILL forces it`);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -13,7 +13,8 @@ const ITEM_MARKERS: Readonly<Record<ChecklistItemState['phase'], string>> = {
 function analysisLines(title: string, run: AnalysisRunState): string[] {
   const rows = Object.entries(run.metrics).map(([key, m]) => {
     const g = m.gate;
-    const counts = `${g.measurements} measured: ${g.passes} passed, ${g.failures} failed, ${g.inconclusives} inconclusive, ${g.errors} errors`;
+    const waiting = (g.pending ?? 0) > 0 ? `, ${g.pending} too small to judge yet` : '';
+    const counts = `${g.measurements} measured: ${g.passes} passed, ${g.failures} failed, ${g.inconclusives} inconclusive, ${g.errors} errors${waiting}`;
     return [key, g.status, counts];
   });
   return [`${title} (${run.status}):`, ...renderTable(undefined, rows).map((line) => `  ${line}`)];

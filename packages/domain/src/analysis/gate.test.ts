@@ -60,3 +60,27 @@ describe('gate (Argo Rollouts settings)', () => {
     assert.equal(closeGate(INITIAL_GATE).status, 'halted');
   });
 });
+
+describe('pending: a sequential judge without enough samples yet', () => {
+  const pending = { kind: 'verdict' as const, verdict: { outcome: 'inconclusive' as const, rule: 'min-sample', reason: 'too little traffic' } };
+  const pass = { kind: 'verdict' as const, verdict: { outcome: 'pass' as const, rule: 'sequential-error-rate', reason: 'ok' } };
+  const fold = (results: MeasurementResult[], settings: Partial<GateSettings>) => results.reduce<GateState[]>((acc, r) => [...acc, foldGate(acc.at(-1) ?? INITIAL_GATE, r, { ...DEFAULT_GATE, ...settings })], []);
+
+  test('waits instead of counting against inconclusiveLimit, and passes once judged', () => {
+    const states = fold([pending, pending, pass, pass], { count: 4 });
+    assert.deepEqual(states.map((s) => s.status), ['running', 'running', 'running', 'passed']);
+    assert.equal(states.at(-1)?.inconclusives, 0);
+    assert.equal(states.at(-1)?.pending, 2);
+  });
+
+  test('reaching count without ever judging is inconclusive, not passed', () => {
+    const states = fold([pending, pending, pending], { count: 3 });
+    assert.equal(states.at(-1)?.status, 'inconclusive');
+    assert.match(states.at(-1)?.reason ?? '', /none with enough samples/);
+  });
+
+  test('a step that ends with only pending measurements is inconclusive', () => {
+    const states = fold([pending, pending], { count: 0 });
+    assert.equal(closeGate(states.at(-1) ?? INITIAL_GATE).status, 'inconclusive');
+  });
+});

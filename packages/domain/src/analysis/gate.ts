@@ -6,7 +6,10 @@ import type { Verdict } from './verdict.js';
  * - a provider that cannot be queried is an *error*; too many in a row **halt** the analysis (the
  *   rollout waits for a person) instead of failing it — an outage of Prometheus is not a bad canary;
  * - a measurement with no data halts the same way, never fails;
- * - a verdict from the judges' fast path (a severe regression) fails at once, whatever failureLimit says.
+ * - a verdict from the judges' fast path (a severe regression) fails at once, whatever failureLimit says;
+ * - a sequential judge's "not enough samples yet" (rule `min-sample`) is *pending*, not inconclusive: the
+ *   evidence is cumulative, so an early check without enough traffic only means "not yet". It counts as
+ *   a measurement; a gate that reaches `count` (or its step's end) without ever judging is inconclusive.
  */
 export interface GateSettings {
   /** Measurements to take; 0 means until the step ends. */
@@ -40,6 +43,8 @@ export interface GateState {
   readonly passes: number;
   readonly failures: number;
   readonly inconclusives: number;
+  /** Measurements that were too small to judge yet (rule min-sample). */
+  readonly pending?: number;
   readonly errors: number;
   readonly consecutiveErrors: number;
   readonly consecutivePasses: number;
@@ -62,6 +67,7 @@ function count(state: GateState, result: MeasurementResult): GateState {
     return { ...state, measurements, errors: state.errors + 1, consecutiveErrors: state.consecutiveErrors + 1, consecutivePasses: 0 };
   }
   const outcome = result.verdict.outcome;
+  if (isPending(result.verdict)) return { ...state, measurements, consecutiveErrors: 0, consecutivePasses: 0, pending: (state.pending ?? 0) + 1 };
   return {
     ...state,
     measurements,
@@ -82,6 +88,12 @@ function decide(state: GateState, result: MeasurementResult, settings: GateSetti
     return { status: 'running', reason: `${result.kind === 'error' ? 'provider error' : 'no data'}: ${result.message}` };
   }
   const verdict = result.verdict;
+  if (isPending(verdict)) {
+    if (settings.count > 0 && state.measurements >= settings.count) {
+      const judged = state.passes + state.failures + state.inconclusives;
+      if (judged === 0) return { status: 'inconclusive', reason: `${state.measurements} of ${settings.count} measurements taken, none with enough samples to judge; last: ${verdict.reason}` };
+    } else return { status: 'running', reason: verdict.reason };
+  }
   if (verdict.outcome === 'fail' && verdict.rule === 'fast-path') return { status: 'failed', reason: `severe regression: ${verdict.reason}` };
   if (settings.failureLimit >= 0 && state.failures > settings.failureLimit) {
     return { status: 'failed', reason: `${state.failures} failed measurements exceed failureLimit ${settings.failureLimit}; last: ${verdict.reason}` };
@@ -98,9 +110,17 @@ function decide(state: GateState, result: MeasurementResult, settings: GateSetti
   return { status: 'running', reason: verdict.reason };
 }
 
+/** "Not enough samples yet" from a sequential judge: wait for more, do not count it as inconclusive. */
+function isPending(verdict: Verdict): boolean {
+  return verdict.outcome === 'inconclusive' && verdict.rule === 'min-sample';
+}
+
 /** The status when the step's time is up with the gate still running: passed, unless nothing was ever measured. */
 export function closeGate(state: GateState): GateState {
   if (state.status !== 'running') return state;
-  if (state.passes + state.failures + state.inconclusives === 0) return { ...state, status: 'halted', reason: 'the step ended without a single judged measurement' };
+  if (state.passes + state.failures + state.inconclusives === 0) {
+    const why = (state.pending ?? 0) > 0 ? `never enough samples to judge (${state.pending} measurements too small)` : 'without a single judged measurement';
+    return { ...state, status: (state.pending ?? 0) > 0 ? 'inconclusive' : 'halted', reason: `the step ended ${why}` };
+  }
   return { ...state, status: 'passed', reason: `the step ended: ${state.passes} passed, ${state.failures} failed (within limit), ${state.inconclusives} inconclusive (within limit)` };
 }
