@@ -29,6 +29,8 @@ export interface CheckTarget {
   readonly startedAt: number;
   /** The window of point judges without their own: the metric's interval. */
   readonly defaultWindowMs: number;
+  /** No window starts before this (a verification must not judge traffic from before its operation). */
+  readonly notBefore?: number;
 }
 
 /** A measurement, and its record for the decision log (without who asked for it). */
@@ -154,8 +156,8 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  * that is an `error` result (no data a `no-data` one), which a gate counts apart from a bad canary.
  */
 export async function measureCheck(check: MetricCheck, target: CheckTarget, providers: ProviderResolver, signal: AbortSignal): Promise<CheckOutcome> {
-  const fromMs = check.windowMs !== undefined ? target.now - check.windowMs : isCumulative(check.judge) ? target.startedAt : target.now - target.defaultWindowMs;
-  const window = { fromMs, toMs: target.now };
+  const wanted = check.windowMs !== undefined ? target.now - check.windowMs : isCumulative(check.judge) ? target.startedAt : target.now - target.defaultWindowMs;
+  const window = { fromMs: Math.max(wanted, target.notBefore ?? -Infinity), toMs: target.now };
   const base = { provider: check.provider.kind, judge: check.judge.kind, window };
   let sides: Sides | undefined;
   try {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Operation } from '@sluice/domain';
+import { readLimited } from '../providers/http-body.js';
 
 /** How an operation went, in one line a person reads. */
 export interface OperationOutcome {
@@ -7,7 +8,9 @@ export interface OperationOutcome {
   readonly detail: string;
 }
 
-const MAX_OUTPUT = 64 * 1024;
+/** Output kept per stream; a command printing more is not failed for it (only the tail is shown). */
+const MAX_OUTPUT = 1024 * 1024;
+const MAX_BODY = 64 * 1024;
 const TAIL = 300;
 
 const tail = (text: string): string => {
@@ -19,8 +22,13 @@ const tail = (text: string): string => {
 function runCommand(op: Extract<Operation, { kind: 'command' }>, cwd: string | undefined, signal: AbortSignal): Promise<OperationOutcome> {
   const [file, ...args] = op.command.trim().split(/\s+/);
   if (file === undefined || file === '') return Promise.resolve({ ok: false, detail: 'empty command' });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     execFile(file, args, { timeout: op.timeoutMs, killSignal: 'SIGKILL', maxBuffer: MAX_OUTPUT, signal, ...(cwd === undefined ? {} : { cwd }) }, (error, stdout, stderr) => {
+      // The control plane is stopping: the operation did not fail, it was interrupted (it runs again on restart).
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
       if (error === null) {
         resolve({ ok: true, detail: `\`${op.command}\` exited 0${stdout.trim() ? `: ${tail(stdout)}` : ''}` });
         return;
@@ -43,7 +51,7 @@ async function runHttp(op: Extract<Operation, { kind: 'http' }>, signal: AbortSi
       signal: AbortSignal.any([signal, AbortSignal.timeout(op.timeoutMs)]),
       redirect: 'manual',
     });
-    const text = (await response.text()).slice(0, MAX_OUTPUT);
+    const { text } = await readLimited(response, MAX_BODY);
     const ok = op.expectStatus.includes(response.status);
     const expected = ok ? '' : ` (expected ${op.expectStatus.join(' or ')})`;
     return { ok, detail: `${where} answered ${response.status}${expected}${text.trim() ? `: ${tail(text)}` : ''}` };

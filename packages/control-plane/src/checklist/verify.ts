@@ -41,6 +41,7 @@ export async function verifyOnce(input: VerifyInput): Promise<VerifyOutcome> {
     now,
     startedAt: input.startedAt,
     defaultWindowMs: v.intervalMs,
+    notBefore: input.startedAt,
   };
   const outcome = await measureCheck(v, target, input.providers, input.signal);
   const record: MeasurementRecord = { source: input.source, step: input.step, metric: input.label, ...outcome.record };

@@ -180,6 +180,8 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
       if (isTerminal(rollout.status.phase)) return { kind: 'finished', phase: rollout.status.phase };
       return { kind: 'waiting', why: rollout.status.message };
     }
+    // Stopping: what this pass decided may rest on work the stop interrupted; the next process redoes it.
+    if (signal.aborted) return { kind: 'waiting', why: 'The control plane is stopping' };
     try {
       await commitChange(deps.store, { ...result.commit, base: rollout }, { actor: 'controller', at: ctx.now });
     } catch (error) {

@@ -92,7 +92,8 @@ export async function rollbackChecks(rollout: Rollout, deps: AnalysisDeps | unde
     const why = verification === undefined ? 'the item no longer has a rollback verification' : 'no metric providers';
     return { kind: 'change', change: replace({ ...check, phase: 'failed', detail: why }, []) };
   }
-  if (check.startedAt === undefined) return { kind: 'change', change: replace({ ...check, startedAt: now, nextAt: now }, []) };
+  // The first try waits one interval: its window then holds traffic from after the rollback only.
+  if (check.startedAt === undefined) return { kind: 'change', change: replace({ ...check, startedAt: now, nextAt: now + verification.intervalMs }, []) };
   if (check.nextAt !== undefined && check.nextAt > now) return { kind: 'wait', why: `Rollback verification of "${check.item}": ${check.detail ?? 'waiting'}`, until: check.nextAt };
   const outcome = await verifyOnce({ verification, rollout, startedAt: check.startedAt, now, source: 'rollback', step: check.step, label: `${check.item} (rollback)`, providers: deps.providers, signal });
   if (outcome.decision === 'retry') return { kind: 'change', change: replace({ ...check, nextAt: outcome.nextAt, detail: outcome.detail }, [outcome.event]) };

@@ -175,12 +175,29 @@ describe('approval step', () => {
 const verification = { provider: { kind: 'builtin' as const }, query: 'error-rate {{version}}', judge: { kind: 'threshold' as const, successCondition: 'result < 0.01' }, timeoutMs: 1_000, retries: 0, intervalMs: 5_000, withinMs: 20_000 };
 
 describe('checklist step', () => {
-  test('runs operations in order, verifies each, and passes', async () => {
+  test('runs operations in order, verifies each on traffic from after its operation, and passes', async () => {
     const h = await setup([{ kind: 'checklist', items: [{ name: 'ok', operation: { kind: 'command', command: 'true', timeoutMs: 5_000 }, verification }] }, { kind: 'pause' }]);
+    await settle(h);
+    const operatedAt = h.clock.now();
     await run(h, 10_000, 5_000);
     const r = await get(h);
     assert.equal(r.status.stepIndex, 1);
-    assert.equal((await decisions(h))[0]?.source, 'checklist');
+    const first = (await decisions(h))[0];
+    assert.equal(first?.source, 'checklist');
+    assert.deepEqual(first?.window, { fromMs: operatedAt, toMs: operatedAt + 5_000 });
+  });
+
+  test('an operation interrupted by the control plane stopping is not a failure', async () => {
+    const h = await setup([{ kind: 'checklist', items: [{ name: 'slow', operation: { kind: 'command', command: 'sleep 5', timeoutMs: 10_000 } }] }]);
+    const started = Date.now();
+    const stopping = h.controller.reconcileOnce();
+    await new Promise((r) => setTimeout(r, 200));
+    await h.controller.stop();
+    await stopping;
+    const r = await get(h);
+    assert.equal(r.status.phase, Phase.Progressing);
+    assert.equal(r.status.stepState?.checklist?.[0]?.phase, 'pending', 'the item runs again on the next start');
+    assert.ok(Date.now() - started < 4_000, 'the command was killed, not waited for');
   });
 
   test('a failed operation fails the step and rolls back', async () => {
@@ -228,6 +245,8 @@ describe('checklist step', () => {
     h.provider.set('error-rate v2', 0.5);
     await act(h, 'carol', (x, now) => requestAbort(x, 'user', 'changed my mind', now));
     await settle(h);
+    assert.equal((await get(h)).status.phase, Phase.Aborting, 'the rollback verification waits one interval for post-rollback traffic');
+    await run(h, 5_000, 5_000);
     r = await get(h);
     assert.equal(r.status.phase, Phase.Aborted);
     assert.equal(r.status.rollbackChecks?.[0]?.phase, 'passed', 'the rollback verification checks the version now serving (v1, healthy), not the failed canary');

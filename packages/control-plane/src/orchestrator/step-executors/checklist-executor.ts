@@ -61,7 +61,8 @@ function operated(pass: Pass, spec: ChecklistItem, item: ChecklistItemState, det
   const next: ChecklistItemState =
     spec.verification === undefined
       ? { ...item, phase: 'passed', operatedAt: item.operatedAt ?? ctx.now, detail }
-      : { ...item, phase: 'verifying', operatedAt: item.operatedAt ?? ctx.now, verifyStartedAt: ctx.now, nextAt: ctx.now, detail };
+      : // The first try waits one interval, so its window holds traffic from after the operation only.
+        { ...item, phase: 'verifying', operatedAt: item.operatedAt ?? ctx.now, verifyStartedAt: ctx.now, nextAt: ctx.now + spec.verification.intervalMs, detail };
   const event = itemEvent(spec.name, item.phase, next.phase, `Checklist item "${spec.name}": ${detail}`, step);
   return { kind: 'change', change: withItem(pass, next, [...events, event], extra) };
 }
