@@ -57,6 +57,11 @@ export async function resolveAnalysis(ref: AnalysisRef, deps: AnalysisDeps): Pro
   return { metrics, args };
 }
 
+/** The run's own snapshot of its metrics, or (for a run stored before snapshots) the templates as they are now. */
+export async function resolvedFor(run: AnalysisRunState | undefined, ref: AnalysisRef, deps: AnalysisDeps): Promise<ResolvedAnalysis> {
+  return run?.resolved ?? resolveAnalysis(ref, deps);
+}
+
 export interface MeasureContext {
   readonly rollout: Rollout;
   readonly service: string;

@@ -14,7 +14,7 @@ import {
   type RolloutChange,
   type Verification,
 } from '@sluice/domain';
-import { measureDue, resolveAnalysis, type AnalysisDeps } from '../analysis/run-analysis.js';
+import { measureDue, resolvedFor, type AnalysisDeps } from '../analysis/run-analysis.js';
 import { verifyOnce } from '../checklist/verify.js';
 
 /** What a verification action wants: a change to commit, to wait, or nothing (the pass goes on). */
@@ -41,10 +41,10 @@ export async function backgroundAnalysis(rollout: Rollout, deps: AnalysisDeps | 
   const bg = rollout.spec.analysis?.background;
   if (bg === undefined || !backgroundActive(rollout)) return NONE;
   if (deps === undefined) return { kind: 'wait', why: 'Background analysis is configured but this control plane has no metric providers' };
-  const resolved = await resolveAnalysis(bg, deps);
   const run = rollout.status.background;
+  const resolved = await resolvedFor(run, bg, deps);
   if (run === undefined) {
-    const started = startRun(resolved.metrics, now);
+    const started = startRun(resolved.metrics, now, resolved.args);
     const event: EventDraft = { type: EventType.StepStarted, reason: `Background analysis started: ${resolved.metrics.map((m) => m.key).join(', ')}`, data: { step: rollout.status.stepIndex, kind: 'background-analysis' } };
     return { kind: 'change', change: patchRollout(rollout, { background: started }, now, [event]) };
   }

@@ -135,6 +135,17 @@ describe('analysis step', () => {
     assert.equal((await get(h)).status.stepIndex, 1);
   });
 
+  test('a template changed mid-run does not change the run, which measures what it started with', async () => {
+    const h = await setup([{ kind: 'analysis', templates: ['health'], args: {} }, { kind: 'pause' }]);
+    await run(h, 10_000);
+    const stored = await h.store.analysisTemplates.get('health');
+    assert.ok(stored);
+    await h.store.analysisTemplates.save({ ...template([metric({ name: 'renamed', query: 'other {{version}}' })]), version: stored.version }, stored.version);
+    await run(h, 20_000);
+    assert.equal((await get(h)).status.stepIndex, 1);
+    assert.deepEqual([...new Set((await decisions(h)).map((d) => d.metric))], ['health/errors']);
+  });
+
   test('measurements continue where they stopped after a restart', async () => {
     const h = await setup([{ kind: 'analysis', templates: ['health'], args: {} }, { kind: 'pause' }]);
     await run(h, 20_000);

@@ -14,6 +14,11 @@ export interface MetricRunState {
 
 export interface AnalysisRunState {
   readonly startedAt: number;
+  /**
+   * The metrics and arguments as resolved from the templates when the run started (Argo's AnalysisRun
+   * does the same): re-applying a template changes later analyses, never one already measuring.
+   */
+  readonly resolved?: { readonly metrics: readonly RunMetric[]; readonly args: Readonly<Record<string, string>> };
   /** Keyed by `template/metric`. */
   readonly metrics: Readonly<Record<string, MetricRunState>>;
   readonly status: GateStatus;
@@ -27,9 +32,9 @@ export interface RunMetric {
   readonly metric: AnalysisMetric;
 }
 
-export function startRun(metrics: readonly RunMetric[], now: number): AnalysisRunState {
+export function startRun(metrics: readonly RunMetric[], now: number, args: Readonly<Record<string, string>> = {}): AnalysisRunState {
   const entries = metrics.map((m) => [m.key, { gate: INITIAL_GATE, nextAt: now + (m.metric.initialDelayMs ?? m.metric.intervalMs) }] as const);
-  return { startedAt: now, metrics: Object.fromEntries(entries), status: 'running', reason: 'started' };
+  return { startedAt: now, resolved: { metrics, args }, metrics: Object.fromEntries(entries), status: 'running', reason: 'started' };
 }
 
 /** The metrics due for a measurement now, whose gate is still running. */

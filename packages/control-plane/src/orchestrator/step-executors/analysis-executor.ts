@@ -14,7 +14,7 @@ import {
   type RolloutChange,
   type StepState,
 } from '@sluice/domain';
-import { decidedEvent, measureDue, resolveAnalysis, type AnalysisDeps } from '../../analysis/run-analysis.js';
+import { decidedEvent, measureDue, resolvedFor, type AnalysisDeps } from '../../analysis/run-analysis.js';
 import type { StepExecutor, StepProgress } from '../step-executor.js';
 
 function currentState(rollout: Rollout): StepState | undefined {
@@ -55,9 +55,9 @@ export function createAnalysisExecutor(deps: AnalysisDeps): StepExecutor<Analysi
     async advance(step, ctx): Promise<StepProgress> {
       const { rollout, now } = ctx;
       const state = currentState(rollout);
-      const resolved = await resolveAnalysis(step, deps);
+      const resolved = await resolvedFor(state?.analysis, step, deps);
       if (state?.analysis === undefined) {
-        const run = startRun(resolved.metrics, now);
+        const run = startRun(resolved.metrics, now, resolved.args);
         const reason = `Analysis started: ${resolved.metrics.map((m) => m.key).join(', ')}${step.durationMs === undefined ? '' : ` for ${step.durationMs / 1000}s`}`;
         return withRun(rollout, { stepIndex: rollout.status.stepIndex, startedAt: now }, run, now, [{ type: EventType.StepStarted, reason, data: { step: rollout.status.stepIndex, kind: 'analysis' } }]);
       }
