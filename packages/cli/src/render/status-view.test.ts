@@ -109,5 +109,7 @@ test('commandResultLine names the rollout, command, phase and message', () => {
     assert.match(renderStatus(approving, T0).join('\n'), /^Approval: waiting — `sluice approve shop-v2`/m);
     const approved = { ...approving, status: { ...approving.status, stepState: { stepIndex: 1, startedAt: T0, approval: { by: 'alice', at: T0, comment: 'ok' } } } };
     assert.match(renderStatus(approved, T0).join('\n'), /^Approval: approved by alice at 00:00:00: ok$/m);
+    const held = { ...base, status: { ...base.status, hold: { source: 'background' as const, reason: 'Background analysis halted', at: T0, paused: false } } };
+    assert.match(renderStatus(held, T0).join('\n'), /^Held for a person: Background analysis halted — `sluice promote shop-v2` goes on/m);
   });
 });

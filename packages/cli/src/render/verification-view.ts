@@ -31,6 +31,7 @@ function checklistLines(items: readonly ChecklistItemState[]): string[] {
  */
 export function verificationLines(status: RolloutStatus, rollout: string, currentKind: string | undefined): string[] {
   const lines: string[] = [];
+  if (status.hold) lines.push('', `Held for a person: ${status.hold.reason} — \`sluice promote ${rollout}\` goes on, \`sluice abort ${rollout}\` rolls back`);
   const state = status.stepState?.stepIndex === status.stepIndex ? status.stepState : undefined;
   if (state?.analysis) lines.push('', ...analysisLines('Analysis', state.analysis));
   if (state?.checklist) lines.push('', ...checklistLines(state.checklist));

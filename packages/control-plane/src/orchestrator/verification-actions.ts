@@ -6,7 +6,6 @@ import {
   Phase,
   requestAbort,
   restartUndecided,
-  resumeAfterHold,
   startRun,
   type EventDraft,
   type RollbackCheckState,
@@ -50,13 +49,14 @@ export async function backgroundAnalysis(rollout: Rollout, deps: AnalysisDeps | 
   }
   if (run.status === 'failed') return { kind: 'change', change: requestAbort(rollout, 'failure', `Background analysis failed: ${run.reason}`, now) };
   if (run.status === 'inconclusive' || run.status === 'halted') {
-    const { phase, promoteRequested } = rollout.status;
-    if (phase === Phase.Paused && promoteRequested) {
-      const resumed = resumeAfterHold(rollout, `Promoted by a person past the ${run.status} background analysis; its undecided metrics start over`, now);
-      return { kind: 'change', change: patchRollout(resumed.rollout, { background: restartUndecided(run, resolved.metrics, now) }, now, resumed.events) };
+    const { hold, holdReleased } = rollout.status;
+    if (holdReleased === 'background') {
+      const restarted = restartUndecided(run, resolved.metrics, now);
+      const reason = `Background analysis goes on after a person's promote; its undecided metrics start over`;
+      return { kind: 'change', change: patchRollout(rollout, { background: restarted, holdReleased: undefined, message: reason }, now, []) };
     }
-    if (phase === Phase.Paused) return { kind: 'wait', why: `Background analysis ${run.status}: waiting for a person to promote or abort` };
-    return { kind: 'change', change: holdForPerson(rollout, `Background analysis ${run.status}: ${run.reason}. Promote to go on, or abort to roll back`, now) };
+    if (hold !== undefined) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
+    return { kind: 'change', change: holdForPerson(rollout, 'background', `Background analysis ${run.status}: ${run.reason}. Promote to go on, or abort to roll back`, now) };
   }
   if (run.status !== 'running') return NONE;
   const measured = await measureDue(run, resolved, { rollout, service: rollout.spec.service, source: 'background', now, signal }, deps);

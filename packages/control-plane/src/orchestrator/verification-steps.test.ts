@@ -282,3 +282,40 @@ describe('background analysis', () => {
     assert.ok((await decisions(h)).every((d) => d.source === 'background'));
   });
 });
+
+describe('holds', () => {
+  const withBackground = (steps: Step[]): Rollout => {
+    const rollout = shopRollout(steps);
+    return { ...rollout, spec: { ...rollout.spec, analysis: { background: { templates: ['health'], args: {}, fromStep: 0 } } } };
+  };
+
+  test('a background hold during a timed pause keeps the pause and its deadline; promote releases only the hold', async () => {
+    const h = await setup([], { rollout: withBackground([{ kind: 'setWeight', weight: 5 }, { kind: 'pause', durationMs: 600_000 }, { kind: 'setWeight', weight: 50 }]) });
+    await run(h, 10_000);
+    const pauseUntil = (await get(h)).status.pauseUntil;
+    assert.ok(pauseUntil !== undefined);
+    h.provider.up = false;
+    await run(h, 60_000);
+    let r = await get(h);
+    assert.equal(r.status.hold?.source, 'background');
+    assert.match(r.status.message, /Background analysis halted/);
+    await act(h, 'alice', (x, now) => requestPromote(x, false, now));
+    h.provider.up = true;
+    await run(h, 10_000);
+    r = await get(h);
+    assert.equal(r.status.hold, undefined);
+    assert.equal(r.status.stepIndex, 1, 'the promote went to the hold, not to the pause');
+    assert.equal(r.status.pauseUntil, pauseUntil, 'the pause keeps its deadline');
+    assert.equal(r.status.background?.status, 'running', 'the undecided gates start over');
+  });
+
+  test('a held rollout does not leave its pause step when the pause ends', async () => {
+    const h = await setup([], { rollout: withBackground([{ kind: 'pause', durationMs: 60_000 }, { kind: 'setWeight', weight: 50 }]) });
+    h.provider.up = false;
+    await run(h, 120_000);
+    const r = await get(h);
+    assert.equal(r.status.stepIndex, 0);
+    assert.equal(r.status.hold?.source, 'background');
+  });
+});
+

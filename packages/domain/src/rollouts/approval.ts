@@ -2,8 +2,7 @@ import { ErrorCode, SluiceError } from '../errors.js';
 import { EventType, type EventDraft } from '../events/release-event.js';
 import { Phase } from './phase.js';
 import { enterPause, patchRollout, requestAbort } from './progress.js';
-import { nextPhase } from './transition.js';
-import { currentStep, isActive, type Rollout, type RolloutChange } from './rollout.js';
+import { currentStep, isActive, type Hold, type Rollout, type RolloutChange } from './rollout.js';
 import type { ApprovalRecord, ChecklistItemState, StepState } from './step-state.js';
 
 /**
@@ -91,18 +90,16 @@ function approvalEvent(to: 'approved' | 'rejected', reason: string, approval: Ap
 }
 
 /**
- * Pauses the rollout until a person decides (an inconclusive or halted analysis): `promote` goes on,
- * `abort` rolls back. The reason says what they are deciding about.
+ * Holds the rollout until a person decides (an inconclusive or halted analysis): `promote` goes on,
+ * `abort` rolls back. A Progressing rollout pauses; one already in a pause step keeps its pause (and
+ * its deadline), and the hold keeps that pause from ending on its own.
  */
-export function holdForPerson(rollout: Rollout, reason: string, now: number): RolloutChange {
-  const paused = enterPause(rollout, undefined, now);
-  return patchRollout(paused.rollout, { message: reason }, now, paused.events.map((e) => ({ ...e, reason })));
-}
-
-/** A person promoted past a hold that was not a pause step's own: Paused → Progressing. */
-export function resumeAfterHold(rollout: Rollout, why: string, now: number): RolloutChange {
-  const from = rollout.status.phase;
-  const to = nextPhase(from, 'resume');
-  const event: EventDraft = { type: EventType.PhaseChanged, from, to, reason: why };
-  return patchRollout(rollout, { phase: to, pausedAt: undefined, pauseUntil: undefined, promoteRequested: undefined, message: why }, now, [event]);
+export function holdForPerson(rollout: Rollout, source: Hold['source'], reason: string, now: number): RolloutChange {
+  if (rollout.status.phase === Phase.Progressing) {
+    const paused = enterPause(rollout, undefined, now);
+    const hold: Hold = { source, reason, at: now, paused: true };
+    return patchRollout(paused.rollout, { message: reason, hold }, now, paused.events.map((e) => ({ ...e, reason })));
+  }
+  const event: EventDraft = { type: EventType.CommandAccepted, to: 'hold', reason };
+  return patchRollout(rollout, { message: reason, hold: { source, reason, at: now, paused: false } }, now, [event]);
 }

@@ -94,6 +94,8 @@ export function completeStep(rollout: Rollout, now: number, why: string): Rollou
     pauseUntil: undefined,
     promoteRequested: undefined,
     stepState: undefined,
+    hold: undefined,
+    holdReleased: undefined,
     message: events[0]?.reason ?? '',
   };
   const moved = change(rollout, patch, now, events);
@@ -108,9 +110,10 @@ export function requestPromote(rollout: Rollout, full: boolean, now: number): Ro
   if (full) {
     const { to, event } = transition(rollout, 'promoteFull', 'Full promotion requested: skipping remaining steps');
     const cleared = clearTrafficRules(rollout, 'promoting');
-    const patch: StatusPatch = { phase: to, pausedAt: undefined, pauseUntil: undefined, message: event.reason, ...cleared.patch };
+    const patch: StatusPatch = { phase: to, pausedAt: undefined, pauseUntil: undefined, hold: undefined, holdReleased: undefined, message: event.reason, ...cleared.patch };
     return change(rollout, patch, now, [event, ...cleared.events]);
   }
+  if (rollout.status.hold !== undefined) return releaseHold(rollout, now);
   if (rollout.status.phase !== Phase.Paused) {
     throw new SluiceError(
       ErrorCode.INVALID_TRANSITION,
@@ -121,6 +124,21 @@ export function requestPromote(rollout: Rollout, full: boolean, now: number): Ro
   const reason = 'Promote requested: the current pause ends';
   const event: EventDraft = { type: EventType.CommandAccepted, to: 'promote', reason };
   return change(rollout, { promoteRequested: true, message: reason }, now, [event]);
+}
+
+/** A person's promote while an analysis holds the rollout: the analysis goes on, a pause the hold made ends. */
+function releaseHold(rollout: Rollout, now: number): RolloutChange {
+  const hold = rollout.status.hold;
+  if (hold === undefined) return { rollout, events: [] };
+  const reason = `Promote: going on past the held ${hold.source === 'background' ? 'background analysis' : 'analysis'} (${hold.reason})`;
+  const events: EventDraft[] = [{ type: EventType.CommandAccepted, to: 'promote', reason }];
+  let patch: StatusPatch = { hold: undefined, holdReleased: hold.source, message: reason };
+  if (hold.paused) {
+    const resumed = transition(rollout, 'resume', reason);
+    events.push(resumed.event);
+    patch = { ...patch, phase: resumed.to, pausedAt: undefined, pauseUntil: undefined };
+  }
+  return change(rollout, patch, now, events);
 }
 
 export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string, now: number): RolloutChange {

@@ -14,6 +14,14 @@ export interface CanaryStrategy {
 /** Later issues add blueGreen, waves, experiment and rolling. */
 export type Strategy = CanaryStrategy;
 
+/** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
+export interface Hold {
+  readonly source: 'analysis' | 'background';
+  readonly reason: string;
+  readonly at: number;
+  readonly paused: boolean;
+}
+
 export interface RolloutSpec {
   readonly service: string;
   /** The version being rolled out; a key of the service's `versions`. */
@@ -72,6 +80,10 @@ export interface RolloutStatus {
   readonly stepState?: StepState;
   /** The background analysis, once it has started. */
   readonly background?: AnalysisRunState;
+  /** An analysis waits for a person (inconclusive or halted): `promote` releases it, `abort` rolls back. */
+  readonly hold?: Hold;
+  /** A person released the hold of this source; its analysis goes on (and clears this). */
+  readonly holdReleased?: Hold['source'];
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
   readonly rollbackChecks?: readonly RollbackCheckState[];
   /** Last human-readable explanation of the state. */

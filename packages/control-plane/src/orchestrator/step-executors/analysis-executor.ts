@@ -4,7 +4,6 @@ import {
   holdForPerson,
   nextDue,
   patchRollout,
-  Phase,
   requestAbort,
   startRun,
   type AnalysisRunState,
@@ -37,11 +36,11 @@ function chain(first: RolloutChange, then: (r: Rollout) => RolloutChange): Rollo
 function decided(rollout: Rollout, run: AnalysisRunState, now: number): StepProgress {
   if (run.status === 'passed') return { kind: 'done', why: `analysis passed (${run.reason})` };
   if (run.status === 'failed') return { kind: 'change', change: requestAbort(rollout, 'failure', `Analysis failed: ${run.reason}`, now) };
-  const { phase, promoteRequested } = rollout.status;
-  if (phase === Phase.Paused && promoteRequested) return { kind: 'done', why: `promoted by a person past an ${run.status} analysis (${run.reason})` };
-  if (phase === Phase.Paused) return { kind: 'wait', why: `Analysis ${run.status}: waiting for a person to promote or abort` };
+  const { hold, holdReleased } = rollout.status;
+  if (holdReleased === 'analysis') return { kind: 'done', why: `promoted by a person past an ${run.status} analysis (${run.reason})` };
+  if (hold !== undefined) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
   const reason = `Analysis ${run.status} at step ${rollout.status.stepIndex + 1}: ${run.reason}. Promote to go on, or abort to roll back`;
-  return { kind: 'change', change: holdForPerson(rollout, reason, now) };
+  return { kind: 'change', change: holdForPerson(rollout, 'analysis', reason, now) };
 }
 
 /**
