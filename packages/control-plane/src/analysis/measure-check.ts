@@ -15,6 +15,7 @@ import {
 import type { MetricProvider, MetricResult } from '../providers/metric-provider.js';
 import { resolveTemplate } from '../providers/metric-provider.js';
 import type { ProviderResolver } from '../providers/provider-factory.js';
+import { redactUrl } from '../platform/redact.js';
 
 /** Who is compared, and over what. */
 export interface CheckTarget {
@@ -58,7 +59,8 @@ class Sides {
     const args: Record<string, string> = { ...target.args, ...builtin };
     for (const [k, v] of Object.entries(args)) args[`args.${k}`] = v;
     const result = await this.provider.measure({ query, args, fromMs: window.fromMs, toMs: window.toMs }, this.signal);
-    this.queries[role] = result.resolvedQuery;
+    // Stored in the decision log: a URL's password never is.
+    this.queries[role] = redactUrl(result.resolvedQuery);
     return result;
   }
 }

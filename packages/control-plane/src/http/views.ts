@@ -1,3 +1,4 @@
+import { redactSecrets } from '../platform/redact.js';
 import {
   currentStep,
   describeStep,
@@ -48,8 +49,8 @@ export function rolloutView(rollout: Rollout, deps: { controller?: Controller; e
   return {
     name: rollout.name,
     version: rollout.version,
-    spec: rollout.spec,
-    status: rollout.status,
+    spec: redactSecrets(rollout.spec),
+    status: redactSecrets(rollout.status),
     steps,
     ...(outcome?.kind === 'waiting' ? { waitingFor: outcome.why } : {}),
     ...(deps.events ? { events: deps.events } : {}),
@@ -86,7 +87,7 @@ export function analysisTemplateView(template: AnalysisTemplate, deps: { activeR
   return {
     name: template.name,
     version: template.version,
-    spec: template.spec,
+    spec: redactSecrets(template.spec),
     usedBy: { rollouts: deps.activeRollouts.filter((r) => referencedTemplates(r).includes(template.name)).map((r) => r.name) },
   };
 }

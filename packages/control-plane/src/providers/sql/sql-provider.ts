@@ -111,5 +111,6 @@ export class SqlMetricProvider implements MetricProvider {
 
 /** The URL without its password, for messages. */
 function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  // Everything between // and the last @ of the authority may hold the password, even an unencoded @.
+  return url.replace(/\/\/([^:@/]*)(:[^/]*)?@(?=[^@/]*(\/|$))/, (_, user: string, secret?: string) => `//${user}${secret === undefined ? '' : ':***'}@`);
 }
