@@ -34,3 +34,4 @@ export * from './analysis/analysis-spec.js';
 export * from './analysis/analysis-run.js';
 export * from './analysis/decision.js';
 export * from './rollouts/approval.js';
+export * from './guard/guard-spec.js';

@@ -5,6 +5,7 @@ import type { Step } from './step.js';
 import type { AnalysisRef } from '../analysis/analysis-spec.js';
 import type { AnalysisRunState } from '../analysis/analysis-run.js';
 import type { RollbackCheckState, StepState } from './step-state.js';
+import type { Exposure, ExposureBudget, GuardSpec } from '../guard/guard-spec.js';
 import type { AbortCause } from './transition.js';
 
 export interface CanaryStrategy {
@@ -16,7 +17,7 @@ export type Strategy = CanaryStrategy;
 
 /** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
 export interface Hold {
-  readonly source: 'analysis' | 'background';
+  readonly source: 'analysis' | 'background' | 'guard' | 'budget' | 'adaptive';
   readonly reason: string;
   readonly at: number;
   readonly paused: boolean;
@@ -32,6 +33,10 @@ export interface RolloutSpec {
    * back (Argo's progressDeadlineSeconds with abort on). Default DEFAULT_PROGRESS_DEADLINE_MS.
    */
   readonly progressDeadlineMs?: number;
+  /** The release guardian's conditions; absent: DEFAULT_GUARD. */
+  readonly guard?: GuardSpec;
+  /** Caps on exposure before an analysis has passed for the target. */
+  readonly exposureBudget?: ExposureBudget;
   /** Analysis that runs beside the steps (Argo's spec.strategy.canary.analysis). */
   readonly analysis?: { readonly background?: BackgroundAnalysis };
 }
@@ -78,6 +83,12 @@ export interface RolloutStatus {
   readonly mirror?: MirrorSpec;
   /** What the current step has done so far (analysis gates, approval, checklist, load). */
   readonly stepState?: StepState;
+  /** The guardian's run, from the first exposed request to the end. */
+  readonly guard?: AnalysisRunState;
+  /** What the rollout has exposed to its target so far. */
+  readonly exposure?: Exposure;
+  /** An analysis (step or background) has passed for the target: the exposure budget no longer caps it. */
+  readonly verified?: boolean;
   /** The background analysis, once it has started. */
   readonly background?: AnalysisRunState;
   /** An analysis waits for a person (inconclusive or halted): `promote` releases it, `abort` rolls back. */

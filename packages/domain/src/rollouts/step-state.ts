@@ -12,6 +12,8 @@ export interface StepState {
   readonly approval?: ApprovalRecord;
   readonly checklist?: readonly ChecklistItemState[];
   readonly load?: LoadState;
+  /** An adaptive step: the weight it holds now and since when it has been healthy there. */
+  readonly adaptive?: { readonly weight: number; readonly since: number };
 }
 
 /** Who let the rollout go on, when and why. */

@@ -2,6 +2,7 @@ import { describeConditions } from '../traffic/describe-rule.js';
 import type { ConditionSpec } from '../traffic/routing.js';
 import type { AnalysisRef } from '../analysis/analysis-spec.js';
 import type { ApprovalStep, ChecklistStep, LoadStep } from './verification-steps.js';
+import type { AdaptiveStep } from '../guard/guard-spec.js';
 
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
@@ -16,7 +17,8 @@ export type Step =
   | AnalysisStep
   | ChecklistStep
   | ApprovalStep
-  | LoadStep;
+  | LoadStep
+  | AdaptiveStep;
 
 /**
  * Blocks until every metric of the templates is decided. A metric with `count` ends after that many
@@ -91,6 +93,8 @@ export function describeStep(step: Step): string {
       return step.approvers === undefined ? 'approval' : `approval by ${step.approvers.join(' or ')}`;
     case 'load':
       return `load ${step.rps} rps for ${step.durationMs / 1000}s`;
+    case 'adaptive':
+      return `adaptive ${step.startWeight}% → ${step.maxWeight}% (${step.factor !== undefined ? `×${step.factor}` : `+${step.increment ?? 0}`} every ${step.healthyForMs / 1000}s healthy)`;
   }
 }
 

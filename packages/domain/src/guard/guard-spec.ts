@@ -1,0 +1,82 @@
+import type { AnalysisMetric, MetricCheck } from '../analysis/analysis-spec.js';
+import { DEFAULT_CHECK_TIMEOUT_MS } from '../analysis/analysis-spec.js';
+
+/**
+ * The release guardian's spec: conditions watched every second from the first request a rollout
+ * exposes to the candidate until the rollout ends, each with what to do on a breach.
+ */
+
+/** rollback (default): abort and return to stable; pause: hold for a person; notify: record and go on. */
+export type GuardAction = 'rollback' | 'pause' | 'notify';
+
+export interface GuardCondition extends AnalysisMetric {
+  readonly action: GuardAction;
+}
+
+export interface GuardSpec {
+  /** Empty turns the guardian off for this rollout. */
+  readonly conditions: readonly GuardCondition[];
+}
+
+export const DEFAULT_GUARD_INTERVAL_MS = 1_000;
+
+/**
+ * The guard every rollout gets unless its spec says otherwise: the canary's 5xx rate against stable's,
+ * with the always-valid sequential test and its fast path (×10 errors fails in seconds), rolling back.
+ * Errors and missing data never breach; "too few requests yet" waits.
+ */
+const DEFAULT_CONDITION: GuardCondition = {
+  name: 'error-rate',
+  provider: { kind: 'builtin' },
+  judge: { kind: 'errorRate', requestsQuery: 'requests', errorsQuery: 'errors', options: {} },
+  intervalMs: DEFAULT_GUARD_INTERVAL_MS,
+  timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
+  retries: 0,
+  gate: { count: 0, failureLimit: 0, inconclusiveLimit: Number.MAX_SAFE_INTEGER, consecutiveErrorLimit: Number.MAX_SAFE_INTEGER, consecutiveSuccessLimit: 0 },
+  action: 'rollback',
+};
+
+export const DEFAULT_GUARD: GuardSpec = Object.freeze({ conditions: [DEFAULT_CONDITION] });
+
+/** Caps on what a version may be exposed to before an analysis has passed for it. */
+export interface ExposureBudget {
+  /** Requests served by the candidate. */
+  readonly maxRequests?: number;
+  /** Failed (5xx) requests served by the candidate. */
+  readonly maxFailedRequests?: number;
+  /** Share × time, in traffic-minutes (100 % for one minute = 1). */
+  readonly maxTrafficMinutes?: number;
+}
+
+/** What a rollout has exposed to its candidate so far. */
+export interface Exposure {
+  readonly requests: number;
+  readonly failedRequests: number;
+  /** Distinct sticky keys served by the candidate (an estimate, ±2 %). */
+  readonly distinctKeys: number;
+  readonly trafficMinutes: number;
+  /** Up to when the counts are accumulated (ms since epoch). */
+  readonly throughMs: number;
+}
+
+/** Ramps the canary weight while it stays healthy: ×factor (or +increment) after each healthy period. */
+export interface AdaptiveStep {
+  readonly kind: 'adaptive';
+  readonly startWeight: number;
+  readonly factor?: number;
+  readonly increment?: number;
+  readonly maxWeight: number;
+  /** How long the canary must stay healthy at a weight before the next one. */
+  readonly healthyForMs: number;
+  /** The health check judged over each period (e.g. error rate < 0.1 % for 5 minutes). */
+  readonly healthy: MetricCheck;
+  /** What a failed health check does. */
+  readonly onBreach: 'rollback' | 'pause';
+}
+
+/** The weight after a healthy period: ×factor or +increment, at most maxWeight, on the 0.01 grid. */
+export function nextAdaptiveWeight(step: AdaptiveStep, weight: number): number {
+  const raw = step.factor !== undefined ? weight * step.factor : weight + (step.increment ?? 0);
+  const grid = Math.round(raw * 100) / 100;
+  return Math.min(step.maxWeight, Math.max(grid, weight + 0.01));
+}
