@@ -5,6 +5,7 @@ import type {
   ApplyResponse,
   DecisionList,
   ItemList,
+  RevisionView,
   RolloutView,
   SegmentView,
   ServiceView,
@@ -77,6 +78,16 @@ export class ApiClient {
   async serviceHistory(name: string): Promise<readonly ReleaseEvent[]> {
     const path = `/api/v1/services/${encodeURIComponent(name)}/history`;
     return (await this.#request<ItemList<ReleaseEvent>>(path)).items;
+  }
+
+  /** The service's revisions, lowest number first. */
+  async serviceRevisions(name: string): Promise<readonly RevisionView[]> {
+    return (await this.#request<ItemList<RevisionView>>(`/api/v1/services/${encodeURIComponent(name)}/revisions`)).items;
+  }
+
+  /** Makes an earlier revision's version stable again (default: the revision before the current one). */
+  undo(name: string, toRevision?: number): Promise<ServiceView> {
+    return this.#post(`/api/v1/services/${encodeURIComponent(name)}/undo`, toRevision === undefined ? {} : { toRevision });
   }
 
   async listRollouts(service?: string): Promise<readonly RolloutView[]> {

@@ -2,6 +2,7 @@ import type {
   AnalysisTemplateSpec,
   ObservedSplit,
   ReleaseEvent,
+  Revision,
   RolloutSpec,
   RolloutStatus,
   SegmentSpec,
@@ -47,6 +48,16 @@ export interface ServiceView {
   /** What the data plane reports it serves; absent when it cannot be observed. */
   readonly traffic?: ObservedSplit;
   readonly workloads?: readonly WorkloadView[];
+}
+
+/** GET /services/{name}/revisions: a revision, whether it is current, and whether `undo` may return to it. */
+export interface RevisionView extends Revision {
+  readonly current: boolean;
+  /** When it stopped being current (ms since epoch); absent for the current revision. */
+  readonly supersededAt?: number;
+  readonly undoable: boolean;
+  /** Why undo cannot return to it. */
+  readonly reason?: string;
 }
 
 export interface StepView {

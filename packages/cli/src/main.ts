@@ -13,6 +13,7 @@ import { registerReject } from './commands/reject.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
+import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 import { cliVersion, registerVersion } from './commands/version.js';
 import { ExitCode, reportError } from './report-error.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerReject(program, ctx);
   registerExplain(program, ctx);
   registerHistory(program, ctx);
+  registerUndo(program, ctx);
   registerProxy(program, ctx);
   registerVersion(program, ctx);
   return program;

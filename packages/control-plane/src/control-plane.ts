@@ -16,10 +16,12 @@ import { createAnalysisExecutor } from './orchestrator/step-executors/analysis-e
 import { approvalExecutor } from './orchestrator/step-executors/approval-executor.js';
 import { createChecklistExecutor } from './orchestrator/step-executors/checklist-executor.js';
 import { createLoadExecutor, type LoadExecutorOptions } from './orchestrator/step-executors/load-executor.js';
+import { createAdaptiveExecutor } from './orchestrator/step-executors/adaptive-executor.js';
 import { activeLoadKey, LoadRegistry } from './load/load-registry.js';
 import { upstreamHosts } from './load/load-targets.js';
 import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
 import { createProviderFactory } from './providers/provider-factory.js';
+import { Guardian } from './guard/guardian.js';
 import { setHeaderRouteExecutor } from './orchestrator/step-executors/set-header-route-executor.js';
 import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
@@ -81,7 +83,8 @@ export function defaultStepExecutors(verification: VerificationWiring): StepExec
     .register(createAnalysisExecutor(verification.analysis))
     .register(approvalExecutor)
     .register(createChecklistExecutor({ providers: verification.analysis.providers, cwd: verification.cwd }))
-    .register(createLoadExecutor(verification.loads, verification.allowedLoadHosts === undefined ? {} : { allowedHosts: verification.allowedLoadHosts }));
+    .register(createLoadExecutor(verification.loads, verification.allowedLoadHosts === undefined ? {} : { allowedHosts: verification.allowedLoadHosts }))
+    .register(createAdaptiveExecutor({ providers: verification.analysis.providers }));
 }
 
 async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter }) {
@@ -118,8 +121,12 @@ function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows:
     const service = await store.services.get(r.spec.service);
     return service === undefined ? [] : upstreamHosts(service);
   };
-  const afterPass = (active: readonly Parameters<typeof activeLoadKey>[0][]) => void loads.stopExcept(active.map(activeLoadKey));
-  return { analysis, loads, allowedLoadHosts, afterPass, cwd };
+  const guardian = new Guardian(analysis.providers);
+  const afterPass = (active: readonly Parameters<typeof activeLoadKey>[0][]) => {
+    void loads.stopExcept(active.map(activeLoadKey));
+    guardian.retain(active);
+  };
+  return { analysis, loads, allowedLoadHosts, afterPass, guardian, cwd };
 }
 
 /**
@@ -149,8 +156,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   });
   bindControllerMetrics(metrics, store);
   const verification = wireVerification(store, windows, options.cwd ?? process.cwd());
-  const { analysis, loads, afterPass } = verification;
-  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification), clock, log, analysis, afterPass, pollMs: options.pollMs });
+  const { analysis, loads, afterPass, guardian } = verification;
+  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification), clock, log, analysis, guardian, afterPass, pollMs: options.pollMs });
   const unsubscribe = runtime.onChange(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });

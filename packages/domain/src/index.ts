@@ -34,4 +34,5 @@ export * from './analysis/analysis-spec.js';
 export * from './analysis/analysis-run.js';
 export * from './analysis/decision.js';
 export * from './rollouts/approval.js';
+export * from './rollouts/rollback-plan.js';
 export * from './guard/guard-spec.js';

@@ -6,8 +6,8 @@ import type { DocumentSource, FieldPath } from './source-map.js';
 
 /**
  * Checks of AnalysisTemplate and Rollout documents that need more than one field: names unique in
- * their list (arguments, metrics, checklist items), every {{placeholder}} naming a declared or
- * built-in argument, and background analysis starting at an existing step. Like documentProblems
+ * their list (arguments, metrics, checklist items, guard conditions), every {{placeholder}} naming a
+ * declared or built-in argument, and background analysis starting at an existing step. Like documentProblems
  * they run on unvalidated data, reading only fields of the right type, so they join the schema problems.
  */
 
@@ -41,8 +41,9 @@ export function templateProblems(source: DocumentSource, spec: unknown): Problem
 }
 
 /**
- * A Rollout's `spec`: checklist item names unique per step, verification placeholders built-in only
- * (a checklist has no arguments), and `canary.analysis.startingStep` at most the number of steps.
+ * A Rollout's `spec`: checklist item names unique per step, guard condition names unique, placeholders
+ * of verifications, guard conditions and adaptive health checks built-in only (a rollout has no
+ * arguments), and `canary.analysis.startingStep` at most the number of steps.
  */
 export function rolloutAnalysisProblems(source: DocumentSource, spec: unknown): Problem[] {
   const canary = field(field(spec, 'strategy'), 'canary');
@@ -57,7 +58,10 @@ export function rolloutAnalysisProblems(source: DocumentSource, spec: unknown): 
         problems.push(...placeholderProblems(source, field(item, check), [...base, j, check], []));
       }
     });
+    const healthy: FieldPath = ['spec', 'strategy', 'canary', 'steps', k, 'adaptive', 'healthy'];
+    problems.push(...placeholderProblems(source, field(field(step, 'adaptive'), 'healthy'), healthy, []));
   });
+  problems.push(...guardProblems(source, field(spec, 'guard')));
   const startingStep = field(field(canary, 'analysis'), 'startingStep');
   if (Array.isArray(steps) && steps.length > 0 && Number.isInteger(startingStep) && (startingStep as number) > steps.length) {
     problems.push(
@@ -68,6 +72,16 @@ export function rolloutAnalysisProblems(source: DocumentSource, spec: unknown): 
     );
   }
   return problems.slice(0, MAX_PROBLEMS_PER_DOCUMENT);
+}
+
+/** `spec.guard`: condition names unique, placeholders built-in only. */
+function guardProblems(source: DocumentSource, guard: unknown): Problem[] {
+  const base: FieldPath = ['spec', 'guard', 'conditions'];
+  const conditions = list(field(guard, 'conditions'));
+  return [
+    ...duplicateNames(source, conditions, base, 'condition'),
+    ...conditions.flatMap((condition, i) => placeholderProblems(source, condition, [...base, i], [])),
+  ];
 }
 
 /** The placeholders of a check's queries and conditions that name no declared or built-in argument. */

@@ -7,9 +7,10 @@ import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portI
 
 /**
  * Schemas of an AnalysisTemplate's spec and of what every metric check has (provider, query, judge,
- * window, timeout, retries), as written in YAML. Checklist verifications reuse `checkFields`; analysis
- * steps and background analysis reuse `analysisRefFields`. Cross-field rules that need the whole
- * document (unique names, placeholders naming declared arguments) are in analysis-consistency.ts.
+ * window, timeout, retries), as written in YAML. Checklist verifications and adaptive health checks
+ * reuse `checkFields`; guard conditions `metricFields`; analysis steps and background analysis reuse
+ * `analysisRefFields`. Cross-field rules that need the whole document (unique names, placeholders
+ * naming declared arguments) are in analysis-consistency.ts.
  */
 
 export const PROVIDER_KINDS = ['builtin', 'prometheus', 'web', 'sql', 'command'] as const;
@@ -82,26 +83,48 @@ export function queryForJudge(value: { readonly query?: string | undefined; read
   ctx.addIssue({ code: 'custom', path: ['query'], message, params: { message, expected: query.description } });
 }
 
-function gateLimit(field: keyof typeof DEFAULT_GATE, min: number, what: string) {
+/** Each gate setting's default as a person reads it ("never" for a limit that is never reached). */
+export type GateDefaults = { readonly [K in keyof typeof DEFAULT_GATE]: string };
+
+function gateLimit(field: keyof typeof DEFAULT_GATE, min: number, defaults: GateDefaults, what: string) {
   return hint(
     z.int().min(min).max(MAX_GATE_COUNT),
-    `an integer from ${min} to ${MAX_GATE_COUNT} (default ${DEFAULT_GATE[field]}): ${what}`,
+    `an integer from ${min} to ${MAX_GATE_COUNT} (default ${defaults[field]}): ${what}`,
     `${field} out of range`,
   ).optional();
 }
+
+/**
+ * What a metric has besides its name: interval, initialDelay, the gate settings and the check. A
+ * template's metric and a guard condition share them; `defaults` and `until` (when count 0 stops)
+ * are what their hints say.
+ */
+export function metricFields(defaults: GateDefaults, until: string) {
+  return {
+    interval: duration(1000).optional(),
+    initialDelay: duration(0).optional(),
+    count: gateLimit('count', 0, defaults, `measurements to take; 0 means until ${until}`),
+    failureLimit: gateLimit('failureLimit', -1, defaults, 'failed measurements allowed; -1 never fails on count'),
+    inconclusiveLimit: gateLimit('inconclusiveLimit', 0, defaults, 'inconclusive measurements allowed before a person decides'),
+    consecutiveErrorLimit: gateLimit('consecutiveErrorLimit', 0, defaults, 'provider errors in a row allowed before the analysis halts'),
+    consecutiveSuccessLimit: gateLimit('consecutiveSuccessLimit', 0, defaults, 'passes in a row that pass the metric early; 0 turns it off'),
+    ...checkFields,
+  };
+}
+
+const TEMPLATE_GATE_DEFAULTS: GateDefaults = {
+  count: String(DEFAULT_GATE.count),
+  failureLimit: String(DEFAULT_GATE.failureLimit),
+  inconclusiveLimit: String(DEFAULT_GATE.inconclusiveLimit),
+  consecutiveErrorLimit: String(DEFAULT_GATE.consecutiveErrorLimit),
+  consecutiveSuccessLimit: String(DEFAULT_GATE.consecutiveSuccessLimit),
+};
 
 const metric = hint(
   z
     .strictObject({
       name: hint(name, `a metric name, unique in the template (${DNS_LABEL})`, 'invalid metric name'),
-      interval: duration(1000).optional(),
-      initialDelay: duration(0).optional(),
-      count: gateLimit('count', 0, 'measurements to take; 0 means until the step ends'),
-      failureLimit: gateLimit('failureLimit', -1, 'failed measurements allowed; -1 never fails on count'),
-      inconclusiveLimit: gateLimit('inconclusiveLimit', 0, 'inconclusive measurements allowed before a person decides'),
-      consecutiveErrorLimit: gateLimit('consecutiveErrorLimit', 0, 'provider errors in a row allowed before the analysis halts'),
-      consecutiveSuccessLimit: gateLimit('consecutiveSuccessLimit', 0, 'passes in a row that pass the metric early; 0 turns it off'),
-      ...checkFields,
+      ...metricFields(TEMPLATE_GATE_DEFAULTS, 'the step ends'),
     })
     .superRefine(queryForJudge),
   'a map with name, provider, judge and optional query, interval, initialDelay, count, failureLimit, inconclusiveLimit, consecutiveErrorLimit, consecutiveSuccessLimit, window, timeout and retries',

@@ -7,21 +7,30 @@ import type { RawJudge } from './judge-schemas.js';
 /** Normalises a validated AnalysisTemplate spec: defaults applied, durations in ms, argument values as text. */
 export function toAnalysisTemplateSpec(raw: RawTemplateSpec): AnalysisTemplateSpec {
   const args = (raw.args ?? []).map((arg) => (arg.value === undefined ? { name: arg.name } : { name: arg.name, value: String(arg.value) }));
-  return { args, metrics: raw.metrics.map(toAnalysisMetric) };
+  return { args, metrics: raw.metrics.map((metric) => toAnalysisMetric(metric)) };
 }
 
-function toAnalysisMetric(raw: RawMetric): AnalysisMetric {
+/** What a metric gets when its spec leaves a field out: a template's metric has these; a guard condition its own. */
+export interface MetricDefaults {
+  readonly gate: GateSettings;
+  readonly intervalMs: number;
+}
+
+const TEMPLATE_DEFAULTS: MetricDefaults = { gate: DEFAULT_GATE, intervalMs: DEFAULT_ANALYSIS_INTERVAL_MS };
+
+/** A metric (of a template, or a guard condition without its action) with `defaults` applied. */
+export function toAnalysisMetric(raw: RawMetric, defaults: MetricDefaults = TEMPLATE_DEFAULTS): AnalysisMetric {
   const gate: GateSettings = {
-    count: raw.count ?? DEFAULT_GATE.count,
-    failureLimit: raw.failureLimit ?? DEFAULT_GATE.failureLimit,
-    inconclusiveLimit: raw.inconclusiveLimit ?? DEFAULT_GATE.inconclusiveLimit,
-    consecutiveErrorLimit: raw.consecutiveErrorLimit ?? DEFAULT_GATE.consecutiveErrorLimit,
-    consecutiveSuccessLimit: raw.consecutiveSuccessLimit ?? DEFAULT_GATE.consecutiveSuccessLimit,
+    count: raw.count ?? defaults.gate.count,
+    failureLimit: raw.failureLimit ?? defaults.gate.failureLimit,
+    inconclusiveLimit: raw.inconclusiveLimit ?? defaults.gate.inconclusiveLimit,
+    consecutiveErrorLimit: raw.consecutiveErrorLimit ?? defaults.gate.consecutiveErrorLimit,
+    consecutiveSuccessLimit: raw.consecutiveSuccessLimit ?? defaults.gate.consecutiveSuccessLimit,
   };
   return {
     name: raw.name,
     ...toMetricCheck(raw),
-    intervalMs: raw.interval === undefined ? DEFAULT_ANALYSIS_INTERVAL_MS : ms(raw.interval),
+    intervalMs: raw.interval === undefined ? defaults.intervalMs : ms(raw.interval),
     ...(raw.initialDelay === undefined ? {} : { initialDelayMs: ms(raw.initialDelay) }),
     gate,
   };

@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { resourceJsonSchema } from './resource-json-schema.js';
 import { ANALYSIS_YAML } from './testing/analysis-example.js';
 import { EXAMPLE_YAML } from './testing/example.js';
+import { GUARD_YAML } from './testing/guard-example.js';
 import { SHARED_LISTEN_YAML } from './testing/proxy-example.js';
 import { ROUTING_YAML } from './testing/routing-example.js';
 
@@ -168,6 +169,29 @@ describe('resourceJsonSchema', () => {
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[5].checklist.items[0].operation.http = { url: 'http://x' })), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.rps = 5000)), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.maxInFlight = 0)), []);
+  });
+
+  test('resourceJsonSchema accepts the guard, exposure budget and adaptive steps, and rejects bad ones', () => {
+    const docs = parseAllDocuments(GUARD_YAML).map((doc) => doc.toJS() as Schema);
+    const schema = resourceJsonSchema() as Schema;
+    assert.equal(docs.length, 2);
+    for (const doc of docs) assert.deepEqual(check(schema, doc), []);
+    const [, rollout] = docs as [any, any];
+    const bad = (edit: (copy: any) => void) => {
+      const copy = structuredClone(rollout);
+      edit(copy);
+      return check(schema, copy);
+    };
+    assert.deepEqual(bad((d) => (d.spec.guard.conditions = [])), []);
+    assert.notDeepEqual(bad((d) => (d.spec.guard = {})), []);
+    assert.notDeepEqual(bad((d) => (d.spec.guard.conditions[0].action = 'abort')), []);
+    assert.notDeepEqual(bad((d) => (d.spec.guard.conditions[0].args = {})), []);
+    assert.notDeepEqual(bad((d) => (d.spec.exposureBudget = {})), []);
+    assert.notDeepEqual(bad((d) => (d.spec.exposureBudget.maxRequests = 1.5)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.strategy.canary.steps[0].adaptive.maxWeight = 150)), []);
+    assert.notDeepEqual(bad((d) => (d.spec.strategy.canary.steps[0].adaptive.onBreach = 'notify')), []);
+    assert.notDeepEqual(bad((d) => (d.spec.strategy.canary.steps[0].adaptive.healthy.within = '1m')), []);
+    assert.notDeepEqual(bad((d) => delete d.spec.strategy.canary.steps[1].adaptive.healthy), []);
   });
 
   test('resourceJsonSchema sets additionalProperties false on every object with fixed fields', () => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { routes, segmentSpec, setHeaderRoute, setMirror, setSegmentRoute } from './routing-schemas.js';
 import { proxySettings, serviceHosts } from './proxy-schemas.js';
 import { templateSpec } from './analysis-schemas.js';
+import { adaptiveStep, exposureBudget, guard } from './guard-schemas.js';
 import { backgroundAnalysis, VERIFICATION_STEP_KINDS, verificationStepFields } from './verification-schemas.js';
 import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
@@ -12,7 +13,8 @@ export type { Hint } from './schema-hints.js';
  * Zod schemas of the documents as written (durations as text, defaults not applied); to-domain.ts turns
  * a valid document into the domain types. Hints and shared parts are in schema-hints.ts; conditions,
  * routes and routing steps in routing-schemas.ts; AnalysisTemplate specs in analysis-schemas.ts (judges
- * in judge-schemas.ts); analysis, approval, checklist and load steps in verification-schemas.ts.
+ * in judge-schemas.ts); analysis, approval, checklist and load steps in verification-schemas.ts; the
+ * guard, the exposure budget and adaptive steps in guard-schemas.ts.
  */
 
 export const API_VERSION = 'sluice.dev/v1';
@@ -99,9 +101,10 @@ const serviceSpec = z.strictObject({
   stable: hint(z.string(), 'the name of one of the versions'),
   routes: routes.optional(),
   proxy: proxySettings.optional(),
+  rollbackWindow: duration(1000).optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS, 'adaptive'] as const;
 const step = hint(
   z
     .strictObject({
@@ -111,6 +114,7 @@ const step = hint(
       setSegmentRoute: setSegmentRoute.optional(),
       setMirror: setMirror.optional(),
       ...verificationStepFields,
+      adaptive: adaptiveStep.optional(),
     })
     .superRefine(exactlyOneKey(STEP_KINDS, 'a step'))
     .meta({ minProperties: 1, maxProperties: 1 }),
@@ -133,6 +137,8 @@ const rolloutSpec = z.strictObject({
     'a map with canary',
   ),
   progressDeadline: duration(1000).optional(),
+  guard: guard.optional(),
+  exposureBudget: exposureBudget.optional(),
 });
 
 const apiVersion = hint(z.literal(API_VERSION), `"${API_VERSION}"`, 'unsupported apiVersion');
@@ -142,14 +148,14 @@ export const serviceDocument = z.strictObject({
   apiVersion,
   kind: hint(z.literal('Service'), '"Service"'),
   metadata,
-  spec: hint(serviceSpec, 'a map with listen, versions, stable and optional hosts, stickiness, routes and proxy'),
+  spec: hint(serviceSpec, 'a map with listen, versions, stable and optional hosts, stickiness, routes, proxy and rollbackWindow'),
 });
 
 export const rolloutDocument = z.strictObject({
   apiVersion,
   kind: hint(z.literal('Rollout'), '"Rollout"'),
   metadata,
-  spec: hint(rolloutSpec, 'a map with service, target and strategy'),
+  spec: hint(rolloutSpec, 'a map with service, target, strategy and optional progressDeadline, guard and exposureBudget'),
 });
 
 export const segmentDocument = z.strictObject({

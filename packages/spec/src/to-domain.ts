@@ -1,6 +1,7 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS } from '@sluice/domain';
 import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, VersionSource } from '@sluice/domain';
 import { ms } from './analysis-to-domain.js';
+import { toAdaptiveStep, toExposureBudget, toGuardSpec } from './guard-to-domain.js';
 import { toHosts, toProxySettings } from './proxy-to-domain.js';
 import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
 import type { RolloutDocument, ServiceDocument } from './schemas.js';
@@ -24,6 +25,7 @@ export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
     stable: raw.stable,
     ...(raw.routes === undefined ? {} : { routes: raw.routes.map(toRouteRule) }),
     ...(raw.proxy === undefined ? {} : { proxy: toProxySettings(raw.proxy) }),
+    ...(raw.rollbackWindow === undefined ? {} : { rollbackWindowMs: ms(raw.rollbackWindow) }),
   };
 }
 
@@ -34,6 +36,8 @@ export function toRolloutSpec(raw: RolloutDocument['spec']): RolloutSpec {
     target: raw.target,
     strategy: { kind: 'canary', steps: raw.strategy.canary.steps.map(toStep) },
     ...(raw.progressDeadline === undefined ? {} : { progressDeadlineMs: ms(raw.progressDeadline) }),
+    ...(raw.guard === undefined ? {} : { guard: toGuardSpec(raw.guard) }),
+    ...(raw.exposureBudget === undefined ? {} : { exposureBudget: toExposureBudget(raw.exposureBudget) }),
     ...(background === undefined ? {} : { analysis: { background: toBackgroundAnalysis(background) } }),
   };
 }
@@ -61,7 +65,7 @@ function toRunSpec(raw: RawRun): RunSpec {
 
 function toStep(raw: RawStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
-  const other = toRoutingStep(raw) ?? toVerificationStep(raw);
+  const other = toRoutingStep(raw) ?? toVerificationStep(raw) ?? toAdaptiveStep(raw);
   if (other !== undefined) return other;
   const duration = raw.pause?.duration;
   return duration === undefined ? { kind: 'pause' } : { kind: 'pause', durationMs: ms(duration) };

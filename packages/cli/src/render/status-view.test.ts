@@ -111,5 +111,10 @@ test('commandResultLine names the rollout, command, phase and message', () => {
     assert.match(renderStatus(approved, T0).join('\n'), /^Approval: approved by alice at 00:00:00: ok$/m);
     const held = { ...base, status: { ...base.status, hold: { source: 'background' as const, reason: 'Background analysis halted', at: T0, paused: false } } };
     assert.match(renderStatus(held, T0).join('\n'), /^Held for a person: Background analysis halted — `sluice promote shop-v2` goes on/m);
+    const guard = { startedAt: T0, conditions: [], breaches: { errors: { at: T0, action: 'rollback' as const, reason: 'Guard "errors" breached: x10' } } };
+    const guarded = { ...base, status: { ...base.status, guard, exposure: { requests: 120, failedRequests: 12, distinctKeys: 0, trafficMinutes: 0.0042, throughMs: T0 } } };
+    const text2 = renderStatus(guarded, T0).join('\n');
+    assert.match(text2, /^  ✗ errors breached at 00:00:00 \(rollback\): Guard "errors" breached: x10$/m);
+    assert.match(text2, /^Exposure: 120 requests \(12 failed\), 0\.004 traffic-minutes$/m);
   });
 });

@@ -46,7 +46,23 @@ export function verificationLines(status: RolloutStatus, rollout: string, curren
     lines.push('', `Load: started ${formatClock(state.load.startedAt)}, ${totals}`);
   }
   if (status.background) lines.push('', ...analysisLines('Background analysis', status.background));
+  lines.push(...guardLines(status));
   const checks = status.rollbackChecks ?? [];
   if (checks.length > 0) lines.push('', `Rollback verifications: ${checks.map((c) => `${c.item} ${c.phase}`).join(', ')}`);
+  return lines;
+}
+
+/** The guardian: what it watches, its breaches, and the exposure so far. */
+function guardLines(status: RolloutStatus): string[] {
+  const guard = status.guard;
+  if (guard === undefined) return [];
+  const breaches = Object.entries(guard.breaches);
+  const watching = guard.conditions.filter((c) => guard.breaches[c.name] === undefined).map((c) => c.name);
+  const lines = ['', `Guard: watching ${watching.length === 0 ? 'nothing' : watching.join(', ')} since ${formatClock(guard.startedAt)}`];
+  for (const [name, b] of breaches) lines.push(`  ✗ ${name} breached at ${formatClock(b.at)} (${b.action}): ${b.reason}`);
+  const e = status.exposure;
+  if (e !== undefined) {
+    lines.push(`Exposure: ${e.requests} requests (${e.failedRequests} failed), ${e.trafficMinutes.toFixed(3)} traffic-minutes${status.verified ? ', verified by analysis' : ''}`);
+  }
   return lines;
 }

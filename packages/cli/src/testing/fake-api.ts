@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ReleaseEvent } from '@sluice/domain';
-import type { AnalysisTemplateView, ApplyResponse, RolloutView, SegmentView, ServiceView } from '../api-types.js';
+import type { AnalysisTemplateView, ApplyResponse, RevisionView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -27,6 +27,13 @@ export interface FakeState {
   decisions: ReleaseEvent[];
   /** What POST /apply answers; the default reports every document as created. */
   apply: (body: string, dryRun: boolean) => Answer;
+  /** What GET /services/{name}/revisions answers (by service), and what POST …/undo goes back to. */
+  revisions: RevisionView[];
+  /**
+   * After an undo, how many GET /services/{name} still show the old traffic before the new stable is
+   * served (Infinity: never).
+   */
+  undoLag: number;
 }
 
 export interface FakeApi {
@@ -53,7 +60,7 @@ export function defaultApply(body: string, dryRun: boolean): Answer {
 
 /** A small stand-in for the control plane: the routes of docs/api.md over canned data, on port 0. */
 export async function startFakeApi(): Promise<FakeApi> {
-  const state: FakeState = { services: [], segments: [], analysisTemplates: [], rollouts: new Map(), events: [], decisions: [], apply: defaultApply };
+  const state: FakeState = { services: [], segments: [], analysisTemplates: [], rollouts: new Map(), events: [], decisions: [], apply: defaultApply, revisions: [], undoLag: 0 };
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     let body = '';
@@ -109,17 +116,57 @@ function route(state: FakeState, method: string, url: URL, body: string): Answer
     const found = (named[1] === 'segments' ? state.segments : state.analysisTemplates).find((x) => x.name === name);
     return found ? { status: 200, body: found } : errorAnswer(404, 'NOT_FOUND', `${named[1]} "${name}" does not exist`);
   }
+  const revisions = /^\/api\/v1\/services\/([^/]+)\/(revisions|undo)$/.exec(path);
+  if (revisions) return revisionRoute(state, method, decodeURIComponent(revisions[1] ?? ''), revisions[2], body);
   const service = /^\/api\/v1\/services\/([^/]+)(\/history)?$/.exec(path);
   if (service && method === 'GET') {
     const name = decodeURIComponent(service[1] ?? '');
     if (!state.services.some((s) => s.name === name)) return notFound('service', name);
     if (service[2]) return { status: 200, body: { items: state.events.filter((e) => e.service === name) } };
-    return { status: 200, body: state.services.find((s) => s.name === name) };
+    return { status: 200, body: serviceAnswer(state, name) };
   }
   const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|approve|reject|events|decisions))?$/.exec(path);
   if (rollout?.[2] === 'decisions') return decisionsRoute(state, decodeURIComponent(rollout[1] ?? ''), url);
   if (rollout) return rolloutRoute(state, method, decodeURIComponent(rollout[1] ?? ''), rollout[2], body);
   return errorAnswer(404, 'NOT_FOUND', `no route ${key}`);
+}
+
+/** Pending undos: per service, the view GETs show until the lag runs out. */
+const lagging = new WeakMap<FakeState, Map<string, { left: number; view: ServiceView }>>();
+
+function serviceAnswer(state: FakeState, name: string): ServiceView | undefined {
+  const lag = lagging.get(state)?.get(name);
+  if (lag !== undefined && lag.left > 0) {
+    lag.left -= 1;
+    return lag.view;
+  }
+  return state.services.find((s) => s.name === name);
+}
+
+/** GET …/revisions, and POST …/undo: like the real one, over the canned services and revisions. */
+function revisionRoute(state: FakeState, method: string, name: string, action: string | undefined, body: string): Answer {
+  const service = state.services.find((s) => s.name === name);
+  if (!service) return notFound('service', name);
+  const mine = state.revisions.filter((r) => r.service === name);
+  if (action === 'revisions' && method === 'GET') return { status: 200, body: { items: mine } };
+  if (action !== 'undo' || method !== 'POST') return errorAnswer(404, 'NOT_FOUND', `no route ${method} ${name}/${action}`);
+  if (service.activeRollout) return errorAnswer(409, 'CONFLICT', `Cannot undo service "${name}" while rollout "${service.activeRollout}" is Paused`);
+  const asked = (JSON.parse(body || '{}') as { toRevision?: number }).toRevision;
+  const target = mine.find((r) => r.number === (asked ?? service.status.revision - 1));
+  if (!target) return errorAnswer(400, 'INVALID_REQUEST', `Service "${name}" has no revision ${asked}`);
+  if (!target.undoable) return errorAnswer(409, 'CONFLICT', `Cannot undo service "${name}" to revision ${target.number}: ${target.reason}`);
+  const revision = service.status.revision + 1;
+  const next: ServiceView = { ...service, status: { stable: target.stable, revision }, ...(service.traffic ? { traffic: { ...service.traffic, stable: target.stable, weight: 0 } } : {}) };
+  const answer: ServiceView = { ...service, status: next.status };
+  state.services = state.services.map((s) => (s.name === name ? next : s));
+  state.revisions = [
+    ...state.revisions.map((r) => (r.service === name && r.current ? { ...r, current: false } : r)),
+    { ...target, number: revision, outcome: 'undone-to', undoneTo: target.number, current: true, undoable: false, reason: 'it is the current revision' },
+  ];
+  const pending = lagging.get(state) ?? new Map<string, { left: number; view: ServiceView }>();
+  pending.set(name, { left: state.undoLag, view: answer });
+  lagging.set(state, pending);
+  return { status: 200, body: answer };
 }
 
 function rolloutRoute(state: FakeState, method: string, name: string, action: string | undefined, body: string): Answer {

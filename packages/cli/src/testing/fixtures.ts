@@ -1,5 +1,5 @@
 import type { ReleaseEvent } from '@sluice/domain';
-import type { RolloutView, ServiceView } from '../api-types.js';
+import type { RevisionView, RolloutView, ServiceView } from '../api-types.js';
 
 /** 2026-01-01T00:00:00Z: the default ManualClock start. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -81,4 +81,16 @@ export function serviceView(overrides: Partial<ServiceView> = {}): ServiceView {
     traffic: { stable: 'v1', canary: 'v2', weight: 20, salt: 'shop-v2', generation: 4, address: '127.0.0.1:8080' },
     ...overrides,
   };
+}
+
+/**
+ * The revisions of shop: 1 created with v1 by alice at T0, 2 promoted to v2 by rollout shop-v2 a
+ * minute later (current).
+ */
+export function shopRevisions(): RevisionView[] {
+  const spec = serviceView().spec;
+  return [
+    { service: 'shop', number: 1, stable: 'v1', spec, createdAt: T0, actor: 'alice', outcome: 'created', current: false, supersededAt: T0 + 60_000, undoable: true },
+    { service: 'shop', number: 2, stable: 'v2', spec, createdAt: T0 + 60_000, actor: 'controller', rollout: 'shop-v2', outcome: 'promoted', current: true, undoable: false, reason: 'it is the current revision' },
+  ];
 }

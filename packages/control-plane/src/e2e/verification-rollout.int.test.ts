@@ -37,13 +37,13 @@ spec:
         threshold: { successCondition: "result < {{args.maxP99Ms}}" }
 `;
 
-const rollout = (name: string, target: string, load = true) => `apiVersion: sluice.dev/v1
+const rollout = (name: string, target: string, load = true, guard = true) => `apiVersion: sluice.dev/v1
 kind: Rollout
 metadata: { name: ${name} }
 spec:
   service: shop
   target: ${target}
-  strategy:
+${guard ? '' : '  guard: { conditions: [] }\n'}  strategy:
     canary:
       steps:
         - setWeight: 50
@@ -156,19 +156,36 @@ describe('a rollout that must earn each step: checklist → approval → load �
     }, 40_000);
   }
 
-  test('a canary answering half its requests with 500 trips the load step\'s breaker and is rolled back', async () => {
+  test('a canary answering half its requests with 500 is rolled back by the guardian, which needs no step', async () => {
     const file = await writeSpec(dir.path, 'v3.yaml', rollout('shop-v3', 'v3'));
     assert.equal((await sluice(server.url, ['apply', '-f', file])).code, 0);
-    const failed = await approveAndFinish('shop-v3');
+    const failed = await waitFor('shop-v3 to fail', async () => {
+      const r = await rolloutOf('shop-v3');
+      return r.status.phase === 'Failed' || r.status.phase === 'Succeeded' ? r : undefined;
+    }, 40_000);
     assert.equal(failed.status.phase, 'Failed');
     const decisions = (await getJson(`${server.url}/api/v1/rollouts/shop-v3/decisions`)).decisions;
+    const breach = decisions.find((d: { type: string }) => d.type === 'GuardBreached');
+    assert.equal(breach?.to, 'rollback', JSON.stringify(decisions.map((d: { reason: string }) => d.reason)));
+    assert.equal(breach.data.evidence.rule, 'fast-path');
+    const plan = decisions.filter((d: { type: string }) => d.type === 'RollbackProgressed').map((d: { to: string }) => d.to);
+    assert.deepEqual(plan, ['traffic', 'verify']);
+    assert.ok(failed.status.exposure.requests > 0, 'the exposure before the breach is recorded');
+  });
+
+  test('with the guardian off, the load step\'s breaker catches the same canary', async () => {
+    const file = await writeSpec(dir.path, 'v3-load.yaml', rollout('shop-v3-load', 'v3', true, false));
+    assert.equal((await sluice(server.url, ['apply', '-f', file])).code, 0);
+    const failed = await approveAndFinish('shop-v3-load');
+    assert.equal(failed.status.phase, 'Failed');
+    const decisions = (await getJson(`${server.url}/api/v1/rollouts/shop-v3-load/decisions`)).decisions;
     const load = decisions.find((d: { type: string }) => d.type === 'LoadFinished');
     assert.equal(load?.to, 'tripped', JSON.stringify(load));
     assert.match(load.data.reason, /errorRate > 0\.2/);
   });
 
-  test('without the load step, the analysis catches the same canary and rolls it back', async () => {
-    const file = await writeSpec(dir.path, 'v3b.yaml', rollout('shop-v3b', 'v3', false));
+  test('with the guardian off and no load step, the analysis catches the same canary and rolls it back', async () => {
+    const file = await writeSpec(dir.path, 'v3b.yaml', rollout('shop-v3b', 'v3', false, false));
     assert.equal((await sluice(server.url, ['apply', '-f', file])).code, 0);
     const failed = await approveAndFinish('shop-v3b');
     const explained = await sluice(server.url, ['explain', 'shop-v3b']);

@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.js';
 import { actorOf, boolQuery, intQuery, limitBody, MAX_APPLY_BYTES, readApplyFiles } from './request-input.js';
 import { rolloutRoutes, STATUS_EXCLUDED_TYPES } from './rollout-routes.js';
 import { segmentRoutes } from './segment-routes.js';
+import { serviceRevisionRoutes } from './service-revision-routes.js';
 import { serviceView } from './views.js';
 
 export interface ApiDeps {
@@ -125,6 +126,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
   serviceRoutes(api, deps);
   api.route('/', rolloutRoutes(deps));
+  api.route('/', serviceRevisionRoutes(deps));
   api.route('/', segmentRoutes(deps.store));
   api.route('/', analysisTemplateRoutes(deps.store));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));

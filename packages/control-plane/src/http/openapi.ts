@@ -47,6 +47,18 @@ const schemas = {
     },
   },
   ServiceView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'workloads'], description: 'See docs/api.md#serviceview' },
+  RevisionView: {
+    type: 'object',
+    required: ['service', 'number', 'stable', 'spec', 'createdAt', 'actor', 'outcome', 'current', 'undoable'],
+    description: 'See docs/api.md#revisionview',
+    properties: {
+      service: { type: 'string' }, number: { type: 'integer', minimum: 1 }, stable: { type: 'string' }, spec: { type: 'object' },
+      createdAt: { type: 'integer', description: 'ms since epoch' }, actor: { type: 'string' }, rollout: { type: 'string' },
+      outcome: { enum: ['created', 'promoted', 'applied', 'undone-to'] }, undoneTo: { type: 'integer' },
+      current: { type: 'boolean' }, supersededAt: { type: 'integer', description: 'ms since epoch' },
+      undoable: { type: 'boolean' }, reason: { type: 'string', description: 'why undo cannot return to it' },
+    },
+  },
   RolloutView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'steps'], description: 'See docs/api.md#rolloutview' },
   SegmentView: {
     type: 'object',
@@ -78,6 +90,19 @@ const schemas = {
     },
   },
   Resource: resourceJsonSchema(),
+};
+
+/** A service's revisions and `undo`. */
+const REVISION_PATHS = {
+  '/services/{name}/revisions': { get: { summary: 'The revisions of the service, lowest number first, with whether undo may return to each', parameters: [nameParam], responses: { '200': { description: 'Revisions', ...json(items('RevisionView')) }, ...errors } } },
+  '/services/{name}/undo': {
+    post: {
+      summary: 'Make an earlier revision\'s version stable again at once, without analysis (default: the revision before the current one)',
+      parameters: [nameParam],
+      requestBody: json({ type: 'object', additionalProperties: false, properties: { toRevision: { type: 'integer', minimum: 1 } } }),
+      responses: { '200': { description: 'Service', ...json(ref('ServiceView')) }, ...errors },
+    },
+  },
 };
 
 /** Rollouts: reads, the decision log and the commands a person gives. */
@@ -146,6 +171,7 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'Aggregated traffic', ...json({ type: 'object' }) }, ...errors },
         },
       },
+      ...REVISION_PATHS,
       ...ROLLOUT_PATHS,
       ...ANALYSIS_TEMPLATE_PATHS,
       '/segments': { get: { summary: 'List segments', responses: { '200': { description: 'Segments, by name', ...json(items('SegmentView')) } } } },

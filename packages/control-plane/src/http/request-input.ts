@@ -34,7 +34,11 @@ function bad(message: string, problem: Problem): SluiceError {
 }
 
 /** What a command body field must be. Strings are at most 1000 characters unless `maxLength` says otherwise. */
-export type CommandField = 'boolean' | 'string' | { readonly type: 'string'; readonly maxLength: number; readonly nonEmpty?: boolean };
+export type CommandField =
+  | 'boolean'
+  | 'string'
+  | { readonly type: 'string'; readonly maxLength: number; readonly nonEmpty?: boolean }
+  | { readonly type: 'integer'; readonly min: number; readonly max: number };
 
 const DEFAULT_MAX_STRING = 1000;
 
@@ -62,6 +66,7 @@ export async function readCommandBody(c: Context, fields: Readonly<Record<string
 }
 
 function checkField(key: string, value: unknown, field: CommandField): void {
+  if (typeof field !== 'string' && field.type === 'integer') return checkInteger(key, value, field);
   const type = typeof field === 'string' ? field : field.type;
   const maxLength = typeof field === 'string' ? DEFAULT_MAX_STRING : field.maxLength;
   const path = `$.${key}`;
@@ -77,6 +82,17 @@ function checkField(key: string, value: unknown, field: CommandField): void {
   if (typeof field !== 'string' && field.nonEmpty === true && (value as string).trim() === '') {
     throw bad(`Field "${key}" must not be empty`, { path, message: 'empty', found: JSON.stringify(value), expected: 'a non-empty string' });
   }
+}
+
+function checkInteger(key: string, value: unknown, field: { readonly min: number; readonly max: number }): void {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= field.min && value <= field.max) return;
+  const found = typeof value === 'number' ? String(value) : value === null ? 'null' : typeof value;
+  throw bad(`Field "${key}" must be an integer from ${field.min} to ${field.max}`, {
+    path: `$.${key}`,
+    message: typeof value === 'number' ? 'not an integer in range' : 'wrong type',
+    found,
+    expected: `an integer from ${field.min} to ${field.max}`,
+  });
 }
 
 /** Parses an optional non-negative integer query parameter. */

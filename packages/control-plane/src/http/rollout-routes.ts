@@ -23,6 +23,8 @@ export const STATUS_EXCLUDED_TYPES: readonly EventType[] = [EventType.AnalysisMe
 /** The decision log of a rollout: what verified it and who decided. */
 export const DECISION_TYPES: readonly EventType[] = [
   EventType.AnalysisMeasured,
+  EventType.GuardBreached,
+  EventType.RollbackProgressed,
   EventType.AnalysisDecided,
   EventType.ChecklistItemChanged,
   EventType.ApprovalRecorded,

@@ -1,4 +1,4 @@
-import type { EventDraft, NewReleaseEvent, Rollout, RolloutChange, Service } from '@sluice/domain';
+import type { EventDraft, NewReleaseEvent, Revision, Rollout, RolloutChange, Service } from '@sluice/domain';
 import { afterCommitFailpoint } from '../platform/failpoints.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
@@ -27,7 +27,13 @@ export interface Commit {
   readonly rollout: RolloutChange;
   /** The rollout as it was read; its version is the optimistic-concurrency check. */
   readonly base: Rollout;
-  readonly service?: { readonly next: Service; readonly base: Service; readonly events: readonly EventDraft[] };
+  readonly service?: {
+    readonly next: Service;
+    readonly base: Service;
+    readonly events: readonly EventDraft[];
+    /** The revision the service change makes current (a promotion), recorded with it. */
+    readonly revision?: Revision;
+  };
 }
 
 /**
@@ -42,8 +48,9 @@ export async function commitChange(store: Store, commit: Commit, stamp: Stamp): 
     const service = change.rollout.spec.service;
     const events = stampEvents(change.events, { kind: 'Rollout', name, service }, stamp);
     if (commit.service) {
-      const { next, base: serviceBase, events: serviceEvents } = commit.service;
+      const { next, base: serviceBase, events: serviceEvents, revision } = commit.service;
       await tx.services.save(next, serviceBase.version);
+      if (revision !== undefined) await tx.revisions.append(revision);
       events.push(...stampEvents(serviceEvents, { kind: 'Service', name: next.name, service }, stamp));
     }
     if (events.length > 0) await tx.events.append(events);

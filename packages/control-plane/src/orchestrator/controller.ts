@@ -1,5 +1,6 @@
 import type { Clock, Rollout } from '@sluice/domain';
 import type { AnalysisDeps } from '../analysis/run-analysis.js';
+import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +18,8 @@ export interface ControllerDeps {
   readonly log: Logger;
   /** Metric providers and templates for analysis and checklist verifications. */
   readonly analysis?: AnalysisDeps | undefined;
+  /** The release guardian. */
+  readonly guardian?: Guardian | undefined;
   /** Called after each pass with the rollouts still active at its end (to stop the work of steps that ended). */
   readonly afterPass?: ((active: readonly Rollout[]) => void) | undefined;
   /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */

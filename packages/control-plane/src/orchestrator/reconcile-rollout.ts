@@ -4,13 +4,11 @@ import {
   currentStep,
   ErrorCode,
   EventType,
-  finishAbort,
   finishPromotion,
   isSluiceError,
   isTerminal,
   nextDue,
   pastProgressDeadline,
-  patchRollout,
   Phase,
   requestAbort,
   startRollout,
@@ -20,13 +18,16 @@ import {
   type Service,
 } from '@sluice/domain';
 import type { AnalysisDeps } from '../analysis/run-analysis.js';
+import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { commitChange, type Commit } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
-import { backgroundAnalysis, rollbackChecks, rollbackFailures, type VerificationAction } from './verification-actions.js';
+import { advanceRollback } from './rollback.js';
+import { budgetHold } from '../guard/exposure-budget.js';
+import { backgroundAnalysis, type VerificationAction } from './verification-actions.js';
 
 export interface RolloutReconcileDeps {
   readonly store: Store;
@@ -37,6 +38,8 @@ export interface RolloutReconcileDeps {
   readonly readyBackends: (service: Service) => Readonly<Record<string, readonly string[]>>;
   /** Metric providers and templates for analysis, checklist and rollback verifications. */
   readonly analysis?: AnalysisDeps | undefined;
+  /** The release guardian; absent (tests of other parts), no rollout is guarded. */
+  readonly guardian?: Guardian | undefined;
 }
 
 interface PassContext {
@@ -82,24 +85,21 @@ async function syncTraffic({ rollout, service, segments, deps, signal }: PassCon
 /** Aborting → Aborted/Failed once the data plane serves stable only, without the rollout's rules or mirror. */
 async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
-  const observed = await deps.traffic.observeSplit(service.name, signal);
-  const canaryServed = observed.canary !== undefined && observed.weight > 0;
-  if (canaryServed || !sameRulesAndMirror(observed, rolloutSplit(rollout, service, segments))) {
-    return { kind: 'wait', why: 'Returning traffic to stable' };
-  }
-  const checked = fromVerification(await rollbackChecks(rollout, deps.analysis, now, signal));
-  if (checked.kind !== 'next') return checked;
-  const finished = finishAbort(rollout, now);
-  const failures = rollbackFailures(rollout);
-  if (failures === undefined) return commitOf(finished);
-  const message = `${finished.rollout.status.message}; ${failures}`;
-  return commitOf({ ...patchRollout(finished.rollout, { message }, now, []), events: finished.events.map((e) => ({ ...e, reason: message })) });
+  const wanted = rolloutSplit(rollout, service, segments);
+  return fromVerification(await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal }));
 }
 
 function fromVerification(action: VerificationAction): ActionResult {
   if (action.kind === 'change') return commitOf(action.change);
   if (action.kind === 'wait') return action;
   return NEXT;
+}
+
+/** The release guardian: every condition every second from the first exposed request to the end. */
+async function runGuard({ rollout, now, deps, signal }: PassContext): Promise<ActionResult> {
+  if (deps.guardian === undefined) return NEXT;
+  const result = await deps.guardian.check(rollout, now, signal);
+  return result.kind === 'change' ? commitOf(result.change) : NEXT;
 }
 
 /** The background analysis, beside the steps: measures when due, rolls back on failure, holds when undecided. */
@@ -126,7 +126,9 @@ async function promote(ctx: PassContext): Promise<ActionResult> {
   const next: Service = { ...service, status: { stable: target, revision: service.status.revision + 1 } };
   const reason = `Rollout ${rollout.name} promoted ${target} to stable (revision ${next.status.revision})`;
   const events = [{ type: EventType.StableChanged, from: service.status.stable, to: target, reason }];
-  return { kind: 'commit', commit: { rollout: finishPromotion(rollout, now), service: { next, base: service, events } } };
+  // The new revision is recorded in the same transaction as the promotion (`sluice history`, `sluice undo`).
+  const revision = { service: service.name, number: next.status.revision, stable: target, spec: service.spec, createdAt: now, actor: 'controller', rollout: rollout.name, outcome: 'promoted' as const };
+  return { kind: 'commit', commit: { rollout: finishPromotion(rollout, now), service: { next, base: service, events, revision } } };
 }
 
 /** Runs the current step's executor; records completion and moves on. */
@@ -135,6 +137,11 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Progressing && rollout.status.phase !== Phase.Paused) return NEXT;
   const step = currentStep(rollout);
   if (!step) return commitOf(completeStep(rollout, now, 'no steps left'));
+  // A guard or budget hold stops the steps until a person decides; analysis and adaptive holds are their steps' own.
+  const hold = rollout.status.hold;
+  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget')) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
+  const overBudget = budgetHold(rollout, now);
+  if (overBudget !== undefined) return commitOf(overBudget);
   const readyBackends = deps.readyBackends(service);
   const { segments } = ctx;
   const wantedSplit = (r: Rollout) => rolloutSplit(r, service, segments);
@@ -145,7 +152,7 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
 }
 
 /** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
-const ACTIONS = [startIfPending, syncTraffic, completeAbort, promote, runBackground, advanceStep] as const;
+const ACTIONS = [startIfPending, syncTraffic, completeAbort, runGuard, promote, runBackground, advanceStep] as const;
 
 /** The earliest time the background analysis needs a pass, so a long step wait does not delay it. */
 function backgroundDue(rollout: Rollout): number | undefined {

@@ -58,6 +58,7 @@ export async function backgroundAnalysis(rollout: Rollout, deps: AnalysisDeps | 
     if (hold !== undefined) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
     return { kind: 'change', change: holdForPerson(rollout, 'background', `Background analysis ${run.status}: ${run.reason}. Promote to go on, or abort to roll back`, now) };
   }
+  if (run.status === 'passed' && !rollout.status.verified) return { kind: 'change', change: patchRollout(rollout, { verified: true }, now, []) };
   if (run.status !== 'running') return NONE;
   const measured = await measureDue(run, resolved, { rollout, service: rollout.spec.service, source: 'background', now, signal }, deps);
   if (measured.events.length === 0) {

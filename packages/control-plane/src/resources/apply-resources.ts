@@ -4,6 +4,7 @@ import {
   EventType,
   isActive,
   isSluiceError,
+  revisionOf,
   sameRolloutSpec,
   SluiceError,
   type AnalysisTemplate,
@@ -181,6 +182,9 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     if (plan.action === 'unchanged') continue;
     const events = stampEvents(plan.events, { kind: 'Service', name: r.name, service: r.name }, stamp);
     writes.push(() => tx.services.save(plan.service, existing?.version ?? 0), () => tx.events.append(events));
+    // A new service, or a declared stable that changed, makes a new revision (`sluice history`, `sluice undo`).
+    const outcome = existing === undefined ? 'created' : 'applied';
+    if (plan.service.status.revision !== existing?.status.revision) writes.push(() => tx.revisions.append(revisionOf(plan.service, { ...stamp, outcome })));
   }
   await planWholeResources(tx, resources, results, writes);
   const claimed = new Set<string>();

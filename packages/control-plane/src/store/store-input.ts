@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from '@sluice/domain';
+import { ErrorCode, SluiceError, type Revision } from '@sluice/domain';
 import type { EventFilter } from './store.js';
 
 /** Events returned by `events.list` when the filter sets no limit. */
@@ -45,5 +45,26 @@ export function closedStoreError(kind: string, operation: string): SluiceError {
     ErrorCode.INTERNAL,
     `Cannot run ${operation}: the ${kind} store is closed; open a new store instead`,
     { details: { kind, operation } },
+  );
+}
+
+/** Rejects a revision no store could key (a caller bug, not user input). */
+export function checkRevision(revision: Revision): void {
+  const { service, number } = revision;
+  if (typeof service !== 'string' || service === '' || !Number.isSafeInteger(number) || number < 1) {
+    throw new SluiceError(
+      ErrorCode.INTERNAL,
+      `Cannot record a revision: expected a service name and a revision number ≥ 1, got service ${JSON.stringify(service)} and number ${String(number)}`,
+      { details: { service: String(service), number: String(number) } },
+    );
+  }
+}
+
+/** The VERSION_CONFLICT of a revision number another writer recorded first. */
+export function revisionConflict(service: string, number: number): SluiceError {
+  return new SluiceError(
+    ErrorCode.VERSION_CONFLICT,
+    `Revision ${number} of service "${service}" was recorded by another writer first: re-read the service and retry`,
+    { details: { kind: 'Revision', name: service, number } },
   );
 }

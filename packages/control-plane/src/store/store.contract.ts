@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { registerAnalysisTemplateTests } from './analysis-templates.contract.js';
 import { registerEventTests } from './events.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
+import { registerRevisionTests } from './revisions.contract.js';
 import { registerSegmentTests } from './segments.contract.js';
 import type { OpenTestStore } from './testing/store-fixtures.js';
 import { registerTransactionTests } from './transactions.contract.js';
@@ -20,5 +21,6 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerAnalysisTemplateTests(open);
     registerTransactionTests(open);
     registerEventTests(open);
+    registerRevisionTests(open);
   });
 }

@@ -1,4 +1,4 @@
-import type { AnalysisTemplate, EventType, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, EventType, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -63,12 +63,28 @@ export interface EventLog {
   list(filter?: EventFilter): Promise<readonly ReleaseEvent[]>;
 }
 
+/**
+ * The revisions of each service, append-only. A revision is recorded in the same transaction as the
+ * change of stable version it describes (see Revision).
+ */
+export interface RevisionStore {
+  /**
+   * Records a revision and returns it. Throws VersionConflictError when the service already has a
+   * revision with that number (another writer recorded it first); nothing is written then.
+   */
+  append(revision: Revision): Promise<Revision>;
+  /** The service's revisions, lowest number first. */
+  list(service: string): Promise<readonly Revision[]>;
+  get(service: string, number: number): Promise<Revision | undefined>;
+}
+
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
   readonly analysisTemplates: AnalysisTemplateStore;
+  readonly revisions: RevisionStore;
   readonly events: EventLog;
 }
 

@@ -9,7 +9,7 @@ import type { Verdict } from './verdict.js';
  */
 export interface MeasurementRecord {
   /** What asked for it: a blocking analysis step, the background analysis, a checklist verification, a rollback verification. */
-  readonly source: 'step' | 'background' | 'checklist' | 'rollback';
+  readonly source: 'step' | 'background' | 'checklist' | 'rollback' | 'guard';
   /** 0-based index of the step (for background: the step the rollout was at). */
   readonly step: number;
   /** `template/metric`, or `item` (checklist), or `item (rollback)`. */

@@ -26,6 +26,10 @@ export const EventType = {
   ChecklistItemChanged: 'ChecklistItemChanged',
   /** A person approved (to = "approved") or rejected (to = "rejected"); data has by, comment, step. */
   ApprovalRecorded: 'ApprovalRecorded',
+  /** A guard condition breached: to = the action taken (rollback, pause, notify); data has the evidence. */
+  GuardBreached: 'GuardBreached',
+  /** A rollback's plan made progress: to = the operation done; data has the plan. */
+  RollbackProgressed: 'RollbackProgressed',
   /** A load step's generator stopped; data has its totals and why it stopped. */
   LoadFinished: 'LoadFinished',
 } as const;

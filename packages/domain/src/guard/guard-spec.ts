@@ -25,18 +25,41 @@ export const DEFAULT_GUARD_INTERVAL_MS = 1_000;
  * with the always-valid sequential test and its fast path (×10 errors fails in seconds), rolling back.
  * Errors and missing data never breach; "too few requests yet" waits.
  */
+/** A guard condition's gate: breach on the first failed verdict; inconclusive and errors never end it. */
+export const DEFAULT_GUARD_GATE = Object.freeze({ count: 0, failureLimit: 0, inconclusiveLimit: Number.MAX_SAFE_INTEGER, consecutiveErrorLimit: Number.MAX_SAFE_INTEGER, consecutiveSuccessLimit: 0 });
+
 const DEFAULT_CONDITION: GuardCondition = {
   name: 'error-rate',
   provider: { kind: 'builtin' },
-  judge: { kind: 'errorRate', requestsQuery: 'requests', errorsQuery: 'errors', options: {} },
+  // α = 0.001: a rollback is costly, so the slow path waits for stronger evidence than an analysis step.
+  judge: { kind: 'errorRate', requestsQuery: 'requests', errorsQuery: 'errors', options: { alpha: 0.001 } },
   intervalMs: DEFAULT_GUARD_INTERVAL_MS,
   timeoutMs: DEFAULT_CHECK_TIMEOUT_MS,
   retries: 0,
-  gate: { count: 0, failureLimit: 0, inconclusiveLimit: Number.MAX_SAFE_INTEGER, consecutiveErrorLimit: Number.MAX_SAFE_INTEGER, consecutiveSuccessLimit: 0 },
+  gate: DEFAULT_GUARD_GATE,
   action: 'rollback',
 };
 
 export const DEFAULT_GUARD: GuardSpec = Object.freeze({ conditions: [DEFAULT_CONDITION] });
+
+/** A condition that breached, with the evidence, and what was done. */
+export interface GuardBreach {
+  readonly at: number;
+  readonly action: GuardAction;
+  readonly reason: string;
+}
+
+/**
+ * The guardian's stored state for one rollout: when exposure began (cumulative judges count from there),
+ * the conditions as they were then, and the conditions that breached (no longer watched).
+ */
+export interface GuardRunState {
+  readonly startedAt: number;
+  readonly conditions: readonly GuardCondition[];
+  readonly breaches: Readonly<Record<string, GuardBreach>>;
+  /** Conditions a person let go on after a pause: their evidence counts from this time on. */
+  readonly restartedAt?: Readonly<Record<string, number>>;
+}
 
 /** Caps on what a version may be exposed to before an analysis has passed for it. */
 export interface ExposureBudget {
@@ -78,5 +101,5 @@ export interface AdaptiveStep {
 export function nextAdaptiveWeight(step: AdaptiveStep, weight: number): number {
   const raw = step.factor !== undefined ? weight * step.factor : weight + (step.increment ?? 0);
   const grid = Math.round(raw * 100) / 100;
-  return Math.min(step.maxWeight, Math.max(grid, weight + 0.01));
+  return Math.min(step.maxWeight, Math.max(grid, Math.round((weight + 0.01) * 100) / 100));
 }

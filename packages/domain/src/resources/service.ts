@@ -53,6 +53,11 @@ export interface ServiceSpec {
   readonly routes?: readonly RouteRuleSpec[];
   /** Data-plane limits, outlier ejection and active health checks; a field left out takes the data plane's default. */
   readonly proxy?: RouteProxySettings;
+  /**
+   * How long a revision stays available to `undo` after it stopped being current (spec
+   * `rollbackWindow`). Absent: DEFAULT_ROLLBACK_WINDOW_MS.
+   */
+  readonly rollbackWindowMs?: number;
 }
 
 /** Service as stored: the declared spec plus what the controller has made true. */
@@ -69,6 +74,66 @@ export interface ServiceStatus {
   readonly stable: string;
   /** Revision counter: increases each time the stable version changes. */
   readonly revision: number;
+}
+
+/** How a revision came to be: the service was created, a rollout promoted, the spec set the stable, or an undo. */
+export type RevisionOutcome = 'created' | 'promoted' | 'applied' | 'undone-to';
+
+/**
+ * One version of a service as it served: the stable version and the spec in force. A new revision
+ * is recorded each time the stable version changes (creation, promotion, a declared stable, undo),
+ * in the same transaction as the change. Revisions are never changed once recorded.
+ */
+export interface Revision {
+  readonly service: string;
+  /** 1, 2, 3… per service; the service's `status.revision` while this revision is current. */
+  readonly number: number;
+  /** The version that served everyone while this revision was current. */
+  readonly stable: string;
+  /** The service's spec when the revision was recorded. */
+  readonly spec: ServiceSpec;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** Who caused it: "controller" for a promotion, else the person or token that asked. */
+  readonly actor: string;
+  /** The rollout that promoted it (outcome "promoted"). */
+  readonly rollout?: string;
+  readonly outcome: RevisionOutcome;
+  /** For outcome "undone-to": the revision whose version this one returned to. */
+  readonly undoneTo?: number;
+}
+
+/** How a revision came about, beside what the service's status says. */
+export interface RevisionCause {
+  readonly at: number;
+  readonly actor: string;
+  readonly outcome: RevisionOutcome;
+  readonly rollout?: string;
+  readonly undoneTo?: number;
+}
+
+/** The revision a service's current state makes: its status's revision number and stable version, its spec. */
+export function revisionOf(service: Service, cause: RevisionCause): Revision {
+  const { at, actor, outcome, rollout, undoneTo } = cause;
+  return {
+    service: service.name,
+    number: service.status.revision,
+    stable: service.status.stable,
+    spec: service.spec,
+    createdAt: at,
+    actor,
+    ...(rollout === undefined ? {} : { rollout }),
+    outcome,
+    ...(undoneTo === undefined ? {} : { undoneTo }),
+  };
+}
+
+/** Revisions stay available to `undo` this long after they stopped being current, unless the spec says otherwise: 7 days. */
+export const DEFAULT_ROLLBACK_WINDOW_MS = 7 * 24 * 3_600_000;
+
+/** The rollback window of a service spec, its default applied. */
+export function rollbackWindowOf(spec: ServiceSpec): number {
+  return spec.rollbackWindowMs ?? DEFAULT_ROLLBACK_WINDOW_MS;
 }
 
 export const DEFAULT_READINESS: ReadinessProbe = { path: '/', intervalMs: 500, timeoutMs: 2000 };

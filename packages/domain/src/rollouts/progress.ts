@@ -4,6 +4,7 @@ import { describeMirror, describeRule } from '../traffic/describe-rule.js';
 import type { MirrorSpec, RouteRuleSpec } from '../traffic/routing.js';
 import { sameJson } from '../traffic/split.js';
 import { describeStep } from './step.js';
+import { planRollback } from './rollback-plan.js';
 import { Phase } from './phase.js';
 import type { Rollout, RolloutChange, RolloutStatus } from './rollout.js';
 import { nextPhase, type AbortCause, type PhaseTrigger } from './transition.js';
@@ -144,7 +145,7 @@ function releaseHold(rollout: Rollout, now: number): RolloutChange {
 export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string, now: number): RolloutChange {
   const { to, event } = transition(rollout, cause === 'user' ? 'abort' : 'fail', reason, cause);
   const cleared = clearTrafficRules(rollout, 'aborting');
-  const patch: StatusPatch = { phase: to, abortCause: cause, pauseUntil: undefined, message: reason, ...cleared.patch };
+  const patch: StatusPatch = { phase: to, abortCause: cause, pauseUntil: undefined, hold: undefined, rollbackPlan: planRollback(rollout, now), message: reason, ...cleared.patch };
   return change(rollout, patch, now, [event, ...cleared.events]);
 }
 

@@ -5,7 +5,8 @@ import type { Step } from './step.js';
 import type { AnalysisRef } from '../analysis/analysis-spec.js';
 import type { AnalysisRunState } from '../analysis/analysis-run.js';
 import type { RollbackCheckState, StepState } from './step-state.js';
-import type { Exposure, ExposureBudget, GuardSpec } from '../guard/guard-spec.js';
+import type { Exposure, ExposureBudget, GuardRunState, GuardSpec } from '../guard/guard-spec.js';
+import type { RollbackPlan } from './rollback-plan.js';
 import type { AbortCause } from './transition.js';
 
 export interface CanaryStrategy {
@@ -84,7 +85,7 @@ export interface RolloutStatus {
   /** What the current step has done so far (analysis gates, approval, checklist, load). */
   readonly stepState?: StepState;
   /** The guardian's run, from the first exposed request to the end. */
-  readonly guard?: AnalysisRunState;
+  readonly guard?: GuardRunState;
   /** What the rollout has exposed to its target so far. */
   readonly exposure?: Exposure;
   /** An analysis (step or background) has passed for the target: the exposure budget no longer caps it. */
@@ -95,6 +96,8 @@ export interface RolloutStatus {
   readonly hold?: Hold;
   /** A person released the hold of this source; its analysis goes on (and clears this). */
   readonly holdReleased?: Hold['source'];
+  /** Set when the rollout starts rolling back: its operations and which are done. */
+  readonly rollbackPlan?: RollbackPlan;
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
   readonly rollbackChecks?: readonly RollbackCheckState[];
   /** Last human-readable explanation of the state. */

@@ -34,7 +34,11 @@ function chain(first: RolloutChange, then: (r: Rollout) => RolloutChange): Rollo
 
 /** What a decided run means for the rollout. */
 function decided(rollout: Rollout, run: AnalysisRunState, now: number): StepProgress {
-  if (run.status === 'passed') return { kind: 'done', why: `analysis passed (${run.reason})` };
+  if (run.status === 'passed') {
+    // The target has passed an analysis: the exposure budget no longer caps it.
+    if (!rollout.status.verified) return { kind: 'change', change: patchRollout(rollout, { verified: true }, now, []) };
+    return { kind: 'done', why: `analysis passed (${run.reason})` };
+  }
   if (run.status === 'failed') return { kind: 'change', change: requestAbort(rollout, 'failure', `Analysis failed: ${run.reason}`, now) };
   const { hold, holdReleased } = rollout.status;
   if (holdReleased === 'analysis') return { kind: 'done', why: `promoted by a person past an ${run.status} analysis (${run.reason})` };

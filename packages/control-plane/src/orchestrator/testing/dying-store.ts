@@ -40,6 +40,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.analysisTemplates;
   }
+  get revisions(): StoreTransaction['revisions'] {
+    this.#check();
+    return this.#inner.revisions;
+  }
   get events(): StoreTransaction['events'] {
     this.#check();
     return this.#inner.events;

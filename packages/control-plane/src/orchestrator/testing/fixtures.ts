@@ -24,6 +24,7 @@ import { createAnalysisExecutor } from '../step-executors/analysis-executor.js';
 import { approvalExecutor } from '../step-executors/approval-executor.js';
 import { createChecklistExecutor } from '../step-executors/checklist-executor.js';
 import type { AnalysisDeps } from '../../analysis/run-analysis.js';
+import type { Guardian } from '../../guard/guardian.js';
 
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -71,7 +72,7 @@ export interface Harness {
 }
 
 /** A controller over in-memory adapters. `store` may be shared to simulate a restart. */
-export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean; router?: MemoryRouter; analysis?: AnalysisDeps } = {}): Harness {
+export function harness(options: { store?: Store; clock?: ManualClock; manualReadiness?: boolean; router?: MemoryRouter; analysis?: AnalysisDeps; guardian?: Guardian } = {}): Harness {
   const store = options.store ?? new MemoryStore();
   const clock = options.clock ?? new ManualClock(T0);
   const router = options.router ?? new MemoryRouter();
@@ -86,7 +87,7 @@ export function harness(options: { store?: Store; clock?: ManualClock; manualRea
   if (analysis !== undefined) {
     executors.register(createAnalysisExecutor(analysis)).register(approvalExecutor).register(createChecklistExecutor({ providers: analysis.providers }));
   }
-  const controller = new Controller({ store, traffic: router, runtime, executors, clock, log: silentLogger, analysis });
+  const controller = new Controller({ store, traffic: router, runtime, executors, clock, log: silentLogger, analysis, guardian: options.guardian });
   return { store, clock, router, runtime, controller };
 }
 

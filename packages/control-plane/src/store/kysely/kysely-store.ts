@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type {
   AnalysisTemplateStore,
   EventLog,
+  RevisionStore,
   RolloutStore,
   SegmentStore,
   ServiceStore,
@@ -51,6 +52,7 @@ export class KyselyStore implements Store {
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
   readonly analysisTemplates: AnalysisTemplateStore;
+  readonly revisions: RevisionStore;
   readonly events: EventLog;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
@@ -85,6 +87,11 @@ export class KyselyStore implements Store {
       get: (name) => read('analysisTemplates.get', (v) => v.analysisTemplates.get(name)),
       list: () => read('analysisTemplates.list', (v) => v.analysisTemplates.list()),
       save: (template, expected) => this.transaction((tx) => tx.analysisTemplates.save(template, expected)),
+    };
+    this.revisions = {
+      append: (revision) => this.transaction((tx) => tx.revisions.append(revision)),
+      list: (service) => read('revisions.list', (v) => v.revisions.list(service)),
+      get: (service, number) => read('revisions.get', (v) => v.revisions.get(service, number)),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),

@@ -13,6 +13,7 @@ import type {
 } from '../store.js';
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
+import { kyselyRevisions } from './kysely-revisions.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
 
 type Db = Kysely<StoreDatabase>;
@@ -80,7 +81,7 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
     'AnalysisTemplate',
     'analysisTemplates',
   );
-  return { services, rollouts, segments, analysisTemplates, events };
+  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events };
 }
 
 /** Tables of records kept as name + version + JSON body. */

@@ -59,6 +59,20 @@ const MIGRATIONS: readonly Migration[] = [
       postgres: [`create table analysis_templates (name text collate "C" primary key, version integer not null, body json not null)`],
     },
   },
+  {
+    version: 4,
+    name: 'revisions',
+    statements: {
+      sqlite: [
+        `create table revisions (service text not null, number integer not null, created_at integer not null,
+           body text not null, primary key (service, number)) strict`,
+      ],
+      postgres: [
+        `create table revisions (service text collate "C" not null, number integer not null, created_at bigint not null,
+           body json not null, primary key (service, number))`,
+      ],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

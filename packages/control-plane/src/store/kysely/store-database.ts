@@ -35,6 +35,13 @@ export interface AnalysisTemplatesTable {
   readonly body: JsonBody;
 }
 
+export interface RevisionsTable {
+  readonly service: string;
+  readonly number: number;
+  readonly created_at: BigIntColumn;
+  readonly body: JsonBody;
+}
+
 export interface EventsTable {
   readonly seq: ColumnType<number | string, never, never>;
   readonly at: BigIntColumn;
@@ -58,6 +65,7 @@ export interface StoreDatabase {
   rollouts: RolloutsTable;
   segments: SegmentsTable;
   analysis_templates: AnalysisTemplatesTable;
+  revisions: RevisionsTable;
   events: EventsTable;
   schema_migrations: SchemaMigrationsTable;
 }

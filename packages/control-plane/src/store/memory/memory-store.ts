@@ -1,17 +1,18 @@
 import { isTerminal, VersionConflictError } from '@sluice/domain';
-import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service } from '@sluice/domain';
 import type {
   AnalysisTemplateStore,
   EventFilter,
   EventLog,
   RolloutFilter,
+  RevisionStore,
   RolloutStore,
   SegmentStore,
   ServiceStore,
   Store,
   StoreTransaction,
 } from '../store.js';
-import { checkExpectedVersion, closedStoreError, eventTypeMatches, eventWindow } from '../store-input.js';
+import { checkExpectedVersion, checkRevision, closedStoreError, eventTypeMatches, eventWindow, revisionConflict } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
@@ -23,6 +24,11 @@ interface StoredRollout extends StoredService {
   readonly service: string;
   readonly phase: Phase;
   readonly createdAt: number;
+}
+interface StoredRevision {
+  readonly service: string;
+  readonly number: number;
+  readonly json: string;
 }
 interface StoredEvent {
   readonly seq: number;
@@ -38,6 +44,8 @@ interface MemoryState {
   readonly rollouts: Map<string, StoredRollout>;
   readonly segments: Map<string, StoredService>;
   readonly analysisTemplates: Map<string, StoredService>;
+  /** By revisionKey(service, number). */
+  readonly revisions: Map<string, StoredRevision>;
   /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
   readonly events: StoredEvent[];
   eventCount: number;
@@ -53,12 +61,14 @@ export class MemoryStore implements Store {
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
   readonly analysisTemplates: AnalysisTemplateStore;
+  readonly revisions: RevisionStore;
   readonly events: EventLog;
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
     segments: new Map(),
     analysisTemplates: new Map(),
+    revisions: new Map(),
     events: [],
     eventCount: 0,
   };
@@ -91,6 +101,11 @@ export class MemoryStore implements Store {
       get: async (name) => read('analysisTemplates.get').analysisTemplates.get(name),
       list: async () => read('analysisTemplates.list').analysisTemplates.list(),
       save: (template, expected) => this.transaction((tx) => tx.analysisTemplates.save(template, expected)),
+    };
+    this.revisions = {
+      append: (revision) => this.transaction((tx) => tx.revisions.append(revision)),
+      list: async (service) => read('revisions.list').revisions.list(service),
+      get: async (service, number) => read('revisions.get').revisions.get(service, number),
     };
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),
@@ -145,6 +160,7 @@ function copyState(state: MemoryState): MemoryState {
     rollouts: new Map(state.rollouts),
     segments: new Map(state.segments),
     analysisTemplates: new Map(state.analysisTemplates),
+    revisions: new Map(state.revisions),
     events: state.events,
     eventCount: state.eventCount,
   };
@@ -156,6 +172,7 @@ class MemoryTransaction implements StoreTransaction {
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
   readonly analysisTemplates: AnalysisTemplateStore;
+  readonly revisions: RevisionStore;
   readonly events: EventLog;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
@@ -181,6 +198,7 @@ class MemoryTransaction implements StoreTransaction {
         return { ...(JSON.parse(json) as Omit<Rollout, 'version'>), version: next };
       },
     };
+    this.revisions = revisionRecords(state.revisions, lease);
     this.events = {
       append: async (events) => {
         lease.check('events.append');
@@ -216,6 +234,33 @@ function namedRecords<T extends { readonly name: string; readonly version: numbe
       const json = bodyJson(record);
       records.set(record.name, { version: next, json });
       return { ...(JSON.parse(json) as Omit<T, 'version'>), version: next } as T;
+    },
+  };
+}
+
+const revisionKey = (service: string, number: number) => `${service}\u0000${number}`;
+
+/** append/list/get over the revisions of every service, kept as JSON text. */
+function revisionRecords(records: Map<string, StoredRevision>, lease: TransactionLease): RevisionStore {
+  const parse = (stored: StoredRevision | undefined) => (stored === undefined ? undefined : (JSON.parse(stored.json) as Revision));
+  return {
+    append: async (revision) => {
+      lease.check('revisions.append');
+      checkRevision(revision);
+      const key = revisionKey(revision.service, revision.number);
+      if (records.has(key)) throw revisionConflict(revision.service, revision.number);
+      const json = JSON.stringify(revision);
+      records.set(key, { service: revision.service, number: revision.number, json });
+      return JSON.parse(json) as Revision;
+    },
+    list: async (service) => {
+      lease.check('revisions.list');
+      const mine = [...records.values()].filter((r) => r.service === service).sort((a, b) => a.number - b.number);
+      return mine.map((r) => parse(r) as Revision);
+    },
+    get: async (service, number) => {
+      lease.check('revisions.get');
+      return parse(records.get(revisionKey(service, number)));
     },
   };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import Database from 'better-sqlite3';
 import { runStoreContract } from '../store.contract.js';
-import { makeAnalysisTemplate, makeEvent, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
+import { makeAnalysisTemplate, makeEvent, makeRevision, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
 import { openSqliteStore } from './sqlite-store.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -40,7 +40,7 @@ describe('sqlite store', () => {
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }]);
+      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     } finally {
       raw.close();
     }
@@ -54,7 +54,7 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     try {
       // Back to what version 1 of the schema created.
-      raw.exec('drop table segments; drop table analysis_templates; delete from schema_migrations where version >= 2');
+      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; delete from schema_migrations where version >= 2');
     } finally {
       raw.close();
     }
@@ -76,7 +76,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table analysis_templates; delete from schema_migrations where version = 3');
+      raw.exec('drop table analysis_templates; drop table revisions; delete from schema_migrations where version >= 3');
     } finally {
       raw.close();
     }
@@ -85,6 +85,30 @@ describe('sqlite store', () => {
       assert.deepEqual(await upgraded.segments.get('testers'), segment);
       assert.deepEqual(await upgraded.analysisTemplates.list(), []);
       assert.equal((await upgraded.analysisTemplates.save(makeAnalysisTemplate('latency'), 0)).version, 1);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  test('a database at schema version 3 gains the revisions table and keeps its services and templates', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const service = await first.services.save(makeService('checkout'), 0);
+    const template = await first.analysisTemplates.save(makeAnalysisTemplate('latency'), 0);
+    await first.close();
+    const raw = new Database(file);
+    try {
+      raw.exec('drop table revisions; delete from schema_migrations where version = 4');
+    } finally {
+      raw.close();
+    }
+    const upgraded = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await upgraded.services.get('checkout'), service);
+      assert.deepEqual(await upgraded.analysisTemplates.get('latency'), template);
+      assert.deepEqual(await upgraded.revisions.list('checkout'), []);
+      const revision = makeRevision('checkout', 1, 'v1', T0);
+      assert.deepEqual(await upgraded.revisions.append(revision), revision);
     } finally {
       await upgraded.close();
     }

@@ -5,6 +5,7 @@ import {
   DEFAULT_READINESS,
   EventType,
   type NewReleaseEvent,
+  type Revision,
   type Rollout,
   type Segment,
   type Service,
@@ -144,5 +145,20 @@ export function makeAnalysisTemplate(name: string): AnalysisTemplate {
         },
       ],
     },
+  };
+}
+
+/** Revision `number` of a service built by makeService, serving `stable`; `extra` sets the optional fields. */
+export function makeRevision(service: string, number: number, stable: string, createdAt: number, extra: Partial<Revision> = {}): Revision {
+  return {
+    service,
+    number,
+    stable,
+    spec: { ...makeService(service, stable).spec, rollbackWindowMs: 86_400_000 },
+    createdAt,
+    actor: 'alice “quoted” ✓',
+    outcome: number === 1 ? 'created' : 'promoted',
+    ...(number === 1 ? {} : { rollout: `${service}-${stable}` }),
+    ...extra,
   };
 }

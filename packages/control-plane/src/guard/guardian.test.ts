@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DEFAULT_GATE,
+  EventType,
+  Phase,
+  requestPromote,
+  type GuardAction,
+  type GuardCondition,
+  type Rollout,
+  type Step,
+} from '@sluice/domain';
+import { commitChange } from '../orchestrator/commit.js';
+import { harness, seed, settle, shopRollout, type Harness } from '../orchestrator/testing/fixtures.js';
+import { MemoryMetricProvider } from '../providers/in-memory/memory-provider.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import { Guardian } from './guardian.js';
+
+const condition = (action: GuardAction): GuardCondition => ({
+  name: 'errors',
+  provider: { kind: 'builtin' },
+  judge: { kind: 'errorRate', requestsQuery: 'requests {{version}}', errorsQuery: 'errors {{version}}', options: {} },
+  intervalMs: 1_000,
+  timeoutMs: 1_000,
+  retries: 0,
+  gate: { ...DEFAULT_GATE, inconclusiveLimit: Number.MAX_SAFE_INTEGER, consecutiveErrorLimit: Number.MAX_SAFE_INTEGER },
+  action,
+});
+
+const HEALTHY = { 'requests v2': 1000, 'errors v2': 1, 'requests v1': 9000, 'errors v1': 9, requests: 500, errors: 0 };
+const BAD = { 'errors v2': 100 };
+
+async function setup(action: GuardAction | 'none', steps: Step[] = [{ kind: 'setWeight', weight: 10 }, { kind: 'pause' }]) {
+  const provider = new MemoryMetricProvider(HEALTHY);
+  const store = new MemoryStore();
+  const base = shopRollout(steps);
+  const rollout: Rollout = { ...base, spec: { ...base.spec, guard: { conditions: action === 'none' ? [] : [condition(action)] } } };
+  const h = harness({ store, guardian: new Guardian(() => provider) });
+  await seed(store, rollout);
+  return { ...h, provider };
+}
+
+const get = async (h: Harness): Promise<Rollout> => {
+  const r = await h.store.rollouts.get('shop-v2');
+  assert.ok(r);
+  return r;
+};
+
+async function tick(h: Harness, seconds: number): Promise<void> {
+  for (let i = 0; i < seconds; i++) {
+    h.clock.advance(1_000);
+    await settle(h);
+  }
+}
+
+const ofType = async (h: Harness, type: EventType) => h.store.events.list({ subject: { kind: 'Rollout', name: 'shop-v2' }, types: [type] });
+
+describe('the release guardian', () => {
+  test('watches from the first exposed request and rolls back a ×10 regression within a second or two', async () => {
+    const h = await setup('rollback');
+    await settle(h);
+    let r = await get(h);
+    assert.equal(r.status.canaryWeight, 10);
+    assert.ok(r.status.guard, 'exposure began: the guardian is watching');
+    await tick(h, 3);
+    assert.equal((await get(h)).status.phase, Phase.Paused, 'healthy: nothing happens');
+    for (const [q, v] of Object.entries(BAD)) h.provider.set(q, v);
+    await tick(h, 2);
+    r = await get(h);
+    assert.equal(r.status.phase, Phase.Failed);
+    const breach = (await ofType(h, EventType.GuardBreached))[0];
+    assert.equal(breach?.to, 'rollback');
+    assert.match(breach?.reason ?? '', /Guard "errors" breached: .*/);
+    assert.equal((breach?.data?.['evidence'] as { rule?: string } | undefined)?.rule, 'fast-path');
+    assert.equal((await h.router.observeSplit('shop')).weight, 0);
+  });
+
+  test('does not watch before the canary is exposed, and a rollout may turn it off', async () => {
+    const h = await setup('rollback', [{ kind: 'pause' }, { kind: 'setWeight', weight: 10 }]);
+    for (const [q, v] of Object.entries(BAD)) h.provider.set(q, v);
+    await tick(h, 3);
+    assert.equal((await get(h)).status.guard, undefined);
+    const off = await setup('none');
+    for (const [q, v] of Object.entries(BAD)) off.provider.set(q, v);
+    await tick(off, 3);
+    assert.equal((await get(off)).status.phase, Phase.Paused);
+  });
+
+  test('pause holds the rollout; a promote lets it go on with the evidence counted afresh', async () => {
+    const h = await setup('pause', [{ kind: 'setWeight', weight: 10 }, { kind: 'pause', durationMs: 600_000 }, { kind: 'setWeight', weight: 50 }]);
+    await settle(h);
+    for (const [q, v] of Object.entries(BAD)) h.provider.set(q, v);
+    await tick(h, 2);
+    let r = await get(h);
+    assert.equal(r.status.hold?.source, 'guard');
+    const base = r;
+    await commitChange(h.store, { rollout: requestPromote(base, false, h.clock.now()), base }, { actor: 'alice', at: h.clock.now() });
+    for (const [q, v] of Object.entries(HEALTHY)) h.provider.set(q, v);
+    await tick(h, 2);
+    r = await get(h);
+    assert.equal(r.status.hold, undefined);
+    assert.deepEqual(r.status.guard?.breaches, {});
+    assert.ok(r.status.guard?.restartedAt?.['errors'] !== undefined);
+  });
+
+  test('notify records the breach and changes nothing else', async () => {
+    const h = await setup('notify');
+    await settle(h);
+    for (const [q, v] of Object.entries(BAD)) h.provider.set(q, v);
+    await tick(h, 3);
+    const r = await get(h);
+    assert.equal(r.status.phase, Phase.Paused);
+    assert.equal((await ofType(h, EventType.GuardBreached))[0]?.to, 'notify');
+  });
+
+  test('only changes of outcome go into the decision log, and exposure accumulates', async () => {
+    const h = await setup('rollback');
+    await settle(h);
+    await tick(h, 30);
+    const measured = await ofType(h, EventType.AnalysisMeasured);
+    assert.ok(measured.length <= 2, `${measured.length} entries for 30 healthy seconds`);
+    const exposure = (await get(h)).status.exposure;
+    assert.ok(exposure !== undefined && exposure.requests > 0, JSON.stringify(exposure));
+    assert.ok(exposure.trafficMinutes > 0);
+  });
+
+  test('an exposure budget holds a widening step until an analysis passed or a person promotes', async () => {
+    const h = await setup('rollback', [{ kind: 'setWeight', weight: 10 }, { kind: 'pause', durationMs: 30_000 }, { kind: 'setWeight', weight: 50 }, { kind: 'pause' }]);
+    const before = await get(h);
+    await h.store.rollouts.save({ ...before, spec: { ...before.spec, exposureBudget: { maxRequests: 1_000 } } }, before.version);
+    await settle(h);
+    await tick(h, 35);
+    let r = await get(h);
+    assert.equal(r.status.hold?.source, 'budget', r.status.message);
+    assert.match(r.status.message, /Exposure budget spent before any analysis passed for v2: \d+ requests served \(budget 1000\)/);
+    assert.equal(r.status.canaryWeight, 10, 'not widened');
+    const base = r;
+    await commitChange(h.store, { rollout: requestPromote(base, false, h.clock.now()), base }, { actor: 'alice', at: h.clock.now() });
+    await tick(h, 2);
+    r = await get(h);
+    assert.equal(r.status.canaryWeight, 50, 'a person widened it anyway');
+    assert.equal(r.status.hold, undefined);
+  });
+});
+
