@@ -131,8 +131,8 @@ export class ApiClient {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/promote`, full ? { full } : {});
   }
 
-  abort(name: string, reason?: string): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/abort`, reason === undefined ? {} : { reason });
+  abort(name: string, reason?: string, force = false): Promise<RolloutView> {
+    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/abort`, { ...(reason === undefined ? {} : { reason }), ...(force ? { force: true } : {}) });
   }
 
   /** Approves the current approval step, or confirms the checklist instruction `item`. */

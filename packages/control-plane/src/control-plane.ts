@@ -17,6 +17,7 @@ import { approvalExecutor } from './orchestrator/step-executors/approval-executo
 import { createChecklistExecutor } from './orchestrator/step-executors/checklist-executor.js';
 import { createLoadExecutor, type LoadExecutorOptions } from './orchestrator/step-executors/load-executor.js';
 import { createAdaptiveExecutor } from './orchestrator/step-executors/adaptive-executor.js';
+import { pointOfNoReturnExecutor } from './orchestrator/step-executors/point-of-no-return-executor.js';
 import { activeLoadKey, LoadRegistry } from './load/load-registry.js';
 import { upstreamHosts } from './load/load-targets.js';
 import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
@@ -84,7 +85,8 @@ export function defaultStepExecutors(verification: VerificationWiring): StepExec
     .register(approvalExecutor)
     .register(createChecklistExecutor({ providers: verification.analysis.providers, cwd: verification.cwd }))
     .register(createLoadExecutor(verification.loads, verification.allowedLoadHosts === undefined ? {} : { allowedHosts: verification.allowedLoadHosts }))
-    .register(createAdaptiveExecutor({ providers: verification.analysis.providers }));
+    .register(createAdaptiveExecutor({ providers: verification.analysis.providers }))
+    .register(pointOfNoReturnExecutor);
 }
 
 async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter }) {

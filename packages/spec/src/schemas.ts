@@ -104,7 +104,11 @@ const serviceSpec = z.strictObject({
   rollbackWindow: duration(1000).optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS, 'adaptive'] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS, 'adaptive', 'pointOfNoReturn'] as const;
+const pointOfNoReturn = hint(
+  z.strictObject({ reason: hint(z.string().trim().min(1).max(1000), 'why what follows cannot be undone, e.g. "contract: drop column orders.legacy_id"', 'invalid reason') }),
+  'a map with reason',
+);
 const step = hint(
   z
     .strictObject({
@@ -115,6 +119,7 @@ const step = hint(
       setMirror: setMirror.optional(),
       ...verificationStepFields,
       adaptive: adaptiveStep.optional(),
+      pointOfNoReturn: pointOfNoReturn.optional(),
     })
     .superRefine(exactlyOneKey(STEP_KINDS, 'a step'))
     .meta({ minProperties: 1, maxProperties: 1 }),

@@ -65,6 +65,7 @@ function toRunSpec(raw: RawRun): RunSpec {
 
 function toStep(raw: RawStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
+  if (raw.pointOfNoReturn !== undefined) return { kind: 'pointOfNoReturn', reason: raw.pointOfNoReturn.reason };
   const other = toRoutingStep(raw) ?? toVerificationStep(raw) ?? toAdaptiveStep(raw);
   if (other !== undefined) return other;
   const duration = raw.pause?.duration;

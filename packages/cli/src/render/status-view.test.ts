@@ -116,5 +116,7 @@ test('commandResultLine names the rollout, command, phase and message', () => {
     const text2 = renderStatus(guarded, T0).join('\n');
     assert.match(text2, /^  ✗ errors breached at 00:00:00 \(rollback\): Guard "errors" breached: x10$/m);
     assert.match(text2, /^Exposure: 120 requests \(12 failed\), 0\.004 traffic-minutes$/m);
+    const past = { ...guarded, status: { ...guarded.status, pointOfNoReturn: { step: 2, at: T0, reason: 'contract' } } };
+    assert.match(renderStatus(past, T0).join('\n'), /^Point of no return: passed at step 3 \(contract\): failures hold for a person instead of rolling back$/m);
   });
 });

@@ -55,10 +55,12 @@ export function verificationLines(status: RolloutStatus, rollout: string, curren
 /** The guardian: what it watches, its breaches, and the exposure so far. */
 function guardLines(status: RolloutStatus): string[] {
   const guard = status.guard;
-  if (guard === undefined) return [];
+  const ponr = status.pointOfNoReturn;
+  const irreversible = ponr === undefined ? [] : ['', `Point of no return: passed at step ${ponr.step + 1} (${ponr.reason}): failures hold for a person instead of rolling back`];
+  if (guard === undefined) return irreversible;
   const breaches = Object.entries(guard.breaches);
   const watching = guard.conditions.filter((c) => guard.breaches[c.name] === undefined).map((c) => c.name);
-  const lines = ['', `Guard: watching ${watching.length === 0 ? 'nothing' : watching.join(', ')} since ${formatClock(guard.startedAt)}`];
+  const lines = [...irreversible, '', `Guard: watching ${watching.length === 0 ? 'nothing' : watching.join(', ')} since ${formatClock(guard.startedAt)}`];
   for (const [name, b] of breaches) lines.push(`  ✗ ${name} breached at ${formatClock(b.at)} (${b.action}): ${b.reason}`);
   const e = status.exposure;
   if (e !== undefined) {

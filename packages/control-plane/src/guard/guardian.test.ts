@@ -11,6 +11,7 @@ import {
   type Step,
 } from '@sluice/domain';
 import { commitChange } from '../orchestrator/commit.js';
+import { abortRollout } from '../rollouts/rollout-commands.js';
 import { harness, seed, settle, shopRollout, type Harness } from '../orchestrator/testing/fixtures.js';
 import { MemoryMetricProvider } from '../providers/in-memory/memory-provider.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
@@ -140,6 +141,24 @@ describe('the release guardian', () => {
     r = await get(h);
     assert.equal(r.status.canaryWeight, 50, 'a person widened it anyway');
     assert.equal(r.status.hold, undefined);
+  });
+
+  test('past the point of no return a breach holds and alerts instead of rolling back; abort needs force', async () => {
+    const h = await setup('rollback', [{ kind: 'setWeight', weight: 10 }, { kind: 'pointOfNoReturn', reason: 'contract: dropped orders.legacy_id' }, { kind: 'pause' }]);
+    await settle(h);
+    assert.equal((await get(h)).status.pointOfNoReturn?.reason, 'contract: dropped orders.legacy_id');
+    for (const [q, v] of Object.entries(BAD)) h.provider.set(q, v);
+    await tick(h, 2);
+    const r = await get(h);
+    assert.equal(r.status.phase, Phase.Paused, 'not rolled back');
+    assert.equal(r.status.hold?.source, 'irreversible');
+    assert.match(r.status.message, /not rolling back: past the point of no return at step 2 \(contract: dropped orders.legacy_id\)/);
+    assert.equal((await h.router.observeSplit('shop')).weight, 10);
+    const ctx = { store: h.store, clock: h.clock, actor: 'alice' };
+    await assert.rejects(abortRollout(ctx, 'shop-v2', 'panic'), /point of no return.*--force/);
+    await abortRollout(ctx, 'shop-v2', 'panic', true);
+    await settle(h);
+    assert.equal((await get(h)).status.phase, Phase.Aborted);
   });
 });
 

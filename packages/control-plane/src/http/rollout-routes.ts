@@ -82,8 +82,8 @@ function commandRoutes(api: Hono, deps: RolloutRouteDeps): void {
     return run(c, (ctx) => promoteRollout(ctx, c.req.param('name'), body.full === true));
   });
   api.post('/rollouts/:name/abort', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
-    const body = await readCommandBody(c, { reason: 'string' });
-    return run(c, (ctx) => abortRollout(ctx, c.req.param('name'), text(body.reason)));
+    const body = await readCommandBody(c, { reason: 'string', force: 'boolean' });
+    return run(c, (ctx) => abortRollout(ctx, c.req.param('name'), text(body.reason), body.force === true));
   });
   api.post('/rollouts/:name/approve', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { comment, item: { type: 'string', maxLength: 253, nonEmpty: true } });

@@ -139,7 +139,11 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   if (!step) return commitOf(completeStep(rollout, now, 'no steps left'));
   // A guard or budget hold stops the steps until a person decides; analysis and adaptive holds are their steps' own.
   const hold = rollout.status.hold;
-  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget')) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
+  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget' || hold.source === 'irreversible')) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
+  // Past the point of no return a failed check holds instead of rolling back; a person's promote goes on past it.
+  if (rollout.status.holdReleased === 'irreversible' && VERIFYING_STEPS.has(step.kind)) {
+    return commitOf(completeStep(rollout, now, 'a person went on past its failure, beyond the point of no return'));
+  }
   const overBudget = budgetHold(rollout, now);
   if (overBudget !== undefined) return commitOf(overBudget);
   const readyBackends = deps.readyBackends(service);
@@ -150,6 +154,8 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   if (progress.kind === 'done') return commitOf(completeStep(rollout, now, progress.why));
   return progress.until === undefined ? { kind: 'wait', why: progress.why } : progress;
 }
+
+const VERIFYING_STEPS: ReadonlySet<string> = new Set(['analysis', 'checklist', 'load', 'adaptive']);
 
 /** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
 const ACTIONS = [startIfPending, syncTraffic, completeAbort, runGuard, promote, runBackground, advanceStep] as const;

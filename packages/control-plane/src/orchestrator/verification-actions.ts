@@ -47,7 +47,11 @@ export async function backgroundAnalysis(rollout: Rollout, deps: AnalysisDeps | 
     const event: EventDraft = { type: EventType.StepStarted, reason: `Background analysis started: ${resolved.metrics.map((m) => m.key).join(', ')}`, data: { step: rollout.status.stepIndex, kind: 'background-analysis' } };
     return { kind: 'change', change: patchRollout(rollout, { background: started }, now, [event]) };
   }
-  if (run.status === 'failed') return { kind: 'change', change: requestAbort(rollout, 'failure', `Background analysis failed: ${run.reason}`, now) };
+  if (run.status === 'failed') {
+    // Past the point of no return a person went on after the failure: the background analysis starts afresh.
+    if (rollout.status.holdReleased === 'irreversible') return { kind: 'change', change: patchRollout(rollout, { background: startRun(resolved.metrics, now, resolved.args), holdReleased: undefined }, now, []) };
+    return { kind: 'change', change: requestAbort(rollout, 'failure', `Background analysis failed: ${run.reason}`, now) };
+  }
   if (run.status === 'inconclusive' || run.status === 'halted') {
     const { hold, holdReleased } = rollout.status;
     if (holdReleased === 'background') {

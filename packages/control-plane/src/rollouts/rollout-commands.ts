@@ -69,8 +69,8 @@ export function promoteRollout(ctx: CommandContext, name: string, full: boolean)
 }
 
 /** `abort`: all traffic returns to stable; the rollout ends Aborted. */
-export function abortRollout(ctx: CommandContext, name: string, reason: string | undefined): Promise<Rollout> {
-  return command(ctx, name, (r, now) => requestAbort(r, 'user', reason?.trim() || `Aborted by ${ctx.actor}`, now));
+export function abortRollout(ctx: CommandContext, name: string, reason: string | undefined, force = false): Promise<Rollout> {
+  return command(ctx, name, (r, now) => requestAbort(r, 'user', reason?.trim() || `Aborted by ${ctx.actor}`, now, force));
 }
 
 export interface ApproveOptions {

@@ -142,11 +142,43 @@ function releaseHold(rollout: Rollout, now: number): RolloutChange {
   return change(rollout, patch, now, events);
 }
 
-export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string, now: number): RolloutChange {
+/**
+ * Starts rolling back. Past the point of no return a failure does not roll back (what was done cannot
+ * be undone): the rollout is held for a person with the reason, and a person's abort needs `force`.
+ */
+export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string, now: number, force = false): RolloutChange {
+  const ponr = rollout.status.pointOfNoReturn;
+  if (ponr !== undefined && cause === 'failure') return holdPastPointOfNoReturn(rollout, reason, now);
+  if (ponr !== undefined && !force) {
+    throw new SluiceError(
+      ErrorCode.INVALID_TRANSITION,
+      `Rollout "${rollout.name}" is past its point of no return (step ${ponr.step + 1}: ${ponr.reason}); rolling back would not undo that. Fix forward, or abort with --force to return traffic to ${rollout.status.stable} anyway`,
+      { details: { rollout: rollout.name, pointOfNoReturn: ponr, command: 'abort' } },
+    );
+  }
   const { to, event } = transition(rollout, cause === 'user' ? 'abort' : 'fail', reason, cause);
   const cleared = clearTrafficRules(rollout, 'aborting');
   const patch: StatusPatch = { phase: to, abortCause: cause, pauseUntil: undefined, hold: undefined, rollbackPlan: planRollback(rollout, now), message: reason, ...cleared.patch };
   return change(rollout, patch, now, [event, ...cleared.events]);
+}
+
+/** A failure past the point of no return: hold for a person instead of rolling back, and say why. */
+function holdPastPointOfNoReturn(rollout: Rollout, reason: string, now: number): RolloutChange {
+  const ponr = rollout.status.pointOfNoReturn;
+  const why = `${reason} — not rolling back: past the point of no return at step ${(ponr?.step ?? 0) + 1} (${ponr?.reason ?? ''}). Fix forward and promote, or abort --force`;
+  if (rollout.status.hold !== undefined) return { rollout, events: [] };
+  const hold = { source: 'irreversible' as const, reason: why, at: now, paused: rollout.status.phase === Phase.Progressing };
+  const events: EventDraft[] = [{ type: EventType.GuardBreached, to: 'hold', reason: why, data: { pointOfNoReturn: true } }];
+  if (rollout.status.phase !== Phase.Progressing) return change(rollout, { hold, message: why }, now, events);
+  const paused = transition(rollout, 'pause', why);
+  return change(rollout, { hold, phase: paused.to, pausedAt: now, message: why }, now, [...events, paused.event]);
+}
+
+/** Records that the rollout did what cannot be undone: from now on failures hold instead of rolling back. */
+export function passPointOfNoReturn(rollout: Rollout, reason: string, now: number): RolloutChange {
+  const step = rollout.status.stepIndex;
+  const why = `Point of no return passed at step ${step + 1}: ${reason}`;
+  return change(rollout, { pointOfNoReturn: { step, at: now, reason }, message: why }, now, [{ type: EventType.CommandAccepted, to: 'point-of-no-return', reason: why }]);
 }
 
 /** Traffic is back on stable: the abort is complete. */

@@ -18,7 +18,7 @@ export type Strategy = CanaryStrategy;
 
 /** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
 export interface Hold {
-  readonly source: 'analysis' | 'background' | 'guard' | 'budget' | 'adaptive';
+  readonly source: 'analysis' | 'background' | 'guard' | 'budget' | 'adaptive' | 'irreversible';
   readonly reason: string;
   readonly at: number;
   readonly paused: boolean;
@@ -96,6 +96,8 @@ export interface RolloutStatus {
   readonly hold?: Hold;
   /** A person released the hold of this source; its analysis goes on (and clears this). */
   readonly holdReleased?: Hold['source'];
+  /** Set once a step did what cannot be undone (a schema contract): failures then hold instead of rolling back. */
+  readonly pointOfNoReturn?: { readonly step: number; readonly at: number; readonly reason: string };
   /** Set when the rollout starts rolling back: its operations and which are done. */
   readonly rollbackPlan?: RollbackPlan;
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */

@@ -18,7 +18,17 @@ export type Step =
   | ChecklistStep
   | ApprovalStep
   | LoadStep
-  | AdaptiveStep;
+  | AdaptiveStep
+  | PointOfNoReturnStep;
+
+/**
+ * Marks what follows as irreversible (a schema contract will set this itself): after it, a breach or a
+ * failed check holds the rollout for a person instead of rolling back.
+ */
+export interface PointOfNoReturnStep {
+  readonly kind: 'pointOfNoReturn';
+  readonly reason: string;
+}
 
 /**
  * Blocks until every metric of the templates is decided. A metric with `count` ends after that many
@@ -93,6 +103,8 @@ export function describeStep(step: Step): string {
       return step.approvers === undefined ? 'approval' : `approval by ${step.approvers.join(' or ')}`;
     case 'load':
       return `load ${step.rps} rps for ${step.durationMs / 1000}s`;
+    case 'pointOfNoReturn':
+      return `point of no return: ${step.reason}`;
     case 'adaptive':
       return `adaptive ${step.startWeight}% → ${step.maxWeight}% (${step.factor !== undefined ? `×${step.factor}` : `+${step.increment ?? 0}`} every ${step.healthyForMs / 1000}s healthy)`;
   }

@@ -20,6 +20,7 @@ import { setHeaderRouteExecutor } from '../step-executors/set-header-route-execu
 import { setMirrorExecutor } from '../step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from '../step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from '../step-executors/set-weight-executor.js';
+import { pointOfNoReturnExecutor } from '../step-executors/point-of-no-return-executor.js';
 import { createAnalysisExecutor } from '../step-executors/analysis-executor.js';
 import { approvalExecutor } from '../step-executors/approval-executor.js';
 import { createChecklistExecutor } from '../step-executors/checklist-executor.js';
@@ -82,7 +83,8 @@ export function harness(options: { store?: Store; clock?: ManualClock; manualRea
     .register(pauseExecutor)
     .register(setHeaderRouteExecutor)
     .register(setSegmentRouteExecutor)
-    .register(setMirrorExecutor);
+    .register(setMirrorExecutor)
+    .register(pointOfNoReturnExecutor);
   const { analysis } = options;
   if (analysis !== undefined) {
     executors.register(createAnalysisExecutor(analysis)).register(approvalExecutor).register(createChecklistExecutor({ providers: analysis.providers }));
