@@ -1,0 +1,45 @@
+// The Service and Rollout of one run, as YAML for POST /api/v1/apply.
+
+export const CANARY_WEIGHT = 50;
+
+/** A Service whose v1 and v2 are the benchmark's own upstreams, proxied on a free port, sticky by x-user-id. */
+export function serviceYaml(name: string, stableUrl: string, canaryUrl: string): string {
+  return `apiVersion: sluice.dev/v1
+kind: Service
+metadata: { name: ${name} }
+spec:
+  listen: 127.0.0.1:0
+  stickiness: { header: x-user-id }
+  versions:
+    v1: { upstreams: ["${stableUrl}"] }
+    v2: { upstreams: ["${canaryUrl}"] }
+  stable: v1
+`;
+}
+
+/**
+ * The guard of the latency mode: the default's error-rate condition (with the default's α = 0.001)
+ * and a latency condition on the canary's p99, both rolling back. Absent for the other modes: they
+ * run with the guard every rollout gets by default.
+ */
+export const LATENCY_GUARD = `  guard:
+    conditions:
+      - { name: error-rate, provider: { builtin: {} }, judge: { errorRate: { alpha: 0.001 } }, action: rollback }
+      - { name: p99, provider: { builtin: {} }, judge: { latency: {} }, action: rollback }
+`;
+
+/** A Rollout to v2 that sets 50 % and then waits for a person, so the canary keeps 50 % until the guardian acts. */
+export function rolloutYaml(name: string, service: string, guard: string | undefined): string {
+  return `apiVersion: sluice.dev/v1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  service: ${service}
+  target: v2
+${guard ?? ''}  strategy:
+    canary:
+      steps:
+        - setWeight: ${CANARY_WEIGHT}
+        - pause: {}
+`;
+}
