@@ -36,3 +36,4 @@ export * from './analysis/decision.js';
 export * from './rollouts/approval.js';
 export * from './rollouts/rollback-plan.js';
 export * from './guard/guard-spec.js';
+export * from './analysis/burst.js';

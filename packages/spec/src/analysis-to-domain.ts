@@ -78,6 +78,17 @@ function toJudge(raw: RawJudge): JudgeSpec {
       options: defined(options),
     };
   }
+  if (raw.errorBurst !== undefined) {
+    const { requestsQuery, errorsQuery, windows, baselineWindow, ...options } = raw.errorBurst;
+    return {
+      kind: 'errorBurst',
+      requestsQuery: requestsQuery ?? 'requests',
+      errorsQuery: errorsQuery ?? 'errors',
+      windowsSeconds: windows ?? [2, 4, 8],
+      baselineSeconds: baselineWindow ?? 60,
+      options: defined(options),
+    };
+  }
   throw new SluiceError(ErrorCode.INTERNAL, 'a judge passed the schema without a kind');
 }
 

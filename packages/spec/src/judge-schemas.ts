@@ -8,7 +8,7 @@ import { exactlyOneKey, hint } from './schema-hints.js';
  * mann-whitney.ts, baseline.ts), so a spec that parses never makes a judge throw.
  */
 
-export const JUDGE_KINDS = ['threshold', 'baseline', 'mannWhitney', 'errorRate', 'latency'] as const;
+export const JUDGE_KINDS = ['threshold', 'baseline', 'mannWhitney', 'errorRate', 'latency', 'errorBurst'] as const;
 /** Judges that measure the metric's own `query` (errorRate and latency have queries of their own). */
 export const JUDGES_NEEDING_QUERY = ['threshold', 'baseline', 'mannWhitney'] as const;
 
@@ -130,6 +130,21 @@ const latency = hint(
   'a map with optional quantile (default 0.99), referenceQuery, aboveQuery (default "requests-above"), requestsQuery (default "requests") and test options',
 );
 
+const errorBurst = hint(
+  z.strictObject({
+    requestsQuery: query.optional(),
+    errorsQuery: query.optional(),
+    windows: hint(z.array(z.int().min(1).max(300)).min(1).max(8), 'a list of 1 to 8 window lengths in whole seconds, e.g. [2, 4, 8]', 'invalid windows').optional(),
+    baselineWindow: hint(z.int().min(5).max(3600), 'whole seconds of stable traffic to take the rate from, 5 to 3600', 'invalid baselineWindow').optional(),
+    minErrors: count('minErrors'),
+    minRatio: atLeast('minRatio', 1),
+    pValue: bounded('pValue', 0, 1),
+    errorFloor: bounded('errorFloor', 0, 1),
+    minBaseline: count('minBaseline'),
+  }),
+  'a map with optional requestsQuery, errorsQuery, windows (default [2, 4, 8]), baselineWindow (default 60) and test options',
+);
+
 export const judge = hint(
   z
     .strictObject({
@@ -138,6 +153,7 @@ export const judge = hint(
       mannWhitney: mannWhitney.optional(),
       errorRate: errorRate.optional(),
       latency: latency.optional(),
+      errorBurst: errorBurst.optional(),
     })
     .superRefine(exactlyOneKey(JUDGE_KINDS, 'a judge'))
     .meta({ minProperties: 1, maxProperties: 1 }),

@@ -1,6 +1,7 @@
 import {
   isCumulative,
   judgeBaseline,
+  judgeErrorBurst,
   judgeErrorRate,
   judgeLatencyExceedance,
   judgeMannWhitney,
@@ -52,8 +53,9 @@ class Sides {
     readonly signal: AbortSignal,
   ) {}
 
-  async ask(role: string, side: Side, query: string, extra: Readonly<Record<string, string>> = {}): Promise<MetricResult> {
-    const { target, window } = this;
+  async ask(role: string, side: Side, query: string, extra: Readonly<Record<string, string>> = {}, over?: { readonly fromMs: number; readonly toMs: number }): Promise<MetricResult> {
+    const { target } = this;
+    const window = over ?? this.window;
     const version = side === 'canary' ? target.canary : target.stable;
     const builtin = { service: target.service, rollout: target.rollout, canary: target.canary, stable: target.stable, version, window: `${Math.max(1, Math.round((window.toMs - window.fromMs) / 1000))}s`, ...extra };
     const args: Record<string, string> = { ...target.args, ...builtin };
@@ -119,7 +121,30 @@ async function judge(spec: JudgeSpec, query: string | undefined, s: Sides): Prom
       return judgeErrors(spec, s);
     case 'latency':
       return judgeLatency(spec, s);
+    case 'errorBurst':
+      return judgeBurst(spec, s);
   }
+}
+
+/** The canary's last few seconds (each window length) against stable's longer recent window. */
+async function judgeBurst(spec: Extract<JudgeSpec, { kind: 'errorBurst' }>, s: Sides): Promise<Verdict> {
+  // Up to now, the second in progress included: a burst is seen as soon as it starts.
+  const toMs = s.target.now;
+  const over = (seconds: number) => ({ fromMs: toMs - seconds * 1000, toMs });
+  const windows = await Promise.all(
+    spec.windowsSeconds.map(async (seconds) => {
+      const [t, e] = await Promise.all([
+        s.ask(`canary requests ${seconds}s`, 'canary', spec.requestsQuery, {}, over(seconds)),
+        s.ask(`canary errors ${seconds}s`, 'canary', spec.errorsQuery, {}, over(seconds)),
+      ]);
+      return { seconds, total: count(t, 'canary requests'), errors: count(e, 'canary errors') };
+    }),
+  );
+  const [bt, be] = await Promise.all([
+    s.ask('stable requests', 'stable', spec.requestsQuery, {}, over(spec.baselineSeconds)),
+    s.ask('stable errors', 'stable', spec.errorsQuery, {}, over(spec.baselineSeconds)),
+  ]);
+  return judgeErrorBurst({ windows, baseline: { total: count(bt, 'stable requests'), errors: count(be, 'stable errors') } }, spec.options);
 }
 
 async function judgeErrors(spec: Extract<JudgeSpec, { kind: 'errorRate' }>, s: Sides): Promise<Verdict> {

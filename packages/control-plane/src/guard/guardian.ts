@@ -49,6 +49,7 @@ export function exposed(rollout: Rollout): boolean {
 export class Guardian {
   readonly #providers: ProviderResolver;
   readonly #memory = new Map<string, Memory>();
+  readonly #due = new Map<string, number>();
 
   constructor(providers: ProviderResolver) {
     this.#providers = providers;
@@ -58,6 +59,7 @@ export class Guardian {
   retain(active: readonly Rollout[]): void {
     const names = new Set(active.map((r) => r.name));
     for (const name of this.#memory.keys()) if (!names.has(name)) this.#memory.delete(name);
+    for (const name of this.#due.keys()) if (!names.has(name)) this.#due.delete(name);
   }
 
   async check(rollout: Rollout, now: number, signal: AbortSignal): Promise<GuardResult> {
@@ -77,7 +79,15 @@ export class Guardian {
     due.forEach((c) => memory.lastAt.set(c.name, now));
     const exposure = await this.#exposure(rollout, memory, now);
     const change = this.#decide(rollout, run, memory, due, outcomes, exposure, now);
-    return change === undefined ? { kind: 'none', until: this.#nextDue(run, memory) } : { kind: 'change', change };
+    const next = this.#nextDue(run, memory);
+    if (next === undefined) this.#due.delete(rollout.name);
+    else this.#due.set(rollout.name, next);
+    return change === undefined ? { kind: 'none', until: next } : { kind: 'change', change };
+  }
+
+  /** When the guardian next needs a pass for this rollout, so the controller wakes for it. */
+  due(rollout: string): number | undefined {
+    return this.#due.get(rollout);
   }
 
   #memoryOf(rollout: Rollout, now: number): Memory {

@@ -186,7 +186,7 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
       if (result.kind !== 'next') break;
     }
     if (result.kind === 'wait') {
-      const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity);
+      const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity, deps.guardian?.due(rollout.name) ?? Infinity);
       return { kind: 'waiting', why: result.why, ...(Number.isFinite(until) ? { until } : {}) };
     }
     if (result.kind === 'next') {

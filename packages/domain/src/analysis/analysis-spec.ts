@@ -2,6 +2,7 @@ import type { GateSettings } from './gate.js';
 import type { ErrorRateOptions, LatencyExceedanceOptions } from './sequential.js';
 import type { BaselineDirection } from './baseline.js';
 import type { MannWhitneyOptions } from './mann-whitney.js';
+import type { BurstOptions } from './burst.js';
 
 /**
  * What an AnalysisTemplate, an analysis step and a checklist verification say to measure and how to
@@ -56,6 +57,19 @@ export type JudgeSpec =
       readonly aboveQuery: string;
       readonly requestsQuery: string;
       readonly options: Partial<LatencyExceedanceOptions>;
+    }
+  /**
+   * The guardian's change-point check: canary errors over the last few seconds (each of `windowsSeconds`)
+   * against stable's rate over `baselineSeconds`. Fails on a burst; never fails slowly, never passes on
+   * little data. Queries default to the builtin "requests" and "errors".
+   */
+  | {
+      readonly kind: 'errorBurst';
+      readonly requestsQuery: string;
+      readonly errorsQuery: string;
+      readonly windowsSeconds: readonly number[];
+      readonly baselineSeconds: number;
+      readonly options: Partial<BurstOptions>;
     };
 
 export type JudgeKind = JudgeSpec['kind'];

@@ -40,7 +40,18 @@ const DEFAULT_CONDITION: GuardCondition = {
   action: 'rollback',
 };
 
-export const DEFAULT_GUARD: GuardSpec = Object.freeze({ conditions: [DEFAULT_CONDITION] });
+/**
+ * Beside it, a change-point check: the canary's errors over the last 2, 4 and 8 seconds against
+ * stable's rate over the last minute. The sequential test counts from the first exposed request, so a
+ * canary that turns bad after a healthy while is seen diluted; the burst check sees only the onset.
+ */
+const BURST_CONDITION: GuardCondition = {
+  ...DEFAULT_CONDITION,
+  name: 'error-burst',
+  judge: { kind: 'errorBurst', requestsQuery: 'requests', errorsQuery: 'errors', windowsSeconds: [2, 4, 8], baselineSeconds: 60, options: {} },
+};
+
+export const DEFAULT_GUARD: GuardSpec = Object.freeze({ conditions: [DEFAULT_CONDITION, BURST_CONDITION] });
 
 /** A condition that breached, with the evidence, and what was done. */
 export interface GuardBreach {
