@@ -1,23 +1,14 @@
-import { ErrorCode, SluiceError, type Clock, type Service } from '@sluice/domain';
+import { ErrorCode, SluiceError, type Service } from '@sluice/domain';
 import { Hono } from 'hono';
-import type { Controller } from '../orchestrator/controller.js';
 import { readyBackends } from '../orchestrator/reconcile-service.js';
-import type { Logger } from '../platform/logger.js';
 import { revisionStates, undoService, type RevisionState } from '../rollouts/service-commands.js';
-import type { Runtime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
-import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { actorOf, limitBody, MAX_COMMAND_BYTES, readCommandBody } from './request-input.js';
 import { serviceView } from './views.js';
+import type { ApiDeps } from './api-routes.js';
 
-export interface ServiceRevisionRouteDeps {
-  readonly store: Store;
-  readonly controller: Controller;
-  readonly traffic: TrafficRouter;
-  readonly runtime: Runtime;
-  readonly clock: Clock;
-  readonly log: Logger;
-}
+/** What the revision routes use of the API's dependencies. */
+export type ServiceRevisionRouteDeps = Pick<ApiDeps, 'store' | 'controller' | 'traffic' | 'runtime' | 'clock' | 'log'>;
 
 /** The largest revision number a request may name. */
 const MAX_REVISION = Number.MAX_SAFE_INTEGER;
