@@ -48,6 +48,8 @@ const DEFAULT_CONDITION: GuardCondition = {
 const BURST_CONDITION: GuardCondition = {
   ...DEFAULT_CONDITION,
   name: 'error-burst',
+  // Twice a second: a burst is seen up to half a second sooner; the windows' test is sized per check.
+  intervalMs: 500,
   judge: { kind: 'errorBurst', requestsQuery: 'requests', errorsQuery: 'errors', windowsSeconds: [2, 4, 8], baselineSeconds: 60, options: {} },
 };
 
