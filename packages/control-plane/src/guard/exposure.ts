@@ -13,12 +13,13 @@ async function count(providers: ProviderResolver, query: string, service: string
 }
 
 /**
- * Adds the whole seconds since `exposure.throughMs` from the built-in proxy's windows: requests and
+ * Adds the time since `exposure.throughMs` from the built-in proxy's windows: requests and
  * 5xx served by the target, and traffic-minutes (the target's share of the service's requests × time).
  * Undefined when the windows cannot be read (another data plane): exposure then stays as it was.
  */
-export async function accumulateExposure(exposure: Exposure, rollout: Rollout, providers: ProviderResolver, now: number): Promise<Exposure | undefined> {
-  const toMs = Math.floor(now / 1000) * 1000;
+export async function accumulateExposure(exposure: Exposure, rollout: Rollout, providers: ProviderResolver, now: number, upToNow = false): Promise<Exposure | undefined> {
+  // Whole seconds, so no second is counted twice; at a breach, up to now (the rollout stops widening there).
+  const toMs = upToNow ? now : Math.floor(now / 1000) * 1000;
   if (toMs <= exposure.throughMs) return exposure;
   const { service, target } = rollout.spec;
   try {

@@ -77,7 +77,8 @@ export class Guardian {
     const due = run.conditions.filter((c) => run.breaches[c.name] === undefined && now >= (memory.lastAt.get(c.name) ?? 0) + c.intervalMs);
     const outcomes = await Promise.all(due.map((c) => this.#measure(c, rollout, run, now, signal)));
     due.forEach((c) => memory.lastAt.set(c.name, now));
-    const exposure = await this.#exposure(rollout, memory, now);
+    const breaching = outcomes.some((o) => o.record.result === 'fail');
+    const exposure = await this.#exposure(rollout, memory, now, breaching);
     const change = this.#decide(rollout, run, memory, due, outcomes, exposure, now);
     const next = this.#nextDue(run, memory);
     if (next === undefined) this.#due.delete(rollout.name);
@@ -122,9 +123,9 @@ export class Guardian {
     return measureCheck(c, target, this.#providers, signal);
   }
 
-  async #exposure(rollout: Rollout, memory: Memory, now: number): Promise<Exposure | undefined> {
+  async #exposure(rollout: Rollout, memory: Memory, now: number, upToNow: boolean): Promise<Exposure | undefined> {
     const base = memory.exposure ?? rollout.status.exposure ?? emptyExposure(now);
-    const next = await accumulateExposure(base, rollout, this.#providers, now);
+    const next = await accumulateExposure(base, rollout, this.#providers, now, upToNow);
     if (next !== undefined) memory.exposure = next;
     return memory.exposure;
   }
