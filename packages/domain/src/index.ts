@@ -37,3 +37,4 @@ export * from './rollouts/approval.js';
 export * from './rollouts/rollback-plan.js';
 export * from './guard/guard-spec.js';
 export * from './analysis/burst.js';
+export * from './guard/exposure-budget.js';

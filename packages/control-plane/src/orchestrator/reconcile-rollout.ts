@@ -6,6 +6,7 @@ import {
   EventType,
   finishPromotion,
   isSluiceError,
+  budgetHold,
   isTerminal,
   nextDue,
   pastProgressDeadline,
@@ -26,7 +27,6 @@ import { commitChange, type Commit } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
 import { advanceRollback } from './rollback.js';
-import { budgetHold } from '../guard/exposure-budget.js';
 import { backgroundAnalysis, type VerificationAction } from './verification-actions.js';
 
 export interface RolloutReconcileDeps {

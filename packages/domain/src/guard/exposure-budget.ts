@@ -1,4 +1,6 @@
-import { currentStep, holdForPerson, type Exposure, type ExposureBudget, type Rollout, type RolloutChange } from '@sluice/domain';
+import { holdForPerson } from '../rollouts/approval.js';
+import { currentStep, type Rollout, type RolloutChange } from '../rollouts/rollout.js';
+import type { Exposure, ExposureBudget } from './guard-spec.js';
 
 /** The first cap of the budget that the exposure has reached, described, or undefined. */
 export function budgetExceeded(budget: ExposureBudget, exposure: Exposure): string | undefined {
