@@ -22,6 +22,7 @@ import { activeLoadKey, LoadRegistry } from './load/load-registry.js';
 import { upstreamHosts } from './load/load-targets.js';
 import { pauseExecutor } from './orchestrator/step-executors/pause-executor.js';
 import { createProviderFactory } from './providers/provider-factory.js';
+import { ExposedKeys } from './guard/exposed-keys.js';
 import { Guardian } from './guard/guardian.js';
 import { setHeaderRouteExecutor } from './orchestrator/step-executors/set-header-route-executor.js';
 import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-executor.js';
@@ -104,6 +105,20 @@ function listenHttp(fetch: (req: Request) => Response | Promise<Response>, host:
   });
 }
 
+/**
+ * Where the data plane's observations go: the traffic windows and, for canary requests, the sticky
+ * keys that count the distinct users a rollout exposed. Requests refused before a version was chosen
+ * (bad framing, limits) get their own reserved series, so they never count against a version's error rate.
+ */
+function observationSink(windows: TrafficWindows): { record: (o: ProxyObservation) => void; keys: ExposedKeys } {
+  const keys = new ExposedKeys();
+  const record = (o: ProxyObservation) => {
+    windows.record(o.version === '' ? { ...o, version: '_rejected', route: '_rejected' } : o);
+    if (o.key !== undefined) keys.record(o.service, o.version, o.key);
+  };
+  return { record, keys };
+}
+
 /** The built-in data plane: in this process, or as a cluster of worker processes. */
 async function startDataPlane(workers: number, observer: (o: ProxyObservation) => void, log: Logger): Promise<TrafficRouter> {
   if (workers <= 0) return new BuiltinProxyRouter(new BuiltinProxy({ observer }));
@@ -116,14 +131,14 @@ async function startDataPlane(workers: number, observer: (o: ProxyObservation) =
  * Metric providers (from specs, over the proxy's windows), templates from the store, and the load
  * generators, which belong to a rollout's current load step: each pass stops any whose step is over.
  */
-function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows: TrafficWindows, cwd: string) {
+function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows: TrafficWindows, keys: ExposedKeys, cwd: string) {
   const analysis: AnalysisDeps = { providers: createProviderFactory({ traffic: windows, cwd }), template: (name) => store.analysisTemplates.get(name) };
   const loads = new LoadRegistry();
   const allowedLoadHosts = async (r: { spec: { service: string } }) => {
     const service = await store.services.get(r.spec.service);
     return service === undefined ? [] : upstreamHosts(service);
   };
-  const guardian = new Guardian(analysis.providers);
+  const guardian = new Guardian(analysis.providers, keys);
   const afterPass = (active: readonly Parameters<typeof activeLoadKey>[0][]) => {
     void loads.stopExcept(active.map(activeLoadKey));
     guardian.retain(active);
@@ -146,9 +161,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   // Every proxied request lands in 1-second windows (for analysis) and is exported at /metrics.
   const windows = new TrafficWindows({ clock });
   bindTrafficMetrics(metrics, windows);
-  // Requests refused before a version was chosen (bad framing, limits) get their own reserved series,
-  // so they never count against a version's error rate.
-  const record = (o: ProxyObservation) => windows.record(o.version === '' ? { ...o, version: '_rejected', route: '_rejected' } : o);
+  const { record, keys } = observationSink(windows);
   const traffic = await startDataPlane(options.proxyWorkers ?? 0, record, log);
   const runtime = new ProcessRuntime({
     stateDir: join(dataDir, 'runtime'),
@@ -157,7 +170,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     log: (line) => log.info(line),
   });
   bindControllerMetrics(metrics, store);
-  const verification = wireVerification(store, windows, options.cwd ?? process.cwd());
+  const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd());
   const { analysis, loads, afterPass, guardian } = verification;
   const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification), clock, log, analysis, guardian, afterPass, pollMs: options.pollMs });
   const unsubscribe = runtime.onChange(() => controller.kick());

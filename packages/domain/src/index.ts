@@ -38,3 +38,4 @@ export * from './rollouts/rollback-plan.js';
 export * from './guard/guard-spec.js';
 export * from './analysis/burst.js';
 export * from './guard/exposure-budget.js';
+export * from './guard/distinct-sketch.js';

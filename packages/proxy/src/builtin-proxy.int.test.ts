@@ -106,6 +106,19 @@ describe('BuiltinProxy routing', () => {
     assert.deepEqual(all, new Set(['v1', 'v2']), '25 keys at 50 % land on both versions');
   });
 
+  test('BuiltinProxy reports the sticky key of requests the canary served, and no key for stable', async () => {
+    proxy.setSplit('shop', split(50));
+    const from = observations.length;
+    const keys = Array.from({ length: 40 }, (_, i) => `exposed-${i}`);
+    const responses = await Promise.all(keys.map((k) => request(address, { agent, headers: { 'x-user-id': k } })));
+    const onCanary = keys.filter((_, i) => versionOf(responses[i]!) === 'v2');
+    await new Promise((r) => setTimeout(r, 50));
+    const seen = observations.slice(from);
+    assert.deepEqual(new Set(seen.filter((o) => o.version === 'v2').map((o) => o.key)), new Set(onCanary));
+    assert.ok(onCanary.length > 0 && onCanary.length < keys.length, `${onCanary.length} of 40 on the canary`);
+    assert.deepEqual(seen.filter((o) => o.version === 'v1' && o.key !== undefined), []);
+  });
+
   test('BuiltinProxy sets a stickiness cookie on the first response and honours it afterwards', async () => {
     proxy.setSplit('shop', split(50));
     const first = await request(address, { agent });

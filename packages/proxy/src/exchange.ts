@@ -37,6 +37,7 @@ export class Exchange {
   route = '';
   /** Set-Cookie value to add to the response when the proxy minted a new stickiness key. */
   setCookie: string | undefined = undefined;
+  exposedKey: string | undefined = undefined;
   /** Why the proxy (not the client leaving) failed the exchange; undefined while all is well. */
   error: string | undefined = undefined;
   /** The bounded category of `error`, for metrics. */

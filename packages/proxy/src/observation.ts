@@ -31,6 +31,11 @@ export interface ProxyObservation {
   readonly cause?: ErrorCause;
   /** Human-readable detail of the failure, for logs (never a metrics label). */
   readonly error?: string;
+  /**
+   * The stickiness key, set only when a version other than the split's stable one served the request,
+   * so exposure can count the distinct users a candidate reached. Never a metrics label.
+   */
+  readonly key?: string;
   /** True when the request took the raw-socket fast path rather than node:http. */
   readonly fast?: boolean;
 }

@@ -65,6 +65,8 @@ export interface Routed {
   route: string;
   pool: Pool | undefined;
   setCookie: string | undefined;
+  /** The sticky key, kept only when a version other than stable serves it (exposure counts distinct keys). */
+  exposedKey: string | undefined;
 }
 
 /**
@@ -83,6 +85,7 @@ export function choose(route: RouteContext, target: Routed, req: IncomingMessage
   let version = matched === undefined ? pickVersion(snapshot.split, key) : ruleVersion(matched.rule, snapshot.split, key);
   if (version !== snapshot.split.stable && !hasAvailable(snapshot.pools.get(version))) version = snapshot.split.stable;
   target.version = version;
+  if (version !== snapshot.split.stable) target.exposedKey = key;
   target.route = matched === undefined ? 'split' : matched.rule.name;
   target.pool = snapshot.pools.get(version);
   return nextInstance(target.pool);
@@ -121,10 +124,11 @@ function finish(route: RouteContext, listener: Listener, exchange: Exchange): vo
 }
 
 export function observationOf(exchange: Exchange, status: number): ProxyObservation {
-  const { version, route, error, cause } = exchange;
+  const { version, route, error, cause, exposedKey } = exchange;
   const service = exchange.snapshot.service;
   const durationMs = performance.now() - exchange.start;
-  return error === undefined ? { service, version, route, status, durationMs } : { service, version, route, status, durationMs, error, cause: cause ?? 'other' };
+  const base: ProxyObservation = exposedKey === undefined ? { service, version, route, status, durationMs } : { service, version, route, status, durationMs, key: exposedKey };
+  return error === undefined ? base : { ...base, error, cause: cause ?? 'other' };
 }
 
 /**

@@ -19,6 +19,7 @@ class Tunnel implements Routed {
   route = '';
   pool: Pool | undefined = undefined;
   setCookie: string | undefined = undefined;
+  exposedKey: string | undefined = undefined;
   error: string | undefined = undefined;
   cause: ErrorCause | undefined = undefined;
   upstream: Socket | undefined = undefined;
@@ -165,7 +166,8 @@ function close(tunnel: Tunnel): void {
   listener.tunnels.delete(client);
   if (--listener.inflight === 0) listener.onIdle?.();
   const status = tunnel.status === 0 ? 499 : tunnel.status;
-  const base = { service: tunnel.snapshot.service, version, route, status, durationMs: performance.now() - tunnel.start };
+  const key = tunnel.exposedKey === undefined ? {} : { key: tunnel.exposedKey };
+  const base = { service: tunnel.snapshot.service, version, route, status, durationMs: performance.now() - tunnel.start, ...key };
   tunnel.context.report(error === undefined ? base : { ...base, error, cause: cause ?? 'other' });
 }
 

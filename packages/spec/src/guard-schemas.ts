@@ -13,7 +13,7 @@ import { DNS_LABEL, duration, exactlyOneKey, hint, name, percent } from './schem
 
 export const GUARD_ACTIONS = ['rollback', 'pause', 'notify'] as const;
 export const BREACH_ACTIONS = ['rollback', 'pause'] as const;
-export const EXPOSURE_LIMITS = ['maxRequests', 'maxFailedRequests', 'maxTrafficMinutes'] as const;
+export const EXPOSURE_LIMITS = ['maxRequests', 'maxFailedRequests', 'maxTrafficMinutes', 'maxDistinctKeys'] as const;
 export const ADAPTIVE_RAMPS = ['factor', 'increment'] as const;
 
 /** A guard condition watches until the rollout ends, and only a failing verdict breaches it. */
@@ -70,6 +70,7 @@ export const exposureBudget = hint(
         'a number above 0: share of traffic × minutes (100 % for one minute is 1)',
         'maxTrafficMinutes out of range',
       ).optional(),
+      maxDistinctKeys: requestCount('maxDistinctKeys', 'distinct sticky keys (users) the target may serve'),
     })
     .superRefine(atLeastOneKey(EXPOSURE_LIMITS, 'an exposure budget'))
     .meta({ minProperties: 1 }),

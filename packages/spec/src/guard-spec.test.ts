@@ -140,6 +140,7 @@ describe('guard, exposure budget and adaptive steps on valid input', () => {
 
   test('an exposure budget keeps only the limits given', () => {
     assert.deepEqual(parseRollout(withSpec('  exposureBudget: { maxTrafficMinutes: 0.5 }\n')).exposureBudget, { maxTrafficMinutes: 0.5 });
+    assert.deepEqual(parseRollout(withSpec('  exposureBudget: { maxDistinctKeys: 200 }\n')).exposureBudget, { maxDistinctKeys: 200 });
   });
 
   test('an adaptive step rolls back on a breach unless it says pause', () => {
@@ -221,11 +222,11 @@ describe('exposure budget', () => {
   test('at least one limit', () => {
     problemAt(withSpec('  exposureBudget: {}\n'), '{}', {
       path: BUDGET,
-      message: /^an exposure budget needs at least one of maxRequests, maxFailedRequests, maxTrafficMinutes$/,
+      message: /^an exposure budget needs at least one of maxRequests, maxFailedRequests, maxTrafficMinutes, maxDistinctKeys$/,
       found: 'none of them',
-      expected: 'at least one of maxRequests, maxFailedRequests, maxTrafficMinutes',
+      expected: 'at least one of maxRequests, maxFailedRequests, maxTrafficMinutes, maxDistinctKeys',
     });
-    problemAt(withSpec('  exposureBudget: { maxRequest: 5 }\n'), 'maxRequest', { path: `${BUDGET}.maxRequest`, message: /^unknown field "maxRequest"$/, expected: 'one of: maxRequests, maxFailedRequests, maxTrafficMinutes' });
+    problemAt(withSpec('  exposureBudget: { maxRequest: 5 }\n'), 'maxRequest', { path: `${BUDGET}.maxRequest`, message: /^unknown field "maxRequest"$/, expected: 'one of: maxRequests, maxFailedRequests, maxTrafficMinutes, maxDistinctKeys' });
   });
 
   test('request limits are integers above 0; traffic-minutes a number above 0', () => {

@@ -21,7 +21,7 @@ export function toGuardSpec(raw: RawGuard): GuardSpec {
 
 /** `spec.exposureBudget`: the limits given, as they are. */
 export function toExposureBudget(raw: NonNullable<RawSpec['exposureBudget']>): ExposureBudget {
-  return defined({ maxRequests: raw.maxRequests, maxFailedRequests: raw.maxFailedRequests, maxTrafficMinutes: raw.maxTrafficMinutes });
+  return defined({ maxRequests: raw.maxRequests, maxFailedRequests: raw.maxFailedRequests, maxTrafficMinutes: raw.maxTrafficMinutes, maxDistinctKeys: raw.maxDistinctKeys });
 }
 
 /** An adaptive step; undefined for any other step. */

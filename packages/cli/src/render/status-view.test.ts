@@ -112,10 +112,10 @@ test('commandResultLine names the rollout, command, phase and message', () => {
     const held = { ...base, status: { ...base.status, hold: { source: 'background' as const, reason: 'Background analysis halted', at: T0, paused: false } } };
     assert.match(renderStatus(held, T0).join('\n'), /^Held for a person: Background analysis halted — `sluice promote shop-v2` goes on/m);
     const guard = { startedAt: T0, conditions: [], breaches: { errors: { at: T0, action: 'rollback' as const, reason: 'Guard "errors" breached: x10' } } };
-    const guarded = { ...base, status: { ...base.status, guard, exposure: { requests: 120, failedRequests: 12, distinctKeys: 0, trafficMinutes: 0.0042, throughMs: T0 } } };
+    const guarded = { ...base, status: { ...base.status, guard, exposure: { requests: 120, failedRequests: 12, distinctKeys: 87, trafficMinutes: 0.0042, throughMs: T0 } } };
     const text2 = renderStatus(guarded, T0).join('\n');
     assert.match(text2, /^  ✗ errors breached at 00:00:00 \(rollback\): Guard "errors" breached: x10$/m);
-    assert.match(text2, /^Exposure: 120 requests \(12 failed\), 0\.004 traffic-minutes$/m);
+    assert.match(text2, /^Exposure: 120 requests \(12 failed\), 87 distinct sticky keys, 0\.004 traffic-minutes$/m);
     const past = { ...guarded, status: { ...guarded.status, pointOfNoReturn: { step: 2, at: T0, reason: 'contract' } } };
     assert.match(renderStatus(past, T0).join('\n'), /^Point of no return: passed at step 3 \(contract\): failures hold for a person instead of rolling back$/m);
   });

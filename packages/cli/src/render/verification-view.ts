@@ -64,7 +64,8 @@ function guardLines(status: RolloutStatus): string[] {
   for (const [name, b] of breaches) lines.push(`  ✗ ${name} breached at ${formatClock(b.at)} (${b.action}): ${b.reason}`);
   const e = status.exposure;
   if (e !== undefined) {
-    lines.push(`Exposure: ${e.requests} requests (${e.failedRequests} failed), ${e.trafficMinutes.toFixed(3)} traffic-minutes${status.verified ? ', verified by analysis' : ''}`);
+    const users = `${e.distinctKeys} distinct sticky key${e.distinctKeys === 1 ? '' : 's'}`;
+    lines.push(`Exposure: ${e.requests} requests (${e.failedRequests} failed), ${users}, ${e.trafficMinutes.toFixed(3)} traffic-minutes${status.verified ? ', verified by analysis' : ''}`);
   }
   return lines;
 }

@@ -15,6 +15,7 @@ import { abortRollout } from '../rollouts/rollout-commands.js';
 import { harness, seed, settle, shopRollout, type Harness } from '../orchestrator/testing/fixtures.js';
 import { MemoryMetricProvider } from '../providers/in-memory/memory-provider.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
+import { ExposedKeys } from './exposed-keys.js';
 import { Guardian } from './guardian.js';
 
 const condition = (action: GuardAction): GuardCondition => ({
@@ -31,14 +32,14 @@ const condition = (action: GuardAction): GuardCondition => ({
 const HEALTHY = { 'requests v2': 1000, 'errors v2': 1, 'requests v1': 9000, 'errors v1': 9, requests: 500, errors: 0 };
 const BAD = { 'errors v2': 100 };
 
-async function setup(action: GuardAction | 'none', steps: Step[] = [{ kind: 'setWeight', weight: 10 }, { kind: 'pause' }]) {
+async function setup(action: GuardAction | 'none', steps: Step[] = [{ kind: 'setWeight', weight: 10 }, { kind: 'pause' }], keys = new ExposedKeys()) {
   const provider = new MemoryMetricProvider(HEALTHY);
   const store = new MemoryStore();
   const base = shopRollout(steps);
   const rollout: Rollout = { ...base, spec: { ...base.spec, guard: { conditions: action === 'none' ? [] : [condition(action)] } } };
-  const h = harness({ store, guardian: new Guardian(() => provider) });
+  const h = harness({ store, guardian: new Guardian(() => provider, keys) });
   await seed(store, rollout);
-  return { ...h, provider };
+  return { ...h, provider, keys };
 }
 
 const get = async (h: Harness): Promise<Rollout> => {
@@ -123,6 +124,30 @@ describe('the release guardian', () => {
     const exposure = (await get(h)).status.exposure;
     assert.ok(exposure !== undefined && exposure.requests > 0, JSON.stringify(exposure));
     assert.ok(exposure.trafficMinutes > 0);
+  });
+
+  test('counts the distinct sticky keys the canary served from exposure on, across a restart', async () => {
+    const keys = new ExposedKeys();
+    const h = await setup('rollback', undefined, keys);
+    keys.watch('shop', 'v2');
+    for (let i = 0; i < 500; i++) keys.record('shop', 'v2', `before-exposure-${i}`);
+    await settle(h);
+    for (let i = 0; i < 300; i++) keys.record('shop', 'v2', `user-${i % 150}`);
+    for (let i = 0; i < 500; i++) keys.record('shop', 'v1', `stable-user-${i}`);
+    await tick(h, 11);
+    let exposure = (await get(h)).status.exposure;
+    // A HyperLogLog estimate (±1.6 %).
+    const near = (n: number | undefined, want: number) => n !== undefined && Math.abs(n - want) <= want * 0.03;
+    assert.ok(near(exposure?.distinctKeys, 150), `${exposure?.distinctKeys}: keys before exposure, repeats and stable keys are not counted`);
+    assert.ok(exposure?.keySketch !== undefined, 'the sketch is stored with the exposure');
+    // A new process: a fresh guardian and tracker over the same store go on from the stored sketch.
+    const restartedKeys = new ExposedKeys();
+    const restarted = harness({ store: h.store, clock: h.clock, router: h.router, guardian: new Guardian(() => h.provider, restartedKeys) });
+    await settle(restarted);
+    for (let i = 100; i < 250; i++) restartedKeys.record('shop', 'v2', `user-${i}`);
+    await tick(restarted, 11);
+    exposure = (await get(h)).status.exposure;
+    assert.ok(near(exposure?.distinctKeys, 250), `${exposure?.distinctKeys}: the union of users 0–149 and 100–249`);
   });
 
   test('an exposure budget holds a widening step until an analysis passed or a person promotes', async () => {

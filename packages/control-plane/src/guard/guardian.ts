@@ -13,9 +13,16 @@ import {
   type MeasurementRecord,
   type Rollout,
   type RolloutChange,
+  decodeSketch,
+  emptySketch,
+  encodeSketch,
+  estimateDistinct,
+  mergeSketch,
+  type DistinctSketch,
 } from '@sluice/domain';
 import { measureCheck, type CheckOutcome } from '../analysis/measure-check.js';
 import type { ProviderResolver } from '../providers/provider-factory.js';
+import { ExposedKeys } from './exposed-keys.js';
 import { accumulateExposure, emptyExposure } from './exposure.js';
 
 /** What the guardian wants of this pass: a change to commit, or nothing until `until`. */
@@ -32,6 +39,8 @@ interface Memory {
   readonly outcomes: Map<string, string>;
   exposure: Exposure | undefined;
   exposureSavedAt: number;
+  /** Distinct sticky keys the target served, as of `exposure` (stored encoded with it). */
+  readonly keys: DistinctSketch;
 }
 
 /** Whether users can reach the target through this rollout: a weight above 0 or a rule of its own. */
@@ -50,13 +59,17 @@ export class Guardian {
   readonly #providers: ProviderResolver;
   readonly #memory = new Map<string, Memory>();
   readonly #due = new Map<string, number>();
+  readonly #keys: ExposedKeys;
 
-  constructor(providers: ProviderResolver) {
+  /** `keys` counts the sticky keys the data plane reports for canary requests (a fresh one counts nothing). */
+  constructor(providers: ProviderResolver, keys: ExposedKeys = new ExposedKeys()) {
     this.#providers = providers;
+    this.#keys = keys;
   }
 
   /** Forgets rollouts that are no longer active. */
   retain(active: readonly Rollout[]): void {
+    this.#keys.retain(new Set(active.map((r) => `${r.spec.service}/${r.spec.target}`)));
     const names = new Set(active.map((r) => r.name));
     for (const name of this.#memory.keys()) if (!names.has(name)) this.#memory.delete(name);
     for (const name of this.#due.keys()) if (!names.has(name)) this.#due.delete(name);
@@ -69,6 +82,9 @@ export class Guardian {
     if (run === undefined) {
       if (!exposed(rollout)) return { kind: 'none' };
       const started: GuardRunState = { startedAt: now, conditions, breaches: {} };
+      // Keys served before exposure began (another rollout, a static route) are not this rollout's.
+      this.#keys.watch(rollout.spec.service, rollout.spec.target);
+      this.#keys.take(rollout.spec.service, rollout.spec.target);
       return { kind: 'change', change: patchRollout(rollout, { guard: started, exposure: emptyExposure(now) }, now, []) };
     }
     const memory = this.#memoryOf(rollout, now);
@@ -94,8 +110,11 @@ export class Guardian {
   #memoryOf(rollout: Rollout, now: number): Memory {
     let memory = this.#memory.get(rollout.name);
     if (memory === undefined) {
-      memory = { lastAt: new Map(), outcomes: new Map(), exposure: rollout.status.exposure, exposureSavedAt: now };
+      const stored = rollout.status.exposure?.keySketch;
+      const keys = (stored === undefined ? undefined : decodeSketch(stored)) ?? emptySketch();
+      memory = { lastAt: new Map(), outcomes: new Map(), exposure: rollout.status.exposure, exposureSavedAt: now, keys };
       this.#memory.set(rollout.name, memory);
+      this.#keys.watch(rollout.spec.service, rollout.spec.target);
     }
     return memory;
   }
@@ -126,7 +145,9 @@ export class Guardian {
   async #exposure(rollout: Rollout, memory: Memory, now: number, upToNow: boolean): Promise<Exposure | undefined> {
     const base = memory.exposure ?? rollout.status.exposure ?? emptyExposure(now);
     const next = await accumulateExposure(base, rollout, this.#providers, now, upToNow);
-    if (next !== undefined) memory.exposure = next;
+    const taken = this.#keys.take(rollout.spec.service, rollout.spec.target);
+    if (taken !== undefined) mergeSketch(memory.keys, taken);
+    if (next !== undefined) memory.exposure = { ...next, distinctKeys: estimateDistinct(memory.keys) };
     return memory.exposure;
   }
 
@@ -150,7 +171,8 @@ export class Guardian {
     const saveExposure = exposure !== undefined && now - memory.exposureSavedAt >= EXPOSURE_SAVE_MS;
     if (events.length === 0 && !saveExposure) return undefined;
     if (saveExposure) memory.exposureSavedAt = now;
-    const patched = patchRollout(rollout, { guard: { ...run, breaches }, ...(exposure === undefined ? {} : { exposure }) }, now, events);
+    const saved = exposure === undefined ? {} : { exposure: { ...exposure, keySketch: encodeSketch(memory.keys) } };
+    const patched = patchRollout(rollout, { guard: { ...run, breaches }, ...saved }, now, events);
     return this.#act(patched, run, breaches, now);
   }
 

@@ -35,6 +35,13 @@ export async function serviceView(
   };
 }
 
+/** The status without the exposure's key sketch: kilobytes of registers that only the guardian reads. */
+function withoutKeySketch(status: Rollout['status']): Rollout['status'] {
+  if (status.exposure?.keySketch === undefined) return status;
+  const { keySketch: _sketch, ...exposure } = status.exposure;
+  return { ...status, exposure };
+}
+
 /** What the API shows of a rollout: spec, status, each step's state, why it waits, recent events. */
 export function rolloutView(rollout: Rollout, deps: { controller?: Controller; events?: readonly ReleaseEvent[] }) {
   const index = rollout.status.stepIndex;
@@ -50,7 +57,7 @@ export function rolloutView(rollout: Rollout, deps: { controller?: Controller; e
     name: rollout.name,
     version: rollout.version,
     spec: redactSecrets(rollout.spec),
-    status: redactSecrets(rollout.status),
+    status: redactSecrets(withoutKeySketch(rollout.status)),
     steps,
     ...(outcome?.kind === 'waiting' ? { waitingFor: outcome.why } : {}),
     ...(deps.events ? { events: deps.events } : {}),

@@ -11,6 +11,9 @@ export function budgetExceeded(budget: ExposureBudget, exposure: Exposure): stri
   if (budget.maxTrafficMinutes !== undefined && exposure.trafficMinutes >= budget.maxTrafficMinutes) {
     return `${exposure.trafficMinutes.toFixed(3)} traffic-minutes (budget ${budget.maxTrafficMinutes})`;
   }
+  if (budget.maxDistinctKeys !== undefined && exposure.distinctKeys >= budget.maxDistinctKeys) {
+    return `about ${exposure.distinctKeys} distinct users served (budget ${budget.maxDistinctKeys})`;
+  }
   return undefined;
 }
 

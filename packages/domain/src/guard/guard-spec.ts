@@ -82,15 +82,19 @@ export interface ExposureBudget {
   readonly maxFailedRequests?: number;
   /** Share × time, in traffic-minutes (100 % for one minute = 1). */
   readonly maxTrafficMinutes?: number;
+  /** Distinct sticky keys (users) served by the candidate. */
+  readonly maxDistinctKeys?: number;
 }
 
 /** What a rollout has exposed to its candidate so far. */
 export interface Exposure {
   readonly requests: number;
   readonly failedRequests: number;
-  /** Distinct sticky keys served by the candidate (an estimate, ±2 %). */
+  /** Distinct sticky keys served by the candidate (a HyperLogLog estimate, ±1.6 %). */
   readonly distinctKeys: number;
   readonly trafficMinutes: number;
+  /** The sketch `distinctKeys` comes from (distinct-sketch.ts), so counting resumes after a restart. */
+  readonly keySketch?: string;
   /** Up to when the counts are accumulated (ms since epoch). */
   readonly throughMs: number;
 }

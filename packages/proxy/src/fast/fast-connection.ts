@@ -236,6 +236,7 @@ function dispatch(exchange: FastExchange, sourceIp: string): void {
   let version = matched === undefined ? pickVersion(snapshot.split, key) : ruleVersion(matched.rule, snapshot.split, key);
   if (version !== snapshot.split.stable && !hasAvailable(snapshot.pools.get(version))) version = snapshot.split.stable;
   exchange.version = version;
+  if (version !== snapshot.split.stable) exchange.exposedKey = key;
   exchange.route = matched === undefined ? 'split' : matched.rule.name;
   exchange.pool = snapshot.pools.get(version);
   const instance = nextInstance(exchange.pool);

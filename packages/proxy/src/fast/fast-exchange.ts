@@ -43,6 +43,8 @@ export class FastExchange {
   version = '';
   route = '';
   setCookie: string | undefined = undefined;
+  /** The sticky key when a version other than stable serves it (exposure counts distinct keys). */
+  exposedKey: string | undefined = undefined;
   pool: Pool | undefined = undefined;
   instance: UpstreamInstance | undefined = undefined;
   upstream: UpstreamSocket | undefined = undefined;
@@ -191,10 +193,11 @@ export class FastExchange {
   }
 
   observation(): ProxyObservation {
-    const { version, route, error, cause, status } = this;
+    const { version, route, error, cause, status, exposedKey } = this;
     const service = this.snapshot.service;
     const durationMs = performance.now() - this.start;
-    return error === undefined ? { service, version, route, status, durationMs, fast: true } : { service, version, route, status, durationMs, error, cause: cause ?? 'other', fast: true };
+    const base: ProxyObservation = exposedKey === undefined ? { service, version, route, status, durationMs, fast: true } : { service, version, route, status, durationMs, fast: true, key: exposedKey };
+    return error === undefined ? base : { ...base, error, cause: cause ?? 'other' };
   }
 
   /** Where failures say they happened. */
