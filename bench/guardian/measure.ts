@@ -65,8 +65,8 @@ function firstAtOrAfter(times: readonly number[], t: number): number {
 
 /**
  * The moment from which no request reached the canary: its last arrival, provided at least
- * `quietRequests` requests reached stable after it (at 50 % that many in a row missing the canary by
- * chance has probability 2^-quietRequests). Undefined while the canary may still be serving.
+ * `quietRequests` requests reached stable after it (at 10 % that many in a row missing the canary by
+ * chance has probability 0.9^quietRequests). Undefined while the canary may still be serving.
  * Both lists are arrival times in ascending order.
  */
 export function canaryStoppedAt(canaryTimes: readonly number[], stableTimes: readonly number[], quietRequests: number): number | undefined {

@@ -1,4 +1,4 @@
-// One run: two upstreams, a Service and a Rollout to 50 %, traffic through the proxy, the canary
+// One run: two upstreams, a Service and a Rollout to 10 %, traffic through the proxy, the canary
 // turning bad at onset (or never), and what reached the canary until it stopped or the cap.
 import { startLoad } from './load.js';
 import type { Load, LoadStats } from './load.js';
@@ -10,14 +10,14 @@ import { LATENCY_GUARD, rolloutYaml, serviceYaml } from './specs.js';
 import { now, startUpstream } from './upstream.js';
 import type { Upstream } from './upstream.js';
 
-/** Requests that must reach stable after the canary's last one before it counts as stopped (2^-150 by chance at 50 %). */
+/** Requests that must reach stable after the canary's last one before it counts as stopped (0.9^150 ≈ 10^-7 by chance at 10 %). */
 export const QUIET_REQUESTS = 150;
 const TERMINAL = new Set(['Succeeded', 'Aborted', 'Failed']);
 const ROLLED_BACK = new Set(['Aborting', 'Failed']);
 
 export interface RunSettings {
   readonly api: string;
-  /** Total offered requests/s through the proxy (the canary gets half). */
+  /** Total offered requests/s through the proxy (the canary gets CANARY_WEIGHT % of it). */
   readonly rps: number;
   /** From the canary's first request to onset. */
   readonly preOnsetMs: number;
@@ -97,7 +97,7 @@ async function setUp(mode: Mode, settings: RunSettings, ids: { service: string; 
   const load = startLoad(host.replace(/^\[|\]$/g, ''), port, settings.rps, ids.service);
   try {
     await apply(settings.api, rolloutYaml(ids.rollout, ids.service, mode.latencyGuard && settings.guardSpecAccepted ? LATENCY_GUARD : undefined));
-    const exposedAt = await waitUntil('the canary to get its first request (weight 50 %)', 30_000, settings, async () => up.canary.arrivals[0]);
+    const exposedAt = await waitUntil('the canary to get its first request', 30_000, settings, async () => up.canary.arrivals[0]);
     return { load, exposedAt };
   } catch (error) {
     await load.stop(0);

@@ -1,5 +1,5 @@
 // `npm run bench:guardian [-- --quick]`: the release guardian with real traffic through the built-in
-// proxy. Each run rolls a canary out to 50 % (100 requests/s in all, 50 to the canary), turns the
+// proxy. Each run rolls a canary out to 10 % (500 requests/s in all, 50 to the canary), turns the
 // canary bad at a known moment and measures how long it keeps serving and what it served; healthy runs
 // count false rollbacks. Prints a table and issue 5's targets and writes bench/results/guardian.json.
 // See bench/guardian/README.md.
@@ -19,7 +19,7 @@ import type { SluiceServer } from './sluice.js';
 import { CANARY_WEIGHT, LATENCY_GUARD, rolloutYaml, serviceYaml } from './specs.js';
 
 const resultsFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'guardian.json');
-const TOTAL_RPS = 100;
+const TOTAL_RPS = 500;
 const PRE_ONSET_MS = 5_000;
 /** Every run's rollout status comes from one GET /rollouts this often. */
 const POLL_MS = 200;
@@ -59,7 +59,7 @@ function parseOptions(argv: readonly string[]): Options {
       latency20: value('--cap') ?? (quick ? 45 : 120),
       healthy: value('--healthy-seconds') ?? 20,
     },
-    concurrency: Math.max(1, value('--concurrency') ?? 10),
+    concurrency: Math.max(1, value('--concurrency') ?? 4),
   };
 }
 
