@@ -1,5 +1,5 @@
-import type { EventDraft, NewReleaseEvent, Revision, Rollout, RolloutChange, Service } from '@sluice/domain';
-import { afterCommitFailpoint } from '../platform/failpoints.js';
+import { EventType, type EventDraft, type NewReleaseEvent, type Revision, type Rollout, type RolloutChange, type Service } from '@sluice/domain';
+import { afterCommitFailpoint, failpoint } from '../platform/failpoint.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
 export interface Stamp {
@@ -57,5 +57,7 @@ export async function commitChange(store: Store, commit: Commit, stamp: Stamp): 
     return saved;
   });
   afterCommitFailpoint(commit.rollout.events);
+  // Crash tests: the rollback operation this commit recorded is durable; the next one has not begun.
+  for (const e of commit.rollout.events) if (e.type === EventType.RollbackProgressed) failpoint(`rollback.after-${e.to}`);
   return saved;
 }

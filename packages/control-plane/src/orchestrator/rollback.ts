@@ -11,6 +11,7 @@ import {
   type TrafficSplit,
 } from '@sluice/domain';
 import type { AnalysisDeps } from '../analysis/run-analysis.js';
+import { failpoint } from '../platform/failpoint.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { sameRulesAndMirror } from './traffic-split.js';
 import { rollbackChecks, rollbackFailures, type VerificationAction } from './verification-actions.js';
@@ -44,7 +45,9 @@ function finish(rollout: Rollout, now: number): RolloutChange {
 /**
  * One step of the rollback plan: tell the data plane to serve stable only, see that it does, run the
  * rollback verifications, then end the rollout. Each operation is idempotent and recorded when done, so
- * after a crash the next process continues with the first one not recorded.
+ * after a crash the next process continues with the first one not recorded. The failpoints
+ * `rollback.before-<op>` (here) and `rollback.after-<op>` (commit.ts, once the op's record is
+ * committed) are where the crash tests kill the process.
  */
 export async function advanceRollback(ctx: RollbackContext): Promise<VerificationAction> {
   const { rollout, service, wanted, traffic, now, signal } = ctx;
@@ -52,15 +55,18 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
   const plan = rollout.status.rollbackPlan ?? planRollback(rollout, now);
   switch (nextRollbackOp(plan)) {
     case 'traffic':
+      failpoint('rollback.before-traffic');
       await traffic.setSplit(service.name, wanted, signal);
       return done(rollout, 'traffic', `the data plane was told to serve ${rollout.status.stable} only`, now);
     case 'verify': {
+      failpoint('rollback.before-verify');
       const observed = await traffic.observeSplit(service.name, signal);
       const canaryServed = observed.canary !== undefined && observed.weight > 0;
       if (canaryServed || !sameRulesAndMirror(observed, wanted)) return { kind: 'wait', why: 'Returning traffic to stable' };
       return done(rollout, 'verify', `the data plane reports all traffic on ${rollout.status.stable}`, now);
     }
     case 'rollback-verifications': {
+      failpoint('rollback.before-rollback-verifications');
       const checked = await rollbackChecks(rollout, ctx.analysis, now, signal);
       if (checked.kind !== 'none') return checked;
       return done(rollout, 'rollback-verifications', rollbackFailures(rollout) ?? 'every rollback verification passed', now);
