@@ -48,8 +48,9 @@ export class Controller {
 
   /** Runs one pass now and then keeps running in the background until `stop`. */
   async start(): Promise<void> {
-    await this.reconcileOnce();
-    this.#loop = this.#run();
+    // The first pass's wake-up time carries into the loop: after a restart a rollout due in 200 ms
+    // must not wait for the first full poll interval.
+    this.#loop = this.#run(await this.reconcileOnce());
   }
 
   /** Asks for a pass as soon as possible (after an API command or a readiness change). */
@@ -119,9 +120,9 @@ export class Controller {
     this.#deps.log.info('recovered', { subject: key });
   }
 
-  async #run(): Promise<void> {
+  async #run(firstWakeAt: number | undefined): Promise<void> {
     const pollMs = this.#deps.pollMs ?? 1000;
-    let wakeAt: number | undefined;
+    let wakeAt = firstWakeAt;
     while (!this.#abort.signal.aborted) {
       const delay = Math.max(0, Math.min(pollMs, (wakeAt ?? Infinity) - this.#deps.clock.now()));
       if (!this.#kicked) await new Promise<void>((resolve) => this.#sleep(resolve, delay));
