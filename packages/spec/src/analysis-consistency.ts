@@ -21,6 +21,8 @@ const CHECK_TEXT_PATHS: readonly FieldPath[] = [
   ['judge', 'latency', 'referenceQuery'],
   ['judge', 'latency', 'aboveQuery'],
   ['judge', 'latency', 'requestsQuery'],
+  ['judge', 'errorBurst', 'requestsQuery'],
+  ['judge', 'errorBurst', 'errorsQuery'],
 ];
 
 /** An AnalysisTemplate's `spec`: unique argument and metric names; placeholders name its arguments or built-in ones. */

@@ -34,3 +34,12 @@ test('bad errorBurst options are reported where they are', () => {
     return problem?.line === 11 && /windows/.test(problem.path ?? '');
   });
 });
+
+test('an errorBurst query naming an unknown placeholder is refused at apply, where it is', () => {
+  const judge = '{ errorBurst: { errorsQuery: "errors {{versoin}}" } }';
+  assert.throws(() => parseResources(doc(judge), { file: 'r.yaml' }), (error: Error & { problems?: { line?: number; path?: string; message?: string }[] }) => {
+    const problem = error.problems?.[0];
+    return problem?.line === 11 && problem.path === 'spec.guard.conditions[0].judge.errorBurst.errorsQuery' && /versoin/.test(`${problem.message} ${JSON.stringify(problem)}`);
+  });
+  assert.doesNotThrow(() => parseResources(doc('{ errorBurst: { errorsQuery: "errors {{version}}" } }'), { file: 'r.yaml' }));
+});
