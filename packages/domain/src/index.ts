@@ -39,3 +39,4 @@ export * from './guard/guard-spec.js';
 export * from './analysis/burst.js';
 export * from './guard/exposure-budget.js';
 export * from './guard/distinct-sketch.js';
+export * from './experiments/index.js';
