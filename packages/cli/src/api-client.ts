@@ -1,9 +1,11 @@
 import { userInfo } from 'node:os';
+import type { TargetView } from './render/targets-table.js';
 import { ErrorCode, SluiceError, type Problem, type ReleaseEvent } from '@sluice/domain';
 import type {
   AnalysisTemplateView,
   ApplyResponse,
   DecisionList,
+  ExperimentView,
   ItemList,
   RevisionView,
   RolloutView,
@@ -95,6 +97,14 @@ export class ApiClient {
     return (await this.#request<ItemList<RolloutView>>(`/api/v1/rollouts${query}`)).items;
   }
 
+  async listTargets(): Promise<readonly TargetView[]> {
+    return (await this.#request<ItemList<TargetView>>('/api/v1/targets')).items;
+  }
+
+  getTarget(name: string): Promise<TargetView> {
+    return this.#request(`/api/v1/targets/${encodeURIComponent(name)}`);
+  }
+
   async listSegments(): Promise<readonly SegmentView[]> {
     return (await this.#request<ItemList<SegmentView>>('/api/v1/segments')).items;
   }
@@ -144,6 +154,25 @@ export class ApiClient {
   /** Rejects the rollout: it aborts. */
   reject(name: string, comment?: string): Promise<RolloutView> {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/reject`, comment === undefined ? {} : { comment });
+  }
+
+  async listExperiments(service?: string): Promise<readonly ExperimentView[]> {
+    const query = service === undefined ? '' : `?service=${encodeURIComponent(service)}`;
+    return (await this.#request<ItemList<ExperimentView>>(`/api/v1/experiments${query}`)).items;
+  }
+
+  getExperiment(name: string): Promise<ExperimentView> {
+    return this.#request(`/api/v1/experiments/${encodeURIComponent(name)}`);
+  }
+
+  stopExperiment(name: string, reason?: string): Promise<ExperimentView> {
+    return this.#post(`/api/v1/experiments/${encodeURIComponent(name)}/stop`, reason === undefined ? {} : { reason });
+  }
+
+  /** Promotes the winner, or `variant` (which needs `force` unless it is the winner). */
+  promoteExperiment(name: string, options: { variant?: string | undefined; force?: boolean } = {}): Promise<ExperimentView> {
+    const body = { ...(options.variant === undefined ? {} : { variant: options.variant }), ...(options.force === true ? { force: true } : {}) };
+    return this.#post(`/api/v1/experiments/${encodeURIComponent(name)}/promote`, body);
   }
 
   /** Rolling restart of the multi-process data plane. */

@@ -1,5 +1,7 @@
 import type {
   AnalysisTemplateSpec,
+  Experiment,
+  ExperimentReport,
   ObservedSplit,
   ReleaseEvent,
   Revision,
@@ -109,4 +111,12 @@ export interface SpecFile {
   /** The name used in error positions. */
   readonly name: string;
   readonly text: string;
+}
+
+/** GET /experiments/{name}: the experiment, its bucket ranges, the users it counted and its report. */
+export interface ExperimentView extends Experiment {
+  readonly allocation: readonly { readonly variant: string; readonly weight: number; readonly from: number; readonly to: number }[];
+  readonly users: number;
+  readonly droppedExposures: number;
+  readonly report: ExperimentReport;
 }

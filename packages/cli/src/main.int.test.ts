@@ -37,7 +37,7 @@ describe('sluice main', () => {
     assert.equal(code, 2);
     assert.match(
       err,
-      /unknown resource kind "widgets": expected services \(service, svc\), rollouts \(rollout, ro\), segments \(segment, seg\) or analysistemplates \(analysistemplate, at\)/,
+      /unknown resource kind "widgets": expected services \(service, svc\), rollouts \(rollout, ro\), segments \(segment, seg\), analysistemplates \(analysistemplate, at\), experiments \(experiment, exp\)/,
     );
   });
 

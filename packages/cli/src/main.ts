@@ -4,6 +4,7 @@ import { CommandContext } from './command-context.js';
 import { registerAbort } from './commands/abort.js';
 import { registerApply } from './commands/apply.js';
 import { registerApprove } from './commands/approve.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerExplain } from './commands/explain.js';
 import { registerGet } from './commands/get.js';
 import { registerHistory } from './commands/history.js';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerExplain(program, ctx);
   registerHistory(program, ctx);
   registerUndo(program, ctx);
+  registerExperiment(program, ctx);
   registerProxy(program, ctx);
   registerVersion(program, ctx);
   return program;

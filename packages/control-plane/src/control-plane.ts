@@ -31,11 +31,14 @@ import { setWeightExecutor } from './orchestrator/step-executors/set-weight-exec
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
 import { applyResources } from './resources/apply-resources.js';
+import { trafficGate } from './runtime/data-plane-gate.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { openStore } from './store/open-store.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
 import { ClusterProxyRouter } from './traffic/proxy-cluster/cluster-proxy-router.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
+import { TargetRouters, type TargetRouting } from './waves/target-routers.js';
+import { createWaveExecutor } from './waves/wave-executor.js';
 
 export interface ControlPlaneOptions {
   /** Where the SQLite file and runtime state live (created if missing). */
@@ -163,25 +166,30 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   bindTrafficMetrics(metrics, windows);
   const { record, keys } = observationSink(windows);
   const traffic = await startDataPlane(options.proxyWorkers ?? 0, record, log);
+  // Each Target gets a built-in proxy of its own (its own listeners), created here on first use; all feed the same windows.
+  const targetRouters = new TargetRouters(() => new BuiltinProxyRouter(new BuiltinProxy({ observer: record })));
+  const targets: TargetRouting = { routers: targetRouters, store: store.targets };
   const runtime = new ProcessRuntime({
     stateDir: join(dataDir, 'runtime'),
     cwd: options.cwd ?? process.cwd(),
     clock,
     log: (line) => log.info(line),
+    // Rolling updates add an instance only once the proxy routes to it, and stop one only once it left and drained.
+    dataPlane: trafficGate(traffic),
   });
   bindControllerMetrics(metrics, store);
   const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd());
   const { analysis, loads, afterPass, guardian } = verification;
-  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification), clock, log, analysis, guardian, afterPass, pollMs: options.pollMs });
+  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification).register(createWaveExecutor(targets)), clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets });
   const unsubscribe = runtime.onChange(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
     await controller.start();
   } catch (error) {
-    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), runtime.close(), store.close()]);
+    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
@@ -195,6 +203,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
       await controller.stop();
       await loads.stopAll();
       await traffic.close();
+      await targetRouters.close();
       await runtime.close();
       await store.close();
     })());

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkSplit, copySplit, equalSplits, ErrorCode, SluiceError } from '@sluice/domain';
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 import { resolveHealthCheck } from './health-checker.js';
 import type { HealthCheckSpec } from './health-checker.js';
 import { parseListen } from './listen-address.js';
@@ -149,6 +149,14 @@ export class BuiltinProxy {
   health(service: string): ServiceHealth {
     const entry = this.#entry(service);
     return { service, versions: entry.upstreams.health(entry.snapshot.pools) };
+  }
+
+  /**
+   * Whether the route of `service` picks `endpoint` for new requests, and how many requests to it are
+   * in flight, those still finishing after the endpoint was dropped from the route included. Throws SERVICE_NOT_FOUND.
+   */
+  upstreamUse(service: string, endpoint: string): UpstreamUse {
+    return this.#entry(service).upstreams.use(endpoint);
   }
 
   /** Stops serving `service` after draining its in-flight requests. No-op for an unknown service. */

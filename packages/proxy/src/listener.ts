@@ -101,6 +101,9 @@ function routeConnections(listener: Listener, handlers: ListenerHandlers): void 
     get maxHeadBytes() {
       return listener.maxHeadBytes;
     },
+    get headersTimeoutMs() {
+      return listener.server.headersTimeout;
+    },
     get sticky() {
       return handlers.sticky();
     },

@@ -1,4 +1,4 @@
-import type { RouteSpec } from '@sluice/domain';
+import type { RouteSpec, UpstreamUse } from '@sluice/domain';
 import { HealthChecker } from './health-checker.js';
 import type { HealthCheckSpec } from './health-checker.js';
 import { OutlierDetector } from './outlier-detector.js';
@@ -16,6 +16,8 @@ export class RouteUpstreams {
   readonly outlier: OutlierDetector;
   readonly #timers: ProxyTimers;
   #instances = new Map<string, UpstreamInstance>();
+  /** Instances dropped from the route with requests still in flight; forgotten once they have none. */
+  readonly #draining = new Set<UpstreamInstance>();
   #checker: HealthChecker | undefined;
 
   constructor(policy: OutlierPolicy, timers: ProxyTimers) {
@@ -55,6 +57,17 @@ export class RouteUpstreams {
     return out;
   }
 
+  /** Whether the route sends new requests to `endpoint`, and how many requests to it are in flight (dropped instances included). */
+  use(endpoint: string): UpstreamUse {
+    const listed = this.#instances.get(endpoint);
+    let inflight = listed?.inflight ?? 0;
+    for (const instance of this.#draining) {
+      if (instance.inflight <= 0) this.#draining.delete(instance);
+      else if (instance.url === endpoint) inflight += instance.inflight;
+    }
+    return { routed: listed === undefined ? 'none' : 'all', inflight };
+  }
+
   /** Stops probes and timers and closes every pooled socket (after the route's listener drained). */
   close(): void {
     this.#checker?.close();
@@ -65,6 +78,7 @@ export class RouteUpstreams {
       instance.closePools();
     }
     this.#instances.clear();
+    this.#draining.clear();
   }
 
   #configureChecks(spec: HealthCheckSpec | undefined): void {
@@ -81,5 +95,6 @@ export class RouteUpstreams {
     this.#checker?.unwatch(instance);
     this.outlier.forget(instance);
     instance.drain();
+    if (instance.inflight > 0) this.#draining.add(instance);
   }
 }

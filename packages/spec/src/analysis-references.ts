@@ -2,11 +2,13 @@ import type { AnalysisRef, AnalysisTemplateSpec, Problem } from '@sluice/domain'
 import type { ParsedResource } from './parse-resources.js';
 import { describeValue, problemAt } from './problem-at.js';
 import type { FieldPath, SourceMap } from './source-map.js';
+import { stepFieldPath } from './strategy-paths.js';
 
 type RolloutResource = Extract<ParsedResource, { kind: 'Rollout' }>;
 
 /**
- * A Rollout's references to AnalysisTemplates, from its analysis steps and its background analysis:
+ * A Rollout's references to AnalysisTemplates, from its analysis steps (a blue-green strategy's pre- and
+ * post-promotion analysis among them) and its background analysis:
  * every template exists (`templates`: stored ones, replaced by those of the same apply), every argument
  * without a default is given, every argument given is declared by one of the templates, and an
  * analysis step without a duration ends (each of its metrics has a count).
@@ -15,7 +17,7 @@ export function analysisReferenceProblems(rollout: RolloutResource, templates: R
   const problems: Problem[] = [];
   rollout.spec.strategy.steps.forEach((step, k) => {
     if (step.kind !== 'analysis') return;
-    const base: FieldPath = ['spec', 'strategy', 'canary', 'steps', k, 'analysis'];
+    const base = stepFieldPath(rollout.spec, k);
     const used = refProblems(rollout.source, step, base, templates, problems);
     if (step.durationMs === undefined) problems.push(...neverEnds(rollout.source, base, used));
   });

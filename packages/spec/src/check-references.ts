@@ -1,7 +1,9 @@
 import { listenConflict } from '@sluice/domain';
-import type { AnalysisTemplateSpec, ConditionSpec, Problem, ServiceSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, ConditionSpec, Problem, ServiceSpec, TargetSpec } from '@sluice/domain';
 import { analysisReferenceProblems } from './analysis-references.js';
+import { experimentReferenceProblems } from './experiment-references.js';
 import { hostIndex, listenProblem } from './listen-problems.js';
+import { wavesReferenceProblems } from './waves-references.js';
 import type { ParsedResource } from './parse-resources.js';
 import { describeValue, problemAt } from './problem-at.js';
 import type { FieldPath } from './source-map.js';
@@ -11,6 +13,8 @@ export interface ExistingResources {
   readonly services: ReadonlyMap<string, ServiceSpec>;
   /** Names of the Segments already stored. When absent, segment references are not checked. */
   readonly segments?: ReadonlySet<string>;
+  /** Targets already stored, by name; a Target in the same apply replaces the stored one. When absent, wave selectors are not checked. */
+  readonly targets?: ReadonlyMap<string, TargetSpec>;
 }
 
 /**
@@ -36,10 +40,13 @@ export function checkReferences(
   }
   const segments = existing.segments && new Set([...existing.segments, ...resources.filter((r) => r.kind === 'Segment').map((r) => r.name)]);
   const applied = resources.filter((r): r is ServiceResource => r.kind === 'Service');
+  const targets = existing.targets && new Map([...existing.targets, ...resources.flatMap((r) => (r.kind === 'Target' ? [[r.name, r.spec] as const] : []))]);
   const problems: Problem[] = [];
   for (const resource of resources) {
     if (resource.kind === 'Rollout') problems.push(...rolloutProblems(resource, services), ...analysisReferenceProblems(resource, allTemplates));
+    if (resource.kind === 'Rollout' && targets) problems.push(...wavesReferenceProblems(resource, targets));
     else if (resource.kind === 'Service') problems.push(...listenProblems(resource, services, applied));
+    else if (resource.kind === 'Experiment') problems.push(...experimentReferenceProblems(resource, services));
     if (segments) problems.push(...segmentProblems(resource, segments));
   }
   return problems;

@@ -2,11 +2,11 @@ import { DEFAULT_GUARD_INTERVAL_MS, DEFAULT_GUARD_GATE } from '@sluice/domain';
 import type { AdaptiveStep, ExposureBudget, GateSettings, GuardSpec } from '@sluice/domain';
 import { defined, ms, toAnalysisMetric, toMetricCheck } from './analysis-to-domain.js';
 import type { MetricDefaults } from './analysis-to-domain.js';
-import type { RolloutDocument } from './schemas.js';
+import type { RawCanaryStep, RolloutDocument } from './schemas.js';
 
 type RawSpec = RolloutDocument['spec'];
 type RawGuard = NonNullable<RawSpec['guard']>;
-type RawStep = RawSpec['strategy']['canary']['steps'][number];
+type RawStep = RawCanaryStep;
 type RawAdaptive = NonNullable<RawStep['adaptive']>;
 
 /** A guard condition's gate unless its spec says otherwise (the domain's DEFAULT_GUARD_GATE). */

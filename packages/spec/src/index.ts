@@ -4,6 +4,7 @@ export type { SourceMap, Position, FieldPath } from './source-map.js';
 export { checkReferences } from './check-references.js';
 export type { ExistingResources } from './check-references.js';
 export { resourceJsonSchema } from './resource-json-schema.js';
+export { stepFieldPath } from './strategy-paths.js';
 export { formatProblems } from './format-problems.js';
 export { API_VERSION, RESOURCE_KINDS } from './schemas.js';
 export type { ResourceKind } from './schemas.js';

@@ -1,24 +1,28 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { AnalysisTemplateSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, ExperimentResourceSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec, TargetSpec } from '@sluice/domain';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { toAnalysisTemplateSpec } from './analysis-to-domain.js';
 import { crossDocumentProblems, documentProblems } from './check-consistency.js';
 import type { KindedDocument } from './check-consistency.js';
 import { duplicateKeyProblems } from './duplicate-keys.js';
+import { toExperimentSpec } from './experiment-to-domain.js';
 import { describeValue, problemAt } from './problem-at.js';
 import { problemsFromIssues } from './problems-from-issues.js';
 import { toSegmentSpec } from './routing-to-domain.js';
-import { analysisTemplateDocument, documentHeader, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument } from './schemas.js';
+import { analysisTemplateDocument, documentHeader, experimentDocument, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument, targetDocument } from './schemas.js';
 import { createSourceMap } from './source-map.js';
 import type { DocumentSource, SourceMap } from './source-map.js';
 import { toRolloutSpec, toServiceSpec } from './to-domain.js';
+import { toTargetSpec } from './waves-to-domain.js';
 
 export type ParsedResource =
   | { readonly kind: 'Service'; readonly name: string; readonly spec: ServiceSpec; readonly source: SourceMap }
   | { readonly kind: 'Rollout'; readonly name: string; readonly spec: RolloutSpec; readonly source: SourceMap }
   | { readonly kind: 'Segment'; readonly name: string; readonly spec: SegmentSpec; readonly source: SourceMap }
-  | { readonly kind: 'AnalysisTemplate'; readonly name: string; readonly spec: AnalysisTemplateSpec; readonly source: SourceMap };
+  | { readonly kind: 'AnalysisTemplate'; readonly name: string; readonly spec: AnalysisTemplateSpec; readonly source: SourceMap }
+  | { readonly kind: 'Experiment'; readonly name: string; readonly spec: ExperimentResourceSpec; readonly source: SourceMap }
+  | { readonly kind: 'Target'; readonly name: string; readonly spec: TargetSpec; readonly source: SourceMap };
 
 export interface ParseOptions {
   /** File name used in problems ("<body>" for an API request body). */
@@ -32,7 +36,7 @@ export interface ParseOptions {
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DOCUMENTS = 100;
 const KINDS = RESOURCE_KINDS;
-const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument } as const;
+const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument, Experiment: experimentDocument, Target: targetDocument } as const;
 const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`;
 
 /**
@@ -122,6 +126,14 @@ function toResource(doc: KindedDocument): ParsedResource {
   if (doc.kind === 'AnalysisTemplate') {
     const parsed = analysisTemplateDocument.parse(doc.data);
     return { kind: 'AnalysisTemplate', name: parsed.metadata.name, spec: toAnalysisTemplateSpec(parsed.spec), source: doc.source };
+  }
+  if (doc.kind === 'Experiment') {
+    const parsed = experimentDocument.parse(doc.data);
+    return { kind: 'Experiment', name: parsed.metadata.name, spec: toExperimentSpec(parsed.metadata.name, parsed.spec), source: doc.source };
+  }
+  if (doc.kind === 'Target') {
+    const parsed = targetDocument.parse(doc.data);
+    return { kind: 'Target', name: parsed.metadata.name, spec: toTargetSpec(parsed.spec), source: doc.source };
   }
   const parsed = rolloutDocument.parse(doc.data);
   return { kind: 'Rollout', name: parsed.metadata.name, spec: toRolloutSpec(parsed.spec), source: doc.source };

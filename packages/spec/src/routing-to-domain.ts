@@ -1,11 +1,11 @@
 import { DEFAULT_MIRROR_MAX_BODY_BYTES, ErrorCode, SluiceError } from '@sluice/domain';
 import type { BasicCondition, Condition, ConditionSpec, RouteRuleSpec, SegmentSpec, Step, StringMatch } from '@sluice/domain';
-import type { RolloutDocument, SegmentDocument, ServiceDocument } from './schemas.js';
+import type { RawCanaryStep, SegmentDocument, ServiceDocument } from './schemas.js';
 
 type RawRoute = NonNullable<ServiceDocument['spec']['routes']>[number];
 type RawCondition = RawRoute['match'][number];
 type RawMatch = { exact?: string | undefined; prefix?: string | undefined; regex?: string | undefined; in?: readonly string[] | undefined };
-type RawStep = RolloutDocument['spec']['strategy']['canary']['steps'][number];
+type RawStep = RawCanaryStep;
 
 function toMatch(raw: RawMatch): StringMatch {
   if (raw.exact !== undefined) return { exact: raw.exact };

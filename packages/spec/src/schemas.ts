@@ -4,6 +4,10 @@ import { proxySettings, serviceHosts } from './proxy-schemas.js';
 import { templateSpec } from './analysis-schemas.js';
 import { adaptiveStep, exposureBudget, guard } from './guard-schemas.js';
 import { backgroundAnalysis, VERIFICATION_STEP_KINDS, verificationStepFields } from './verification-schemas.js';
+import { rollingUpdate, rollingUpdateFitsReplicas } from './rolling-update-schemas.js';
+import { blueGreen } from './blue-green-schemas.js';
+import { targetSpec, waves } from './waves-schemas.js';
+import { experimentSpec } from './experiment-schemas.js';
 import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
@@ -14,11 +18,12 @@ export type { Hint } from './schema-hints.js';
  * a valid document into the domain types. Hints and shared parts are in schema-hints.ts; conditions,
  * routes and routing steps in routing-schemas.ts; AnalysisTemplate specs in analysis-schemas.ts (judges
  * in judge-schemas.ts); analysis, approval, checklist and load steps in verification-schemas.ts; the
- * guard, the exposure budget and adaptive steps in guard-schemas.ts.
+ * guard, the exposure budget and adaptive steps in guard-schemas.ts; the blueGreen strategy in
+ * blue-green-schemas.ts.
  */
 
 export const API_VERSION = 'sluice.dev/v1';
-export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate'] as const;
+export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -47,8 +52,9 @@ const run = hint(
     readiness: readiness.optional(),
     gracePeriod: duration(0).optional(),
     cwd: hint(z.string().min(1).max(4096), 'a directory path', 'invalid cwd').optional(),
-  }),
-  'a map with command and optional env, replicas, readiness, gracePeriod and cwd',
+    rollingUpdate: rollingUpdate.optional(),
+  }).superRefine(rollingUpdateFitsReplicas),
+  'a map with command and optional env, replicas, readiness, gracePeriod, cwd and rollingUpdate',
 );
 
 const upstreams = hint(
@@ -126,20 +132,27 @@ const step = hint(
   `a map with exactly one of ${STEP_KINDS.join(', ')}`,
 );
 
+export const STRATEGY_KINDS = ['canary', 'blueGreen', 'waves'] as const;
+
 const rolloutSpec = z.strictObject({
   service: hint(name, `the name of a Service (${DNS_LABEL})`, 'invalid service name'),
   target: hint(versionName, 'the name of a version of the service', 'invalid version name'),
   strategy: hint(
-    z.strictObject({
-      canary: hint(
-        z.strictObject({
-          steps: hint(z.array(step).min(1).max(100), 'a list of 1 to 100 steps', 'wrong number of steps'),
-          analysis: backgroundAnalysis.optional(),
-        }),
-        'a map with steps and an optional background analysis',
-      ),
-    }),
-    'a map with canary',
+    z
+      .strictObject({
+        canary: hint(
+          z.strictObject({
+            steps: hint(z.array(step).min(1).max(100), 'a list of 1 to 100 steps', 'wrong number of steps'),
+            analysis: backgroundAnalysis.optional(),
+          }),
+          'a map with steps and an optional background analysis',
+        ).optional(),
+        blueGreen: blueGreen.optional(),
+        waves: waves.optional(),
+      })
+      .superRefine(exactlyOneKey(STRATEGY_KINDS, 'a strategy'))
+      .meta({ minProperties: 1, maxProperties: 1 }),
+    'a map with exactly one of canary, blueGreen or waves',
   ),
   progressDeadline: duration(1000).optional(),
   guard: guard.optional(),
@@ -177,13 +190,34 @@ export const analysisTemplateDocument = z.strictObject({
   spec: templateSpec,
 });
 
+/** An A/B experiment; its schema is in experiment-schemas.ts. */
+export const experimentDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('Experiment'), '"Experiment"'),
+  metadata,
+  spec: hint(experimentSpec, 'a map with variants, control, primary and optional service, guardrails, minSamplesPerVariant, alpha and power'),
+});
+
+/** A data plane (and runtime) in a region, cluster or zone that waves select by label; its schema is in waves-schemas.ts. */
+export const targetDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('Target'), '"Target"'),
+  metadata,
+  spec: targetSpec,
+});
+
 /** Only the apiVersion, for documents whose kind is unknown: their other fields cannot be checked. */
 export const documentHeader = z.looseObject({ apiVersion });
 
-export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument]);
+export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument, experimentDocument, targetDocument]);
 
 export type ServiceDocument = z.output<typeof serviceDocument>;
 export type RolloutDocument = z.output<typeof rolloutDocument>;
+/** A canary strategy as written, and one of its steps. */
+export type RawCanary = NonNullable<RolloutDocument['spec']['strategy']['canary']>;
+export type RawCanaryStep = RawCanary['steps'][number];
 export type SegmentDocument = z.output<typeof segmentDocument>;
 export type AnalysisTemplateDocument = z.output<typeof analysisTemplateDocument>;
+export type ExperimentDocument = z.output<typeof experimentDocument>;
+export type TargetDocument = z.output<typeof targetDocument>;
 

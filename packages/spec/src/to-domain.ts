@@ -1,16 +1,19 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS } from '@sluice/domain';
-import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, VersionSource } from '@sluice/domain';
+import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, Strategy, VersionSource } from '@sluice/domain';
 import { ms } from './analysis-to-domain.js';
 import { toAdaptiveStep, toExposureBudget, toGuardSpec } from './guard-to-domain.js';
 import { toHosts, toProxySettings } from './proxy-to-domain.js';
+import { toRollingUpdate } from './rolling-update-schemas.js';
 import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
-import type { RolloutDocument, ServiceDocument } from './schemas.js';
+import type { RawCanaryStep, RolloutDocument, ServiceDocument } from './schemas.js';
+import { toBlueGreenStrategy } from './blue-green-to-domain.js';
+import { toWavesStrategy } from './waves-to-domain.js';
 import { toBackgroundAnalysis, toVerificationStep } from './verification-to-domain.js';
 
 type RawService = ServiceDocument['spec'];
 type RawVersion = RawService['versions'][string];
 type RawRun = NonNullable<RawVersion['run']>;
-type RawStep = RolloutDocument['spec']['strategy']['canary']['steps'][number];
+type RawStrategy = RolloutDocument['spec']['strategy'];
 
 /** Normalises a validated Service document: defaults applied, durations in ms, sizes in bytes, header and hosts lower-cased. */
 export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
@@ -30,11 +33,11 @@ export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
 }
 
 export function toRolloutSpec(raw: RolloutDocument['spec']): RolloutSpec {
-  const background = raw.strategy.canary.analysis;
+  const background = raw.strategy.canary?.analysis;
   return {
     service: raw.service,
     target: raw.target,
-    strategy: { kind: 'canary', steps: raw.strategy.canary.steps.map(toStep) },
+    strategy: toStrategy(raw.strategy),
     ...(raw.progressDeadline === undefined ? {} : { progressDeadlineMs: ms(raw.progressDeadline) }),
     ...(raw.guard === undefined ? {} : { guard: toGuardSpec(raw.guard) }),
     ...(raw.exposureBudget === undefined ? {} : { exposureBudget: toExposureBudget(raw.exposureBudget) }),
@@ -60,10 +63,18 @@ function toRunSpec(raw: RawRun): RunSpec {
     readiness,
     ...(raw.cwd === undefined ? {} : { cwd: raw.cwd }),
     gracePeriodMs: raw.gracePeriod === undefined ? DEFAULT_GRACE_PERIOD_MS : ms(raw.gracePeriod),
+    ...(raw.rollingUpdate === undefined ? {} : { rollingUpdate: toRollingUpdate(raw.rollingUpdate) }),
   };
 }
 
-function toStep(raw: RawStep): Step {
+/** The schema has made sure exactly one of canary, blueGreen and waves is there. */
+function toStrategy(raw: RawStrategy): Strategy {
+  if (raw.blueGreen !== undefined) return toBlueGreenStrategy(raw.blueGreen);
+  if (raw.waves !== undefined) return toWavesStrategy(raw.waves);
+  return { kind: 'canary', steps: (raw.canary?.steps ?? []).map(toStep) };
+}
+
+function toStep(raw: RawCanaryStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
   if (raw.pointOfNoReturn !== undefined) return { kind: 'pointOfNoReturn', reason: raw.pointOfNoReturn.reason };
   const other = toRoutingStep(raw) ?? toVerificationStep(raw) ?? toAdaptiveStep(raw);

@@ -24,7 +24,8 @@ const MAX_LOAD_TIMEOUT_MS = 5 * 60_000;
 const method = hint(z.string().max(32).regex(/^[A-Za-z]+$/), 'an HTTP method, e.g. GET or POST', 'invalid method');
 const body = hint(z.string().max(MAX_BODY), `a request body of at most ${MAX_BODY} characters`, 'body too long');
 
-const analysis = hint(
+/** An analysis step (and a blue-green strategy's pre- and post-promotion analysis). */
+export const analysis = hint(
   z.strictObject({ ...analysisRefFields, duration: duration(1000).optional() }),
   'a map with templates and optional args and duration, e.g. { templates: [success-rate], duration: 5m }',
 );
@@ -42,7 +43,7 @@ export const backgroundAnalysis = hint(
   'a map with templates and optional args and startingStep, e.g. { templates: [success-rate], startingStep: 2 }',
 );
 
-const approval = hint(
+export const approval = hint(
   z.strictObject({
     message: hint(z.string().min(1).max(1000), 'a message for the approver, 1 to 1000 characters', 'invalid message').optional(),
     approvers: hint(

@@ -9,11 +9,10 @@ import {
 } from '@sluice/domain';
 import type { BackgroundAnalysis, ChecklistItem, LoadRequest, Operation, Step, Verification } from '@sluice/domain';
 import { defined, ms, toAnalysisRef, toMetricCheck } from './analysis-to-domain.js';
-import type { RolloutDocument } from './schemas.js';
+import type { RawCanary, RawCanaryStep } from './schemas.js';
 import { DEFAULT_EXPECT_STATUS } from './verification-schemas.js';
 
-type RawCanary = RolloutDocument['spec']['strategy']['canary'];
-type RawStep = RawCanary['steps'][number];
+type RawStep = RawCanaryStep;
 type RawItem = NonNullable<RawStep['checklist']>['items'][number];
 type RawOperation = NonNullable<RawItem['operation']>;
 type RawVerification = NonNullable<RawItem['verification']>;

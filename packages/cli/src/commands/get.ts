@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { ApiClient } from '../api-client.js';
-import type { AnalysisTemplateView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
+import type { AnalysisTemplateView, ExperimentView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { outputOption, toJson, type OutputFormat } from '../output-format.js';
 import { analysisTemplatesTable, rolloutsTable, segmentsTable, servicesTable } from '../render/resource-tables.js';
+import { experimentsTable } from './experiment.js';
+import { targetsTable, type TargetView } from '../render/targets-table.js';
 
-type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates';
+type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates' | 'experiments' | 'targets';
 
 const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   services: 'services',
@@ -22,10 +24,16 @@ const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   analysistemplates: 'analysistemplates',
   analysistemplate: 'analysistemplates',
   at: 'analysistemplates',
+  experiments: 'experiments',
+  experiment: 'experiments',
+  exp: 'experiments',
+  targets: 'targets',
+  target: 'targets',
+  tgt: 'targets',
 };
 
 const KINDS_HELP =
-  'services (service, svc), rollouts (rollout, ro), segments (segment, seg) or analysistemplates (analysistemplate, at)';
+  'services (service, svc), rollouts (rollout, ro), segments (segment, seg), analysistemplates (analysistemplate, at), experiments (experiment, exp) or targets (target, tgt)';
 
 interface GetOptions {
   readonly output: OutputFormat;
@@ -44,6 +52,8 @@ interface ViewOf {
   rollouts: RolloutView;
   segments: SegmentView;
   analysistemplates: AnalysisTemplateView;
+  experiments: ExperimentView;
+  targets: TargetView;
 }
 
 const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
@@ -55,16 +65,18 @@ const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
     get: (c, n) => c.getAnalysisTemplate(n),
     table: (items) => analysisTemplatesTable(items),
   },
+  experiments: { list: (c, o) => c.listExperiments(o.service), get: (c, n) => c.getExperiment(n), table: (items, now) => experimentsTable(items, now) },
+  targets: { list: (c) => c.listTargets(), get: (c, n) => c.getTarget(n), table: (items) => targetsTable(items) },
 };
 
 export function registerGet(program: Command, ctx: CommandContext): void {
   program
     .command('get')
-    .description('list services, rollouts, segments or analysis templates, or show one by name')
+    .description('list services, rollouts, segments, analysis templates, experiments or targets, or show one by name')
     .argument('<kind>', KINDS_HELP)
     .argument('[name]', 'show only this one (an unknown name exits 1)')
     .addOption(outputOption())
-    .option('--service <name>', 'rollouts: only those of this service')
+    .option('--service <name>', 'rollouts and experiments: only those of this service')
     .action(async (kindText: string, name: string | undefined, options: GetOptions) => {
       const kind = parseKind(kindText);
       for (const line of await getLines(ctx, kind, name, options)) writeLine(ctx.io.stdout, line);

@@ -20,6 +20,6 @@ function undoText(revision: RevisionView): string {
 export function revisionsTable(revisions: readonly RevisionView[]): string[] {
   const rows = [...revisions]
     .sort((a, b) => a.number - b.number)
-    .map((r) => [r.current ? '*' : '', String(r.number), r.stable, formatDateTime(r.createdAt), r.actor, r.rollout ?? '-', outcomeText(r), undoText(r)]);
+    .map((r) => [r.current ? '*' : '', String(r.number), r.stable, formatDateTime(r.createdAt), r.actor, r.rollout ?? (r.experiment === undefined ? '-' : `experiment/${r.experiment}`), outcomeText(r), undoText(r)]);
   return renderTable(['CURRENT', 'REVISION', 'VERSION', 'CREATED', 'BY', 'ROLLOUT', 'OUTCOME', 'UNDO'], rows);
 }

@@ -1,6 +1,8 @@
 process.env['TZ'] = 'UTC';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { blueGreenStrategy, describeStrategyStep } from '@sluice/domain';
+import type { RolloutView } from '../api-types.js';
 import { rolloutEvent, rolloutView, T0 } from '../testing/fixtures.js';
 import { commandResultLine, pauseLine, renderStatus, stepLine, summaryLine } from './status-view.js';
 
@@ -118,5 +120,31 @@ test('commandResultLine names the rollout, command, phase and message', () => {
     assert.match(text2, /^Exposure: 120 requests \(12 failed\), 87 distinct sticky keys, 0\.004 traffic-minutes$/m);
     const past = { ...guarded, status: { ...guarded.status, pointOfNoReturn: { step: 2, at: T0, reason: 'contract' } } };
     assert.match(renderStatus(past, T0).join('\n'), /^Point of no return: passed at step 3 \(contract\): failures hold for a person instead of rolling back$/m);
+  });
+});
+
+describe('renderStatus: blue-green', () => {
+  const blueGreen = blueGreenStrategy({ previewRoute: { kind: 'header', name: 'x-preview', value: '1' }, autoPromote: true, postPromotionAnalysis: { templates: ['health'], args: {} }, scaleDownDelayMs: 30_000 });
+  /** shop-v2 as a blue-green rollout at `stepIndex` (0 preview, 1 switch, 2 post-promotion analysis). */
+  function view(status: Partial<RolloutView['status']>): RolloutView {
+    const base = rolloutView({ phase: 'Progressing', pauseUntil: undefined, pausedAt: undefined, message: 'm', ...status });
+    const steps = blueGreen.steps.map((_, i) => ({ index: i, kind: blueGreen.steps[i]?.kind ?? '', description: describeStrategyStep(blueGreen, i), state: 'pending' as const }));
+    return { ...base, spec: { ...base.spec, strategy: blueGreen }, steps };
+  }
+
+  test('renderStatus says blue-green and which color is live, before and after the switch', () => {
+    const before = renderStatus(view({ stepIndex: 0, canaryWeight: 0 }), T0).join('\n');
+    assert.match(before, /^Blue-green: +blue v1 live; green v2 waiting for the switch, preview on header x-preview = 1$/m);
+    assert.match(before, /^ {2}· 2\. switch to green: setWeight 100$/m);
+    const after = renderStatus(view({ stepIndex: 2, canaryWeight: 100 }), T0).join('\n');
+    assert.match(after, /^Blue-green: +green v2 live; blue v1 warm for an instant switch back$/m);
+    const back = renderStatus(view({ stepIndex: 2, canaryWeight: 100, phase: 'Aborting' }), T0).join('\n');
+    assert.match(back, /^Blue-green: +switching back to blue v1$/m);
+  });
+
+  test('summaryLine names the live color of a blue-green rollout, and nothing for a canary', () => {
+    assert.match(summaryLine(view({ stepIndex: 1, canaryWeight: 100 }), T0), /, blue v1 live \(switching\)$/);
+    assert.match(summaryLine(view({ stepIndex: 3, canaryWeight: 100, phase: 'Succeeded' }), T0), /, green v2 live$/);
+    assert.doesNotMatch(summaryLine(rolloutView(), T0), /live/);
   });
 });

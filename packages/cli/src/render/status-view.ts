@@ -1,4 +1,4 @@
-import { describeMirror, describeRule, formatDuration, Phase, type ReleaseEvent } from '@sluice/domain';
+import { blueGreenColors, describeMirror, describeRule, formatDuration, Phase, type BlueGreenColors, type ReleaseEvent } from '@sluice/domain';
 import type { RolloutView, StepView } from '../api-types.js';
 import { eventCells } from './event-line.js';
 import { renderTable } from './table.js';
@@ -50,12 +50,32 @@ function waitingField(view: RolloutView): [string, string][] {
   return [['Waiting:', waitingFor]];
 }
 
+/** "Blue-green: blue v1 live; green v2 waiting for the switch, preview on header x-preview = 1". */
+function blueGreenField(view: RolloutView): [string, string][] {
+  const colors = blueGreenOf(view);
+  return colors === undefined ? [] : [['Blue-green:', colors.summary]];
+}
+
 /** The rollout's own match rules (one line each) and its mirror, when it has any. */
 function routingFields(view: RolloutView): [string, string][] {
   const rules = view.status.rules ?? [];
   const fields: [string, string][] = rules.map((rule, i) => [i === 0 ? 'Routes:' : '', describeRule(rule)]);
   if (view.status.mirror) fields.push(['Mirror:', describeMirror(view.status.mirror)]);
   return fields;
+}
+
+/** Which color serves users, for a blue-green rollout; undefined for any other strategy. */
+export function blueGreenOf(view: RolloutView): BlueGreenColors | undefined {
+  const { strategy, target } = view.spec;
+  return strategy.kind === 'blueGreen' ? blueGreenColors(strategy, target, view.status) : undefined;
+}
+
+/** Waves: each target's wave, phase and weight ("eu-1 wave 1 Done 100% · eu-2 wave 2 Progressing 50% · us-1 wave 3 Pending 0%"). */
+function targetsField(view: RolloutView): [string, string][] {
+  const targets = Object.entries(view.status.targets ?? {});
+  if (targets.length === 0) return [];
+  const wave = view.status.wave === undefined ? '' : `wave ${view.status.wave + 1} running; `;
+  return [['Targets:', `${wave}${targets.map(([name, t]) => `${name} wave ${t.wave + 1} ${t.phase} ${t.weight}%`).join(' · ')}`]];
 }
 
 /** The full status screen of one rollout, as lines (no trailing newline). */
@@ -67,9 +87,11 @@ export function renderStatus(view: RolloutView, now: number): string[] {
     ['Rollout:', view.name],
     ['Service:', spec.service],
     ['Version:', `${status.stable} → ${spec.target}`],
+    ...blueGreenField(view),
     ['Phase:', phase],
     stepParts(view),
     ['Traffic:', weightLine(spec.target, status.stable, status.canaryWeight)],
+    ...targetsField(view),
     ...routingFields(view),
     ...(pause === undefined ? [] : [['Pause:', pause] as [string, string]]),
     ...waitingField(view),
@@ -85,11 +107,13 @@ export function renderStatus(view: RolloutView, now: number): string[] {
   return lines;
 }
 
-/** One plain line for logs: "14:03:07 shop-v2 Paused, step 2/5: pause 30s, [████░…] 20% v2 / 80% v1". */
+/** One plain line for logs: "14:03:07 shop-v2 Paused, step 2/5: pause 30s, [████░…] 20% v2 / 80% v1" (", blue v1 live" for blue-green). */
 export function summaryLine(view: RolloutView, now: number): string {
   const step = stepLine(view).replace(/^Step/, 'step');
   const traffic = weightLine(view.spec.target, view.status.stable, view.status.canaryWeight);
-  return `${formatClock(now)} ${view.name} ${view.status.phase}, ${step}, ${traffic}`;
+  const colors = blueGreenOf(view);
+  const live = colors === undefined ? '' : `, ${colors.live} ${colors[colors.live]} live${colors.switching ? ' (switching)' : ''}`;
+  return `${formatClock(now)} ${view.name} ${view.status.phase}, ${step}, ${traffic}${live}`;
 }
 
 /** Events newer than `afterSeq`, oldest first. */

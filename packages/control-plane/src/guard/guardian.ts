@@ -1,4 +1,5 @@
 import {
+  anyTargetExposed,
   DEFAULT_GUARD,
   EventType,
   holdForPerson,
@@ -43,9 +44,9 @@ interface Memory {
   readonly keys: DistinctSketch;
 }
 
-/** Whether users can reach the target through this rollout: a weight above 0 or a rule of its own. */
+/** Whether users can reach the target through this rollout: a weight above 0 (on any Target of a waves rollout) or a rule of its own. */
 export function exposed(rollout: Rollout): boolean {
-  return rollout.status.canaryWeight > 0 || (rollout.status.rules?.length ?? 0) > 0;
+  return rollout.status.canaryWeight > 0 || (rollout.status.rules?.length ?? 0) > 0 || anyTargetExposed(rollout.status.targets);
 }
 
 /**

@@ -2,6 +2,7 @@ import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
 import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice/spec';
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
+import { experimentRoutes } from '../experiments/experiment-routes.js';
 import type { TrafficWindows } from '../metrics/traffic-windows.js';
 import { trafficRoutes } from '../metrics/traffic-routes.js';
 import type { Controller } from '../orchestrator/controller.js';
@@ -18,6 +19,8 @@ import { rolloutRoutes, STATUS_EXCLUDED_TYPES } from './rollout-routes.js';
 import { segmentRoutes } from './segment-routes.js';
 import { serviceRevisionRoutes } from './service-revision-routes.js';
 import { serviceView } from './views.js';
+import { targetRoutes } from '../waves/target-routes.js';
+import type { TargetRouters } from '../waves/target-routers.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -28,6 +31,8 @@ export interface ApiDeps {
   readonly log: Logger;
   readonly metrics: Registry;
   readonly windows: TrafficWindows;
+  /** The Targets' data planes, for what each target serves; absent, targets are listed without it. */
+  readonly targets?: TargetRouters | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -128,7 +133,9 @@ export function createApi(deps: ApiDeps): Hono {
   api.route('/', rolloutRoutes(deps));
   api.route('/', serviceRevisionRoutes(deps));
   api.route('/', segmentRoutes(deps.store));
+  api.route('/', targetRoutes(deps.store, deps.targets));
   api.route('/', analysisTemplateRoutes(deps.store));
+  api.route('/', experimentRoutes(deps));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
   app.route('/api/v1', api);
   return app;

@@ -53,13 +53,14 @@ const schemas = {
     description: 'See docs/api.md#revisionview',
     properties: {
       service: { type: 'string' }, number: { type: 'integer', minimum: 1 }, stable: { type: 'string' }, spec: { type: 'object' },
-      createdAt: { type: 'integer', description: 'ms since epoch' }, actor: { type: 'string' }, rollout: { type: 'string' },
+      createdAt: { type: 'integer', description: 'ms since epoch' }, actor: { type: 'string' }, rollout: { type: 'string' }, experiment: { type: 'string' },
       outcome: { enum: ['created', 'promoted', 'applied', 'undone-to'] }, undoneTo: { type: 'integer' },
       current: { type: 'boolean' }, supersededAt: { type: 'integer', description: 'ms since epoch' },
       undoable: { type: 'boolean' }, reason: { type: 'string', description: 'why undo cannot return to it' },
     },
   },
   RolloutView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'steps'], description: 'See docs/api.md#rolloutview' },
+  TargetView: { type: 'object', required: ['name', 'labels', 'dataPlane', 'services', 'version'], description: 'See docs/api.md#targetview' },
   SegmentView: {
     type: 'object',
     required: ['name', 'version', 'spec', 'usedBy'],
@@ -89,7 +90,26 @@ const schemas = {
       results: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' }, action: { enum: ['created', 'configured', 'unchanged'] } } } },
     },
   },
+  ExperimentView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'allocation', 'users', 'droppedExposures', 'report'], description: 'See docs/api.md#experimentview' },
   Resource: resourceJsonSchema(),
+};
+
+/** Experiments: reads, stop and promote, and the conversion events they count. */
+const EXPERIMENT_PATHS = {
+  '/experiments': { get: { parameters: [{ name: 'service', in: 'query', schema: { type: 'string' } }, { name: 'phase', in: 'query', schema: { enum: ['running', 'stopped', 'promoted'] } }], responses: { '200': { description: 'Experiments, by name', ...json(items('ExperimentView')) }, ...errors } } },
+  '/experiments/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Experiment with its report', ...json(ref('ExperimentView')) }, ...errors } } },
+  '/experiments/{name}/stop': {
+    post: { summary: 'Stop counting events; an experiment of versions gives the split back to stable', parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }), responses: { '200': { description: 'Experiment', ...json(ref('ExperimentView')) }, ...errors } },
+  },
+  '/experiments/{name}/promote': {
+    post: { summary: "Promote the winner (or, with force, a named variant); a version becomes the service's stable", parameters: [nameParam], requestBody: json({ type: 'object', additionalProperties: false, properties: { variant: { type: 'string' }, force: { type: 'boolean' } } }), responses: { '200': { description: 'Experiment', ...json(ref('ExperimentView')) }, ...errors } },
+  },
+};
+
+/** POST /events: conversion events (exposures with "$exposure"). */
+const EVENT_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['events'],
+  properties: { events: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'object', additionalProperties: false, required: ['key', 'event'], properties: { key: { type: 'string', minLength: 1, maxLength: 200 }, event: { type: 'string', maxLength: 200 }, value: { type: 'number' }, at: { oneOf: [{ type: 'integer', description: 'ms since epoch' }, { type: 'string', format: 'date-time' }] }, experiment: { type: 'string' } } } } },
 };
 
 /** A service's revisions and `undo`. */
@@ -176,7 +196,12 @@ export function openApiDocument(): object {
       ...ANALYSIS_TEMPLATE_PATHS,
       '/segments': { get: { summary: 'List segments', responses: { '200': { description: 'Segments, by name', ...json(items('SegmentView')) } } } },
       '/segments/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Segment', ...json(ref('SegmentView')) }, ...errors } } },
-      '/events': { get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
+      '/targets': { get: { summary: 'List targets and what each one serves', responses: { '200': { description: 'Targets, by name', ...json(items('TargetView')) } } } },
+      '/targets/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Target', ...json(ref('TargetView')) }, ...errors } } },
+      ...EXPERIMENT_PATHS,
+      '/events': {
+        post: { summary: 'Conversion events for the running experiments, all or nothing', requestBody: json(EVENT_SCHEMA), responses: { '200': { description: 'What each experiment counted', ...json({ type: 'object', properties: { received: { type: 'integer' }, experiments: { type: 'object' } } }) }, ...errors } },
+        get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
       '/proxy/restart': {
         post: { summary: 'Rolling restart of the multi-process data plane: no refused connection, no failed request', responses: { '200': { description: 'Restarted', ...json({ type: 'object', properties: { restarted: { type: 'boolean' }, router: { type: 'string' }, ms: { type: 'integer' } } }) }, '409': errors['409'] } },
       },

@@ -1,7 +1,7 @@
 import { redactSecrets } from '../platform/redact.js';
 import {
   currentStep,
-  describeStep,
+  describeStrategyStep,
   referencedSegments,
   type AnalysisTemplate,
   type ReleaseEvent,
@@ -22,7 +22,7 @@ export async function serviceView(
   const workloads = deps.runtime
     .list()
     .filter((w) => w.service === service.name)
-    .map(({ version, desiredReplicas, readyEndpoints, instances }) => ({ version, desiredReplicas, readyEndpoints, instances }));
+    .map(({ version, desiredReplicas, readyEndpoints, instances, update }) => ({ version, desiredReplicas, readyEndpoints, instances, ...(update ? { update } : {}) }));
   return {
     name: service.name,
     version: service.version,
@@ -49,7 +49,7 @@ export function rolloutView(rollout: Rollout, deps: { controller?: Controller; e
   const steps = rollout.spec.strategy.steps.map((step, i) => ({
     index: i,
     kind: step.kind,
-    description: describeStep(step),
+    description: describeStrategyStep(rollout.spec.strategy, i),
     state: i < index ? 'done' : i === index && current ? 'current' : 'pending',
   }));
   const outcome = deps.controller?.outcome(rollout.name);

@@ -8,6 +8,7 @@ import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { reconcileRollout, type ReconcileOutcome } from './reconcile-rollout.js';
 import { readyBackends, reconcileService } from './reconcile-service.js';
 import type { StepExecutorRegistry } from './step-executor.js';
+import type { TargetRouting } from '../waves/target-routers.js';
 
 export interface ControllerDeps {
   readonly store: Store;
@@ -22,6 +23,8 @@ export interface ControllerDeps {
   readonly guardian?: Guardian | undefined;
   /** Called after each pass with the rollouts still active at its end (to stop the work of steps that ended). */
   readonly afterPass?: ((active: readonly Rollout[]) => void) | undefined;
+  /** The Targets' data planes (staged waves); absent, only the service's own data plane is served. */
+  readonly targets?: TargetRouting | undefined;
   /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */
   readonly pollMs?: number | undefined;
 }
@@ -76,7 +79,7 @@ export class Controller {
     const signal = this.#abort.signal;
     for (const service of await store.services.list()) {
       try {
-        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, segments: store.segments, retiring: this.#retiring }, signal);
+        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, segments: store.segments, experiments: store.experiments, retiring: this.#retiring }, signal);
         this.#clearError(`service/${service.name}`);
       } catch (error) {
         this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');

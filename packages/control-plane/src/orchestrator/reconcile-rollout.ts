@@ -5,6 +5,8 @@ import {
   ErrorCode,
   EventType,
   finishPromotion,
+  formatDuration,
+  promotedStatus,
   isSluiceError,
   budgetHold,
   isTerminal,
@@ -28,6 +30,8 @@ import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
 import { advanceRollback } from './rollback.js';
 import { backgroundAnalysis, type VerificationAction } from './verification-actions.js';
+import { syncTargetTraffic } from '../waves/target-traffic.js';
+import type { TargetRouting } from '../waves/target-routers.js';
 
 export interface RolloutReconcileDeps {
   readonly store: Store;
@@ -40,6 +44,8 @@ export interface RolloutReconcileDeps {
   readonly analysis?: AnalysisDeps | undefined;
   /** The release guardian; absent (tests of other parts), no rollout is guarded. */
   readonly guardian?: Guardian | undefined;
+  /** The Targets' data planes (waves); absent, the rollout moves only the service's own data plane. */
+  readonly targets?: TargetRouting | undefined;
 }
 
 interface PassContext {
@@ -82,11 +88,18 @@ async function syncTraffic({ rollout, service, segments, deps, signal }: PassCon
   return NEXT;
 }
 
+/** Each Target's data plane serves its view of the stored status; while promoting, waits until every target serves 100 %. */
+async function syncTargets({ rollout, service, segments, deps, signal }: PassContext): Promise<ActionResult> {
+  if (deps.targets === undefined) return NEXT;
+  const why = await syncTargetTraffic(rollout, service, segments, deps.targets, signal);
+  return why === undefined ? NEXT : { kind: 'wait', why };
+}
+
 /** Aborting → Aborted/Failed once the data plane serves stable only, without the rollout's rules or mirror. */
 async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
   const wanted = rolloutSplit(rollout, service, segments);
-  return fromVerification(await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal }));
+  return fromVerification(await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets }));
 }
 
 function fromVerification(action: VerificationAction): ActionResult {
@@ -107,24 +120,36 @@ async function runBackground({ rollout, now, deps, signal }: PassContext): Promi
   return fromVerification(await backgroundAnalysis(rollout, deps.analysis, now, signal));
 }
 
+/** Ready instances the target needs before everyone goes to it: all of them for blue-green (a full environment), else one. */
+function instancesNeeded(rollout: Rollout, service: Service): number {
+  const source = service.spec.versions[rollout.spec.target];
+  return rollout.spec.strategy.kind === 'blueGreen' && source?.kind === 'run' ? source.run.replicas : 1;
+}
+
 /** Promoting: 100 % on the target, verified, then the target becomes the service's stable version. */
 async function promote(ctx: PassContext): Promise<ActionResult> {
   const { rollout, service, now, deps, signal } = ctx;
   if (rollout.status.phase !== Phase.Promoting) return NEXT;
   const target = rollout.spec.target;
-  if ((deps.readyBackends(service)[target]?.length ?? 0) === 0) {
+  const ready = deps.readyBackends(service)[target]?.length ?? 0;
+  const needed = instancesNeeded(rollout, service);
+  if (ready < needed) {
+    const what = needed === 1 ? `a ready instance of ${target}` : `every instance of ${target} to be ready (${ready} of ${needed})`;
     if (pastProgressDeadline(rollout, now)) {
-      return commitOf(requestAbort(rollout, 'failure', `No ready instance of ${target} to promote (progress deadline): rolling back`, now));
+      return commitOf(requestAbort(rollout, 'failure', `${needed === 1 ? `No ready instance of ${target}` : `Only ${ready} of ${needed} instances of ${target} ready`} to promote (progress deadline): rolling back`, now));
     }
-    return { kind: 'wait', why: `Waiting for a ready instance of ${target} before promoting` };
+    return { kind: 'wait', why: `Waiting for ${what} before promoting` };
   }
   if (rollout.status.canaryWeight !== 100) return commitOf(changeWeight(rollout, 100, now));
   const observed = await deps.traffic.observeSplit(service.name, signal);
   if (observed.canary !== target || observed.weight !== 100 || !sameRulesAndMirror(observed, rolloutSplit(rollout, service, ctx.segments))) {
     return { kind: 'wait', why: `Waiting for the data plane to serve 100% on ${target}` };
   }
-  const next: Service = { ...service, status: { stable: target, revision: service.status.revision + 1 } };
-  const reason = `Rollout ${rollout.name} promoted ${target} to stable (revision ${next.status.revision})`;
+  // Blue-green keeps blue running for its scaleDownDelay (an instant undo), then the service reconcile retires it.
+  const keepWarmMs = rollout.spec.strategy.kind === 'blueGreen' ? rollout.spec.strategy.blueGreen.scaleDownDelayMs : undefined;
+  const next: Service = { ...service, status: promotedStatus(service, target, { now, ...(keepWarmMs === undefined ? {} : { keepWarmMs }) }) };
+  const warm = next.status.warmUntil?.[service.status.stable] === undefined ? '' : `; ${service.status.stable} stays running for ${formatDuration(keepWarmMs ?? 0)} for an instant undo`;
+  const reason = `Rollout ${rollout.name} promoted ${target} to stable (revision ${next.status.revision})${warm}`;
   const events = [{ type: EventType.StableChanged, from: service.status.stable, to: target, reason }];
   // The new revision is recorded in the same transaction as the promotion (`sluice history`, `sluice undo`).
   const revision = { service: service.name, number: next.status.revision, stable: target, spec: service.spec, createdAt: now, actor: 'controller', rollout: rollout.name, outcome: 'promoted' as const };
@@ -149,7 +174,8 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   const readyBackends = deps.readyBackends(service);
   const { segments } = ctx;
   const wantedSplit = (r: Rollout) => rolloutSplit(r, service, segments);
-  const progress = await deps.executors.advance(step, { rollout, now, traffic: deps.traffic, signal, readyBackends, segments, wantedSplit });
+  const desiredReplicas = Object.fromEntries(Object.entries(service.spec.versions).flatMap(([v, source]) => (source.kind === 'run' ? [[v, source.run.replicas]] : [])));
+  const progress = await deps.executors.advance(step, { rollout, now, traffic: deps.traffic, signal, readyBackends, desiredReplicas, segments, wantedSplit });
   if (progress.kind === 'change') return commitOf(progress.change);
   if (progress.kind === 'done') return commitOf(completeStep(rollout, now, progress.why));
   return progress.until === undefined ? { kind: 'wait', why: progress.why } : progress;
@@ -158,7 +184,7 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
 const VERIFYING_STEPS: ReadonlySet<string> = new Set(['analysis', 'checklist', 'load', 'adaptive']);
 
 /** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
-const ACTIONS = [startIfPending, syncTraffic, completeAbort, runGuard, promote, runBackground, advanceStep] as const;
+const ACTIONS = [startIfPending, syncTraffic, syncTargets, completeAbort, runGuard, promote, runBackground, advanceStep] as const;
 
 /** The earliest time the background analysis needs a pass, so a long step wait does not delay it. */
 function backgroundDue(rollout: Rollout): number | undefined {

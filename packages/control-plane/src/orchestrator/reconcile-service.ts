@@ -1,11 +1,15 @@
-import type { RouteSpec, Service } from '@sluice/domain';
+import { isIdle, type RouteSpec, type Service } from '@sluice/domain';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { RolloutStore, SegmentStore } from '../store/store.js';
+import { experimentSplitOf } from '../experiments/experiment-split.js';
+import type { ExperimentStore, RolloutStore, SegmentStore } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { loadSegments, rolloutSplit, sameSplit, stableSplit } from './traffic-split.js';
+import { settleScaleDown, type ScaleDownDeps } from './scale-down.js';
+import { reconcileTargetRoutes } from '../waves/target-traffic.js';
+import type { TargetRouting } from '../waves/target-routers.js';
 
-export interface ServiceReconcileDeps {
+export interface ServiceReconcileDeps extends ScaleDownDeps {
   readonly runtime: Runtime;
   readonly traffic: TrafficRouter;
   readonly rollouts: RolloutStore;
@@ -13,6 +17,10 @@ export interface ServiceReconcileDeps {
   readonly log: Logger;
   /** Workloads being retired ("service/version"), so a pass does not start the same retirement again. */
   readonly retiring: Set<string>;
+  /** Running experiments of versions own their service's split; none when absent. */
+  readonly experiments?: ExperimentStore;
+  /** The Targets' data planes: each target serving the service gets its route on its own listener. */
+  readonly targets?: TargetRouting | undefined;
 }
 
 /** Ready endpoints per version: instances the runtime reports ready, or the fixed upstream URLs. */
@@ -28,8 +36,8 @@ export function readyBackends(service: Service, runtime: Runtime): Record<string
 }
 
 /**
- * Stops a version no longer declared without waiting for it: draining may take the whole grace
- * period, and the controller must keep serving aborts and other rollouts meanwhile.
+ * Stops a version no longer declared (or idle) without waiting for it: draining may take the whole
+ * grace period, and the controller must keep serving aborts and other rollouts meanwhile.
  */
 function retireInBackground(key: { service: string; version: string }, deps: ServiceReconcileDeps): void {
   const id = `${key.service}/${key.version}`;
@@ -37,25 +45,38 @@ function retireInBackground(key: { service: string; version: string }, deps: Ser
   deps.retiring.add(id);
   deps.runtime
     .retire({ service: key.service, version: key.version })
-    .catch((error: unknown) => deps.log.warn('retiring a removed version failed', { workload: id, error: String(error) }))
+    .catch((error: unknown) => deps.log.warn('retiring a version failed', { workload: id, error: String(error) }))
     .finally(() => deps.retiring.delete(id));
 }
 
 /**
- * Converges the platform to one service's spec: every `run` version is running, versions no
- * longer declared are retired, and the data plane's route has the current listener and backends.
- * Idempotent; a new route starts on the split the store says (so a restart resumes traffic as it was).
- * With no active rollout it also keeps the split in step with the service's static routes and the
- * segments they name (with a rollout, reconcileRollout does that).
+ * Every `run` version is running except idle ones (a blue-green rollout's blue after its
+ * scaleDownDelay); versions no longer declared, and idle ones, are retired.
  */
-export async function reconcileService(service: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
+async function ensureWorkloads(service: Service, deps: ServiceReconcileDeps, signal?: AbortSignal): Promise<void> {
   for (const [version, source] of Object.entries(service.spec.versions)) {
-    if (source.kind === 'run') await deps.runtime.ensure({ service: service.name, version, run: source.run }, signal);
+    if (source.kind !== 'run' || isIdle(service, version)) continue;
+    // A version woken while its retirement still drains is started once that is done (a later pass).
+    if (deps.retiring.has(`${service.name}/${version}`)) continue;
+    await deps.runtime.ensure({ service: service.name, version, run: source.run }, signal);
   }
   for (const workload of deps.runtime.list()) {
     const declared = service.spec.versions[workload.version];
-    if (workload.service === service.name && declared?.kind !== 'run') retireInBackground(workload, deps);
+    if (workload.service === service.name && (declared?.kind !== 'run' || isIdle(service, workload.version))) retireInBackground(workload, deps);
   }
+}
+
+/**
+ * Converges the platform to one service's spec: scale-down recorded (settleScaleDown), every `run`
+ * version running unless idle, versions no longer declared retired, and the data plane's route with
+ * the current listener and backends. Idempotent; a new route starts on the split the store says (so a
+ * restart resumes traffic as it was). With no active rollout it also keeps the split in step with the
+ * service's static routes and the segments they name (with a rollout, reconcileRollout does that).
+ */
+export async function reconcileService(stored: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
+  const [active] = await deps.rollouts.list({ service: stored.name, activeOnly: true });
+  const service = await settleScaleDown(stored, active, deps);
+  await ensureWorkloads(service, deps, signal);
   const { listen, hosts, stickiness, proxy } = service.spec;
   const route: RouteSpec = {
     service: service.name,
@@ -66,10 +87,11 @@ export async function reconcileService(service: Service, deps: ServiceReconcileD
     ...(hosts === undefined ? {} : { hosts }),
     ...(proxy === undefined ? {} : { proxy }),
   };
-  const [active] = await deps.rollouts.list({ service: service.name, activeOnly: true });
   const segments = await loadSegments(deps.segments);
-  const want = active ? rolloutSplit(active, service, segments) : stableSplit(service, segments);
+  // Without a rollout, a running experiment of two versions owns the split (apply keeps the two apart).
+  const experiment = active ? undefined : await experimentSplitOf(deps.experiments, service, segments, route.backends);
+  const want = active ? rolloutSplit(active, service, segments) : (experiment ?? stableSplit(service, segments));
   await deps.traffic.upsertRoute(route, want, signal);
-  if (active) return;
-  if (!sameSplit(await deps.traffic.observeSplit(service.name, signal), want)) await deps.traffic.setSplit(service.name, want, signal);
+  if (!active && !sameSplit(await deps.traffic.observeSplit(service.name, signal), want)) await deps.traffic.setSplit(service.name, want, signal);
+  if (deps.targets !== undefined) await reconcileTargetRoutes({ service, route, active, segments, signal }, deps.targets);
 }

@@ -1,7 +1,7 @@
 import {
   finishAbort,
   markRollbackOp,
-  nextRollbackOp,
+  nextRollbackEntry,
   patchRollout,
   planRollback,
   Phase,
@@ -15,6 +15,8 @@ import { failpoint } from '../platform/failpoint.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { sameRulesAndMirror } from './traffic-split.js';
 import { rollbackChecks, rollbackFailures, type VerificationAction } from './verification-actions.js';
+import { advanceTargetRollback } from '../waves/target-rollback.js';
+import type { TargetRouting } from '../waves/target-routers.js';
 
 export interface RollbackContext {
   readonly rollout: Rollout;
@@ -25,6 +27,8 @@ export interface RollbackContext {
   readonly analysis: AnalysisDeps | undefined;
   readonly now: number;
   readonly signal: AbortSignal;
+  /** The Targets' data planes: a waves rollout's plan has operations on each target it touched. */
+  readonly targets?: TargetRouting | undefined;
 }
 
 function done(rollout: Rollout, op: Parameters<typeof markRollbackOp>[1], detail: string, now: number): VerificationAction {
@@ -53,7 +57,9 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
   const { rollout, service, wanted, traffic, now, signal } = ctx;
   if (rollout.status.phase !== Phase.Aborting) return { kind: 'none' };
   const plan = rollout.status.rollbackPlan ?? planRollback(rollout, now);
-  switch (nextRollbackOp(plan)) {
+  const next = nextRollbackEntry(plan);
+  if (next?.target !== undefined) return advanceTargetRollback(ctx, next.op, next.target, ctx.targets);
+  switch (next?.op) {
     case 'traffic':
       failpoint('rollback.before-traffic');
       await traffic.setSplit(service.name, wanted, signal);

@@ -7,6 +7,8 @@ export interface StepContext {
   readonly rollout: Rollout;
   /** Ready endpoints per version of the rollout's service, as the data plane will get them. */
   readonly readyBackends: Readonly<Record<string, readonly string[]>>;
+  /** Instances each `run` version of the service should have (versions with fixed upstreams are absent). */
+  readonly desiredReplicas?: Readonly<Record<string, number>>;
   readonly now: number;
   readonly traffic: TrafficRouter;
   readonly signal: AbortSignal;

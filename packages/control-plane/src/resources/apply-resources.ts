@@ -13,9 +13,11 @@ import {
   type Rollout,
   type Segment,
   type Service,
+  type Target,
   type ServiceSpec,
 } from '@sluice/domain';
 import { checkReferences, type ParsedResource } from '@sluice/spec';
+import { planExperiments } from '../experiments/apply-experiments.js';
 import { stampEvents } from '../orchestrator/commit.js';
 import { capabilityProblems } from './check-capabilities.js';
 import type { Store, StoreTransaction } from '../store/store.js';
@@ -81,7 +83,8 @@ function servicePlan(existing: Service | undefined, spec: ServiceSpec, name: str
   const revision = stable === existing.status.stable ? existing.status.revision : existing.status.revision + 1;
   const events: EventDraft[] = [{ type: EventType.ServiceUpdated, reason: `Service ${name} spec updated` }];
   if (stable !== existing.status.stable) events.push({ type: EventType.StableChanged, from: existing.status.stable, to: stable, reason: `Stable set to ${stable} by spec` });
-  return { service: { ...existing, spec, status: { stable, revision } }, action: 'configured' as const, events };
+  // Which versions are warm or idle (blue-green scale-down) outlives a spec change.
+  return { service: { ...existing, spec, status: { ...existing.status, stable, revision } }, action: 'configured' as const, events };
 }
 
 /** Problems a service update would cause for the rollouts running on it. */
@@ -145,8 +148,9 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
     r.kind === 'Service' ? { ...r, spec: { ...r.spec, stable: effectiveStable(stored.get(r.name), r.spec) } } : r,
   );
   const segments = new Set((await store.segments.list()).map((s) => s.name));
+  const targets = new Map((await store.targets.list()).map((t) => [t.name, t.spec] as const));
   const templates = new Map((await store.analysisTemplates.list()).map((t) => [t.name, t.spec] as const));
-  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments }, templates);
+  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments, targets }, templates);
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
@@ -204,6 +208,11 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const events = stampEvents([event], { kind: 'Rollout', name: created.name, service: created.spec.service }, stamp);
     writes.push(() => tx.rollouts.save(created, 0), () => tx.events.append(events));
   }
+  const experiments = await planExperiments(tx, resources, stamp);
+  results.push(...experiments.results);
+  problems.push(...experiments.problems);
+  immutable.push(...experiments.immutable);
+  writes.push(...experiments.writes);
   if (problems.length > 0) throw invalid(ErrorCode.CONFLICT, [...problems, ...immutable]);
   if (immutable.length > 0) throw invalid(ErrorCode.IMMUTABLE_FIELD, immutable);
   if (!opts.dryRun) for (const write of writes) await write();
@@ -234,6 +243,12 @@ async function planWholeResources(tx: StoreTransaction, resources: readonly Pars
       const template: AnalysisTemplate = { name: r.name, spec: r.spec, version: plan.expectedVersion };
       results.push({ kind: 'AnalysisTemplate', name: r.name, action: plan.action });
       if (plan.action !== 'unchanged') writes.push(() => tx.analysisTemplates.save(template, plan.expectedVersion));
+    } else if (r.kind === 'Target') {
+      // A running waves rollout keeps the targets it assigned; a changed listener is served from the next pass.
+      const plan = wholePlan(await tx.targets.get(r.name), r.spec);
+      const target: Target = { name: r.name, spec: r.spec, version: plan.expectedVersion };
+      results.push({ kind: 'Target', name: r.name, action: plan.action });
+      if (plan.action !== 'unchanged') writes.push(() => tx.targets.save(target, plan.expectedVersion));
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Problem } from '@sluice/domain';
-import type { ParsedResource } from '@sluice/spec';
+import { stepFieldPath, type ParsedResource } from '@sluice/spec';
 
 /** What the configured data plane can do, as far as specs are concerned. */
 export type DataPlaneCapability = 'weights' | 'sticky' | 'header-match' | 'mirror';
@@ -18,7 +18,7 @@ export function capabilityProblems(resources: readonly ParsedResource[], capabil
     r.spec.strategy.steps.forEach((step, i) => {
       const needs = step.kind === 'setMirror' ? 'mirror' : step.kind === 'setHeaderRoute' || step.kind === 'setSegmentRoute' ? 'header-match' : undefined;
       if (needs !== undefined && !capabilities.has(needs)) {
-        problems.push(at(r, ['spec', 'strategy', 'canary', 'steps', i, step.kind], `the ${router} data plane does not support ${step.kind} yet`, `a data plane with the "${needs}" capability, or no ${step.kind} step`));
+        problems.push(at(r, stepFieldPath(r.spec, i), `the ${router} data plane does not support ${step.kind} yet`, `a data plane with the "${needs}" capability, or no ${step.kind} step`));
       }
     });
   }

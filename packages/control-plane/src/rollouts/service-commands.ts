@@ -3,6 +3,7 @@ import {
   EventType,
   formatDuration,
   isSluiceError,
+  isVersionExperiment,
   revisionOf,
   rollbackWindowOf,
   SluiceError,
@@ -71,6 +72,11 @@ function unavailableReason(service: Service, revision: Revision, standing: Stand
     const declared = Object.keys(service.spec.versions).join(', ');
     return `its version ${revision.stable} is no longer declared in the service's spec.versions (declared: ${declared})`;
   }
+  const idleSince = service.status.idle?.[revision.stable];
+  if (idleSince !== undefined) {
+    const since = new Date(idleSince).toISOString();
+    return `its version ${revision.stable} is idle since ${since} (retired after a blue-green rollout's scaleDownDelay); apply a rollout targeting ${revision.stable}, which starts it again`;
+  }
   const age = now - (supersededAt ?? revision.createdAt);
   if (age > windowMs) {
     const since = new Date(supersededAt ?? revision.createdAt).toISOString();
@@ -104,6 +110,8 @@ async function undoInTransaction(tx: StoreTransaction, ctx: UndoContext, name: s
   if (!service) throw new SluiceError(ErrorCode.SERVICE_NOT_FOUND, `Service "${name}" does not exist`, { details: { service: name } });
   const [active] = await tx.rollouts.list({ service: name, activeOnly: true });
   if (active) throw activeRolloutConflict(service, active);
+  const [experiment] = (await tx.experiments.list({ service: name, runningOnly: true })).filter((e) => isVersionExperiment(e.spec));
+  if (experiment) throw new SluiceError(ErrorCode.CONFLICT, `Cannot undo service "${name}" while experiment "${experiment.name}" runs on its versions: stop it (sluice experiment stop ${experiment.name}) or promote it, then undo`, { details: { service: name, experiment: experiment.name } });
   const now = ctx.clock.now();
   const states = revisionStates(service, await tx.revisions.list(name), now);
   const target = pickTarget(service, states, toRevision);
@@ -111,7 +119,7 @@ async function undoInTransaction(tx: StoreTransaction, ctx: UndoContext, name: s
   if (target.unavailable !== undefined) throw undoConflict(service, to, `${target.unavailable}; choose another revision (sluice history ${name})`);
   const unready = notReady(ctx, service, to.stable);
   if (unready !== undefined) throw undoConflict(service, to, unready);
-  const next: Service = { ...service, status: { stable: to.stable, revision: service.status.revision + 1 } };
+  const next: Service = { ...service, status: { ...service.status, stable: to.stable, revision: service.status.revision + 1 } };
   const saved = await tx.services.save(next, service.version);
   await tx.revisions.append(revisionOf(next, { at: now, actor: ctx.actor, outcome: 'undone-to', undoneTo: to.number }));
   const reason = `undo to revision ${to.number} by ${ctx.actor}`;

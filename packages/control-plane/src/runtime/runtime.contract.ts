@@ -73,6 +73,23 @@ export function runRuntimeContract(name: string, create: () => Promise<RuntimeHa
       assert.deepEqual(after.readyEndpoints, [announced]);
     });
 
+    test('a changed spec replaces every instance without announcing fewer than replicas − maxUnavailable ready', async () => {
+      const key = { service: 'shop', version: 'v1' };
+      const base = harness.spec('shop', 'v1', 2);
+      await runtime.ensure(base);
+      await runtime.waitReady(key, 2, WAIT_MS);
+      const before = mustStatus(runtime, key).instances.map((i) => i.id);
+      const rollingUpdate = { maxSurge: 1, maxUnavailable: 0, progressDeadlineMs: 60_000 };
+      events.length = 0;
+      await runtime.ensure({ ...base, run: { ...base.run, env: { ...base.run.env, CHANGED: '1' }, rollingUpdate } });
+      await waitUntil('every instance is replaced', () => {
+        const status = runtime.status(key);
+        return status?.readyEndpoints.length === 2 && status.instances.length === 2 && status.instances.every((i) => !before.includes(i.id));
+      });
+      const announced = events.filter((e) => e.version === 'v1').map((e) => e.readyEndpoints.length);
+      assert.ok(announced.length > 0 && announced.every((n) => n >= 2), `ready sets announced: ${announced.join(',')}`);
+    });
+
     test('retire stops every instance and announces zero endpoints', async () => {
       const key = { service: 'shop', version: 'v1' };
       await runtime.ensure(harness.spec('shop', 'v1', 2));

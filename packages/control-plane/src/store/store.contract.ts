@@ -1,9 +1,11 @@
 import { describe } from 'node:test';
 import { registerAnalysisTemplateTests } from './analysis-templates.contract.js';
 import { registerEventTests } from './events.contract.js';
+import { registerExperimentTests } from './experiments.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
 import { registerRevisionTests } from './revisions.contract.js';
 import { registerSegmentTests } from './segments.contract.js';
+import { registerTargetTests } from './targets.contract.js';
 import type { OpenTestStore } from './testing/store-fixtures.js';
 import { registerTransactionTests } from './transactions.contract.js';
 
@@ -22,5 +24,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerTransactionTests(open);
     registerEventTests(open);
     registerRevisionTests(open);
+    registerExperimentTests(open);
+    registerTargetTests(open);
   });
 }

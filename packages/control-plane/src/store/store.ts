@@ -1,4 +1,4 @@
-import type { AnalysisTemplate, EventType, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -78,6 +78,41 @@ export interface RevisionStore {
   get(service: string, number: number): Promise<Revision | undefined>;
 }
 
+export interface ExperimentFilter {
+  readonly service?: string;
+  /** Only experiments in phase Running. */
+  readonly runningOnly?: boolean;
+}
+
+/**
+ * Experiments, the counts their events added up to, and the marks that make a user's exposure and
+ * each conversion count once (see the domain's attributeEvents). Counts and marks of one batch of
+ * events are written in the same transaction.
+ */
+export interface ExperimentStore {
+  get(name: string): Promise<Experiment | undefined>;
+  /** Sorted by name. */
+  list(filter?: ExperimentFilter): Promise<readonly Experiment[]>;
+  /** Returns the saved experiment carrying its new version (expectedVersion + 1). */
+  save(experiment: Experiment, expectedVersion: number): Promise<Experiment>;
+  /** The experiment's counts; EMPTY_EXPERIMENT_COUNTS before any were saved. */
+  counts(name: string): Promise<ExperimentCounts>;
+  saveCounts(name: string, counts: ExperimentCounts): Promise<void>;
+  /** The marks recorded for these keys of the experiment: key → marks (keys without marks are absent). */
+  marks(name: string, keys: readonly string[]): Promise<ReadonlyMap<string, ReadonlySet<string>>>;
+  /** Records marks; one already recorded stays as it is. */
+  addMarks(name: string, marks: readonly ExperimentMark[]): Promise<void>;
+}
+
+/** Targets: data planes (and runtimes) in a region, cluster or zone that waves select by label. */
+export interface TargetStore {
+  get(name: string): Promise<Target | undefined>;
+  /** Sorted by name. */
+  list(): Promise<readonly Target[]>;
+  /** Returns the saved target carrying its new version (expectedVersion + 1). */
+  save(target: Target, expectedVersion: number): Promise<Target>;
+}
+
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
   readonly services: ServiceStore;
@@ -86,6 +121,8 @@ export interface StoreTransaction {
   readonly analysisTemplates: AnalysisTemplateStore;
   readonly revisions: RevisionStore;
   readonly events: EventLog;
+  readonly experiments: ExperimentStore;
+  readonly targets: TargetStore;
 }
 
 export interface Store extends StoreTransaction {

@@ -153,6 +153,20 @@ export function runTrafficRouterContract(name: string, create: () => Promise<Tra
         await router.removeRoute(SERVICE);
       }));
 
+    test(`${name} upstreamUse says whether the route sends new requests to an endpoint`, () =>
+      withRouter(async (router, route) => {
+        const [endpoint] = route.backends['v1'] ?? [];
+        assert.ok(endpoint !== undefined);
+        await assert.rejects(router.upstreamUse(SERVICE, endpoint), hasCode('SERVICE_NOT_FOUND'));
+        await router.upsertRoute(route, INITIAL);
+        assert.deepEqual(await router.upstreamUse(SERVICE, endpoint), { routed: 'all', inflight: 0 });
+        assert.deepEqual(await router.upstreamUse(SERVICE, 'http://127.0.0.1:9'), { routed: 'none', inflight: 0 }, 'never listed');
+        await router.upsertRoute({ ...route, backends: { ...route.backends, v1: [] } }, INITIAL);
+        assert.deepEqual(await router.upstreamUse(SERVICE, endpoint), { routed: 'none', inflight: 0 }, 'dropped from the route');
+        await router.upsertRoute(route, INITIAL);
+        assert.equal((await router.upstreamUse(SERVICE, endpoint)).routed, 'all', 'listed again');
+      }));
+
     test(`${name} close is idempotent`, () =>
       withRouter(async (router, route) => {
         await router.upsertRoute(route, INITIAL);

@@ -1,4 +1,4 @@
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 
 /** weights: percentage splits; sticky: users keep their version; header-match: routing rules; mirror: shadow traffic. */
 export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'mirror';
@@ -21,6 +21,13 @@ export interface TrafficRouter {
   setSplit(service: string, split: TrafficSplit, signal?: AbortSignal): Promise<void>;
   /** What the data plane is actually serving. Throws SERVICE_NOT_FOUND for an unknown route. */
   observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit>;
+  /**
+   * Whether the data plane sends new requests of `service` to `endpoint` (one of the route's backend
+   * URLs) and how many requests to it are in flight, including those still finishing after the endpoint
+   * left the route. The runtime uses it to replace instances without failing a request. Throws
+   * SERVICE_NOT_FOUND for an unknown route.
+   */
+  upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse>;
   /** Sends everything to `split.stable` only (weight 0), keeping the route. */
   reset(service: string, signal?: AbortSignal): Promise<void>;
   /** Stops serving the route and frees its listener. No-op for an unknown route. */

@@ -32,6 +32,11 @@ export const EventType = {
   RollbackProgressed: 'RollbackProgressed',
   /** A load step's generator stopped; data has its totals and why it stopped. */
   LoadFinished: 'LoadFinished',
+  /**
+   * A version's instances were retired after its warm time (from "warm", to "idle") or started again
+   * (from "idle", to "running"); the subject is the service, data has the version.
+   */
+  WorkloadChanged: 'WorkloadChanged',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -8,3 +8,6 @@ export * from './report-types.js';
 export * from './decide.js';
 export * from './report.js';
 export * from './render.js';
+export * from './assign.js';
+export * from './experiment-resource.js';
+export * from './attribute-events.js';

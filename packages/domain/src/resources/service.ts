@@ -1,4 +1,5 @@
 import type { RouteProxySettings } from '../traffic/route-table.js';
+import type { RollingUpdateSpec } from './rolling-update.js';
 import type { RouteRuleSpec } from '../traffic/routing.js';
 
 /** How a user is kept on one version: a header first, then a cookie, else a new cookie is set. */
@@ -26,6 +27,11 @@ export interface RunSpec {
   readonly cwd?: string;
   /** How long a stopping instance may drain after SIGTERM before SIGKILL. */
   readonly gracePeriodMs: number;
+  /**
+   * How a changed command, env or cwd replaces the instances (spec `rollingUpdate`). Absent:
+   * DEFAULT_ROLLING_UPDATE (see rollingUpdateOf).
+   */
+  readonly rollingUpdate?: RollingUpdateSpec;
 }
 
 /** A version is either run by Sluice or reached at fixed upstream URLs. */
@@ -74,6 +80,16 @@ export interface ServiceStatus {
   readonly stable: string;
   /** Revision counter: increases each time the stable version changes. */
   readonly revision: number;
+  /**
+   * Versions kept running only until a time (ms since epoch) for an instant switch back: blue after a
+   * blue-green rollout made green stable (its scaleDownDelay). Then the controller retires them (idle).
+   */
+  readonly warmUntil?: Readonly<Record<string, number>>;
+  /**
+   * Versions whose instances the controller retired after their warm time, with when (ms since epoch).
+   * A rollout that targets one, or the service making it stable again, starts it again.
+   */
+  readonly idle?: Readonly<Record<string, number>>;
 }
 
 /** How a revision came to be: the service was created, a rollout promoted, the spec set the stable, or an undo. */
@@ -98,6 +114,8 @@ export interface Revision {
   readonly actor: string;
   /** The rollout that promoted it (outcome "promoted"). */
   readonly rollout?: string;
+  /** The experiment whose variant was promoted (outcome "promoted"). */
+  readonly experiment?: string;
   readonly outcome: RevisionOutcome;
   /** For outcome "undone-to": the revision whose version this one returned to. */
   readonly undoneTo?: number;
@@ -109,12 +127,13 @@ export interface RevisionCause {
   readonly actor: string;
   readonly outcome: RevisionOutcome;
   readonly rollout?: string;
+  readonly experiment?: string;
   readonly undoneTo?: number;
 }
 
 /** The revision a service's current state makes: its status's revision number and stable version, its spec. */
 export function revisionOf(service: Service, cause: RevisionCause): Revision {
-  const { at, actor, outcome, rollout, undoneTo } = cause;
+  const { at, actor, outcome, rollout, experiment, undoneTo } = cause;
   return {
     service: service.name,
     number: service.status.revision,
@@ -123,6 +142,7 @@ export function revisionOf(service: Service, cause: RevisionCause): Revision {
     createdAt: at,
     actor,
     ...(rollout === undefined ? {} : { rollout }),
+    ...(experiment === undefined ? {} : { experiment }),
     outcome,
     ...(undoneTo === undefined ? {} : { undoneTo }),
   };

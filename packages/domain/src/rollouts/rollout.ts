@@ -8,13 +8,19 @@ import type { RollbackCheckState, StepState } from './step-state.js';
 import type { Exposure, ExposureBudget, GuardRunState, GuardSpec } from '../guard/guard-spec.js';
 import type { RollbackPlan } from './rollback-plan.js';
 import type { AbortCause } from './transition.js';
+import type { BlueGreenStrategy } from './blue-green.js';
+import type { WavesStrategy } from '../waves/waves.js';
+import type { TargetsProgress } from '../waves/wave-progress.js';
 
 export interface CanaryStrategy {
   readonly kind: 'canary';
   readonly steps: readonly Step[];
 }
-/** Later issues add blueGreen, waves, experiment and rolling. */
-export type Strategy = CanaryStrategy;
+/**
+ * Every strategy runs `steps` on the same state machine: a canary lists them, blue-green expands its
+ * spec into them (blue-green.ts), waves into one `wave` step per wave plus its bake and gate (waves/).
+ */
+export type Strategy = CanaryStrategy | BlueGreenStrategy | WavesStrategy;
 
 /** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
 export interface Hold {
@@ -100,6 +106,10 @@ export interface RolloutStatus {
   readonly pointOfNoReturn?: { readonly step: number; readonly at: number; readonly reason: string };
   /** Set when the rollout starts rolling back: its operations and which are done. */
   readonly rollbackPlan?: RollbackPlan;
+  /** Waves: each selected target's wave, step, weight and phase (assigned when the first wave starts). */
+  readonly targets?: TargetsProgress;
+  /** Waves: the index of the wave started last. */
+  readonly wave?: number;
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
   readonly rollbackChecks?: readonly RollbackCheckState[];
   /** Last human-readable explanation of the state. */

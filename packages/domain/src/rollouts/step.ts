@@ -19,7 +19,19 @@ export type Step =
   | ApprovalStep
   | LoadStep
   | AdaptiveStep
-  | PointOfNoReturnStep;
+  | PointOfNoReturnStep
+  | WaveStep;
+
+/**
+ * Runs wave `wave` of a waves strategy (domain/waves/): its targets run the wave's own steps, at most
+ * `maxConcurrent` at a time; the step completes once every target of the wave has finished them.
+ */
+export interface WaveStep {
+  readonly kind: 'wave';
+  /** 0-based index into the strategy's waves. */
+  readonly wave: number;
+  readonly name: string;
+}
 
 /**
  * Marks what follows as irreversible (a schema contract will set this itself): after it, a breach or a
@@ -105,6 +117,8 @@ export function describeStep(step: Step): string {
       return `load ${step.rps} rps for ${step.durationMs / 1000}s`;
     case 'pointOfNoReturn':
       return `point of no return: ${step.reason}`;
+    case 'wave':
+      return `wave ${step.wave + 1} (${step.name})`;
     case 'adaptive':
       return `adaptive ${step.startWeight}% → ${step.maxWeight}% (${step.factor !== undefined ? `×${step.factor}` : `+${step.increment ?? 0}`} every ${step.healthyForMs / 1000}s healthy)`;
   }

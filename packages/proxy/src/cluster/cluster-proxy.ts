@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ErrorCode, SluiceError, type ErrorCode as Code, type ObservedSplit, type RouteSpec, type TrafficSplit } from '@sluice/domain';
+import { combineUpstreamUse, ErrorCode, SluiceError, type ErrorCode as Code, type ObservedSplit, type RouteSpec, type TrafficSplit, type UpstreamUse } from '@sluice/domain';
 import type { ProxyObservation } from '../observation.js';
 import { isWorkerReply, type WorkerCommand, type WorkerReply } from './protocol.js';
 
@@ -92,6 +92,18 @@ export class ClusterProxy {
     const reply = await this.#command(member, { type: 'observe', service });
     if (!reply.observed) throw new SluiceError(ErrorCode.INTERNAL, `worker returned no split for "${service}"`);
     return reply.observed;
+  }
+
+  /**
+   * How the workers stand with `endpoint` of `service`: routed by all, some or none of them (a route
+   * change reaches them one by one), and the requests to it in flight in all of them. Workers draining
+   * for a restart are not asked. Throws SERVICE_NOT_FOUND.
+   */
+  async upstreamUse(service: string, endpoint: string): Promise<UpstreamUse> {
+    const live = [...this.#members].filter((m) => !m.retiring);
+    if (live.length === 0) throw new SluiceError(ErrorCode.ADAPTER_FAILED, 'the proxy cluster has no live worker');
+    const replies = await Promise.all(live.map((m) => this.#command(m, { type: 'use', service, endpoint })));
+    return combineUpstreamUse(replies.map((r) => r.use ?? { routed: 'none', inflight: 0 }));
   }
 
   remove(service: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 import type { ProxyObservation } from '../observation.js';
 
 /** Commands the primary sends a worker. Every command carries an id the worker answers with. */
@@ -7,13 +7,14 @@ export type WorkerCommand =
   | { readonly type: 'setSplit'; readonly id: number; readonly service: string; readonly split: TrafficSplit }
   | { readonly type: 'remove'; readonly id: number; readonly service: string }
   | { readonly type: 'observe'; readonly id: number; readonly service: string }
+  | { readonly type: 'use'; readonly id: number; readonly service: string; readonly endpoint: string }
   /** Stop accepting, finish in-flight requests, then exit. */
   | { readonly type: 'drain'; readonly id: number };
 
 /** What a worker sends back. */
 export type WorkerReply =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly id: number; readonly observed?: ObservedSplit }
+  | { readonly type: 'done'; readonly id: number; readonly observed?: ObservedSplit; readonly use?: UpstreamUse }
   | { readonly type: 'failed'; readonly id: number; readonly code: string; readonly message: string }
   /** Observations batched (every ~100 ms) so metrics cost one IPC message per batch, not per request. */
   | { readonly type: 'observations'; readonly batch: readonly ProxyObservation[] };

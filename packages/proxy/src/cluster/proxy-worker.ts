@@ -48,6 +48,8 @@ async function run(command: WorkerCommand): Promise<WorkerReply> {
       return { type: 'done', id: command.id };
     case 'observe':
       return { type: 'done', id: command.id, observed: proxy.observe(command.service) };
+    case 'use':
+      return { type: 'done', id: command.id, use: proxy.upstreamUse(command.service, command.endpoint) };
     case 'drain':
       await proxy.close({ handover: true });
       if (batch.length > 0) send({ type: 'observations', batch });

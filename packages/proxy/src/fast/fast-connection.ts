@@ -24,6 +24,8 @@ export interface FastHost {
   readonly closing: boolean;
   /** Largest request head any route of the listener accepts. */
   readonly maxHeadBytes: number;
+  /** How long a fresh connection may wait for its first request (node:http's headersTimeout). */
+  readonly headersTimeoutMs: number;
   /** The route serving `host` (as the Host header says it), or undefined: node:http answers then. */
   routeFor(host: string): RouteContext | undefined;
   /** Stickiness fields to read while parsing, when every request of the listener uses the same ones. */
@@ -49,6 +51,8 @@ export class FastConnection implements ClientSide {
   ended = false;
   /** The proxy ended the connection (its last response said close): nothing more is read from it. */
   finished = false;
+  /** No request started yet: the socket's idle limit is headersTimeoutMs, then KEEP_ALIVE_MS. */
+  fresh = true;
   #inNext = false;
 
   constructor(socket: Socket, host: FastHost) {
@@ -116,6 +120,10 @@ export class FastConnection implements ClientSide {
     }
     const exchange = new FastExchange(this, context, snapshot, head);
     this.exchange = exchange;
+    if (this.fresh) {
+      this.fresh = false;
+      this.socket.setTimeout(KEEP_ALIVE_MS);
+    }
     this.host.inflightChanged(1);
     const bodyEnd = head.headEnd + head.contentLength;
     if (head.contentLength === 0) {
@@ -152,7 +160,11 @@ export function acceptFast(socket: Socket, host: FastHost): FastConnection {
   socket.on('close', onClose);
   socket.on('drain', onDrain);
   socket.on('timeout', onIdle);
-  socket.setTimeout(KEEP_ALIVE_MS);
+  // The first request may take as long as node:http would wait for it (headersTimeout), not just the
+  // keep-alive period: under load the kernel can establish a connection seconds before its request gets
+  // through (after an accept queue overflow the client resends it with backoff); cutting the connection
+  // then resets a request that was only slow.
+  socket.setTimeout(host.headersTimeoutMs > 0 ? host.headersTimeoutMs : KEEP_ALIVE_MS);
   return connection;
 }
 
@@ -198,7 +210,7 @@ function onDrain(this: FastSocket): void {
   if (upstream !== undefined && upstream.isPaused()) upstream.resume();
 }
 
-/** Idle between requests for the keep-alive period: close. With a request in flight, its own timer rules. */
+/** Idle before the first request (headersTimeoutMs) or between requests (the keep-alive period): close. With a request in flight, its own timer rules. */
 function onIdle(this: FastSocket): void {
   if (this[CONNECTION]?.exchange === undefined) this.destroy();
 }

@@ -7,6 +7,7 @@ import { BuiltinProxy } from '../builtin-proxy.js';
 import type { ProxyObservation } from '../observation.js';
 import { eventually, rawExchange, startCountingUpstream } from '../testing/http-fixtures.js';
 import type { CountingUpstream } from '../testing/http-fixtures.js';
+import { KEEP_ALIVE_MS } from './fast-connection.js';
 import { IDLE_SOCKET_MS } from './upstream-pool.js';
 
 const STABLE = { stable: 'v1', weight: 0, salt: 's' };
@@ -137,6 +138,34 @@ describe('BuiltinProxy fast path: requests on raw sockets', () => {
     const raw = Buffer.concat(chunks).toString();
     assert.match(raw, /"body":"hello world"/);
     assert.equal(seen[0]?.fast, true);
+  });
+
+  test('a fresh connection waits for its first request as long as headersTimeoutMs (as node:http does), not just the keep-alive period', async () => {
+    const patient = new BuiltinProxy({ limits: { headersTimeoutMs: 9_000 } });
+    const brief = new BuiltinProxy({ limits: { headersTimeoutMs: 300 } });
+    try {
+      await patient.upsert(route(upstream.url), STABLE);
+      await brief.upsert(route(upstream.url), STABLE);
+      const portOf = (p: BuiltinProxy) => Number((p.observe('shop').address ?? '').split(':')[1]);
+      const idle = net.connect(portOf(brief), '127.0.0.1');
+      idle.on('error', () => undefined);
+      const started = Date.now();
+      await new Promise((r) => idle.on('close', r));
+      assert.ok(Date.now() - started < 2_000, `a fresh connection without a request closes after headersTimeoutMs (300 ms), not ${Date.now() - started} ms`);
+      const socket = net.connect(portOf(patient), '127.0.0.1');
+      socket.on('error', () => undefined);
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      await new Promise((r) => setTimeout(r, KEEP_ALIVE_MS + 500));
+      socket.write('GET /late HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      await new Promise((r) => socket.on('close', r));
+      const raw = Buffer.concat(chunks).toString();
+      assert.match(raw, /^HTTP\/1\.1 200/, `a first request ${KEEP_ALIVE_MS + 500} ms after connecting is served: ${JSON.stringify(raw)}`);
+      assert.match(raw, /"url":"\/late"/);
+    } finally {
+      await patient.close();
+      await brief.close();
+    }
   });
 
   test('a small body trickling in, each piece within idleTimeoutMs, is not cut', async () => {

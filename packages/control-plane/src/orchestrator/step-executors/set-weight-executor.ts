@@ -12,7 +12,9 @@ export const setWeightExecutor: StepExecutor<SetWeightStep> = {
   async advance(step, ctx): Promise<StepProgress> {
     const { rollout } = ctx;
     const target = rollout.spec.target;
-    const notReady = step.weight > 0 ? untilTargetReady(ctx, 'sending it traffic') : undefined;
+    // A blue-green switch moves everyone at once: green must first be a full environment.
+    const everyReplica = step.weight === 100 && rollout.spec.strategy.kind === 'blueGreen';
+    const notReady = step.weight > 0 ? untilTargetReady(ctx, everyReplica ? 'switching to it' : 'sending it traffic', everyReplica) : undefined;
     if (notReady) return notReady;
     if (rollout.status.canaryWeight !== step.weight) {
       return { kind: 'change', change: changeWeight(rollout, step.weight, ctx.now) };

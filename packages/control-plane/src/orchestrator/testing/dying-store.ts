@@ -36,6 +36,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.segments;
   }
+  get targets(): StoreTransaction['targets'] {
+    this.#check();
+    return this.#inner.targets;
+  }
   get analysisTemplates(): StoreTransaction['analysisTemplates'] {
     this.#check();
     return this.#inner.analysisTemplates;
@@ -47,6 +51,10 @@ export class DyingStore implements Store {
   get events(): StoreTransaction['events'] {
     this.#check();
     return this.#inner.events;
+  }
+  get experiments(): StoreTransaction['experiments'] {
+    this.#check();
+    return this.#inner.experiments;
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {

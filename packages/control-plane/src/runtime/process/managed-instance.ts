@@ -61,6 +61,7 @@ export class ManagedInstance {
   #process: RunningProcess | undefined;
   #port = 0;
   #restarts = 0;
+  #exits = 0;
   #lastExit: string | undefined;
   #lastProbe: string | undefined;
   #failures = 0;
@@ -85,6 +86,21 @@ export class ManagedInstance {
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The spec it runs (its readiness and grace period follow `update`). */
+  get spec(): WorkloadSpec {
+    return this.#spec;
+  }
+
+  /** How many times its process exited without being asked to (or failed to start). */
+  get exits(): number {
+    return this.#exits;
+  }
+
+  /** Its last exit, e.g. "code 3" or "signal SIGKILL". */
+  get lastExit(): string | undefined {
+    return this.#lastExit;
   }
 
   /** Takes readiness and grace-period changes of a spec with the same hash, without a restart. */
@@ -113,16 +129,21 @@ export class ManagedInstance {
     }
   }
 
-  /** SIGTERM the group, SIGKILL after the grace period; resolves when it is gone. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Takes the instance out of service (state "stopping": not ready, no more probes or restarts), runs
+   * `before` (leaving the data plane, draining), then SIGTERM to the group and SIGKILL after the grace
+   * period; resolves when it is gone. Idempotent: a second call joins the first.
+   */
+  stop(before?: () => Promise<void>): Promise<void> {
     if (this.#stopping !== undefined) return this.#stopping;
     this.#epoch += 1;
     clearTimeout(this.#timer);
-    const running = this.#process;
     this.#state = 'stopping';
     this.#readySince = undefined;
-    this.#hooks.changed(this);
     this.#stopping = (async () => {
+      await before?.().catch((error: unknown) => this.#hooks.log(`[runtime] ${this.#name()} (${this.id}): leaving service failed: ${String(error)}`));
+      // It may have exited on its own meanwhile (a crash no longer restarts it); its group may not have.
+      const running = this.#process;
       if (running !== undefined) {
         const graceMs = this.#spec.run.gracePeriodMs;
         const outcome = await stopGroup(running.pgid, { graceMs, leaderExited: () => running.exited });
@@ -137,6 +158,7 @@ export class ManagedInstance {
       this.#state = 'stopped';
       this.#hooks.changed(this);
     })();
+    this.#hooks.changed(this);
     return this.#stopping;
   }
 
@@ -245,6 +267,7 @@ export class ManagedInstance {
     }
     const healthyFor = this.#readySince === undefined ? 0 : this.#settings.clock.now() - this.#readySince;
     if (healthyFor >= HEALTHY_RESET_MS) this.#crashStreak = 0;
+    this.#exits += 1;
     const { initialMs, maxMs } = this.#settings.backoff;
     const delay = Math.min(maxMs, initialMs * 2 ** Math.min(this.#crashStreak, 30));
     this.#crashStreak += 1;

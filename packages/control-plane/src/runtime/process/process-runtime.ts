@@ -2,14 +2,19 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { Clock } from '@sluice/domain';
-import type { InstanceStatus, Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
-import { specHash, workloadName } from '../spec-hash.js';
+import { NO_DATA_PLANE } from '../runtime.js';
+import type { DataPlaneGate, InstanceStatus, Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
+import { workloadName } from '../spec-hash.js';
 import { waitForReady } from '../wait-for-ready.js';
+import { confirmInTable, leaveDataPlane } from './data-plane-steps.js';
+import type { DataPlaneSteps } from './data-plane-steps.js';
 import { InstanceRegistry } from './instance-registry.js';
 import { ManagedInstance } from './managed-instance.js';
 import type { InstanceHooks, InstanceSettings } from './managed-instance.js';
 import { cleanupOrphans } from './orphan-cleanup.js';
 import type { OrphanReport } from './orphan-cleanup.js';
+import { ProcessWorkload } from './process-workload.js';
+import type { Target } from './rolling-update.js';
 import { validateWorkloadSpec } from './validate-workload-spec.js';
 
 export interface ProcessRuntimeOptions {
@@ -24,24 +29,13 @@ export interface ProcessRuntimeOptions {
   readonly restartBackoff?: { readonly initialMs: number; readonly maxMs: number };
   /** Consecutive failed probes that make a ready instance unready; default 3. */
   readonly readinessFailureThreshold?: number;
-}
-
-/** A replica index: the instance serving it and, during a rolling replace, its successor. */
-interface Slot {
-  current: ManagedInstance | undefined;
-  next: ManagedInstance | undefined;
-}
-
-interface Workload {
-  spec: WorkloadSpec;
-  hash: string;
-  /** Bumped when the spec hash changes, so replacement instances get new ids. */
-  generation: number;
-  slots: Slot[];
-  /** Instances being stopped (scaled away or replaced); listed until they exit. */
-  readonly retiring: Set<ManagedInstance>;
-  /** Ready endpoints last announced through onChange. */
-  announced: string;
+  /**
+   * The data plane, asked during replacements: a new instance counts once it is in the table, an old
+   * one gets SIGTERM once it is out of the table and drained. Default: nothing to ask (NO_DATA_PLANE).
+   */
+  readonly dataPlane?: DataPlaneGate;
+  /** Unexpected exits of one new instance that roll a rolling update back; default 3. */
+  readonly crashLoopExits?: number;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 30_000 };
@@ -49,7 +43,9 @@ const SYSTEM_CLOCK: Clock = { now: () => Date.now() };
 
 /**
  * Runs each version as local processes (`/bin/sh -c <command>`, one process group per instance) on
- * free ports of 127.0.0.1.
+ * free ports of 127.0.0.1. A changed command, env or cwd is rolled out in batches (ProcessWorkload,
+ * RollingUpdate): a new instance counts once it is ready and in the data plane's table; an old one
+ * leaves the table, drains, gets SIGTERM, then SIGKILL after its grace period.
  *
  * Orphans: processes left by an earlier control plane that was killed are stopped, not adopted
  * (their output and exit cannot be re-attached). Cleanup starts in the constructor from
@@ -65,7 +61,9 @@ export class ProcessRuntime implements Runtime {
   readonly #failureThreshold: number;
   readonly #registry: InstanceRegistry;
   readonly #orphans: Promise<OrphanReport>;
-  readonly #workloads = new Map<string, Workload>();
+  readonly #steps: DataPlaneSteps;
+  readonly #crashLoopExits: number;
+  readonly #workloads = new Map<string, ProcessWorkload>();
   readonly #listeners = new Set<(status: WorkloadStatus) => void>();
   readonly #locks = new Map<string, Promise<void>>();
   readonly #onProcessExit = (): void => this.#signalAll();
@@ -77,6 +75,8 @@ export class ProcessRuntime implements Runtime {
     this.#log = options.log ?? ((line) => console.log(line));
     this.#backoff = options.restartBackoff ?? DEFAULT_BACKOFF;
     this.#failureThreshold = Math.max(1, options.readinessFailureThreshold ?? 3);
+    this.#steps = { gate: options.dataPlane ?? NO_DATA_PLANE, verbose: options.dataPlane !== undefined, log: this.#log };
+    this.#crashLoopExits = Math.max(1, options.crashLoopExits ?? 3);
     this.#registry = new InstanceRegistry(resolve(this.#cwd, options.stateDir), this.#log);
     this.#orphans = this.#startOrphanCleanup();
     // A control plane that exits without close() still asks its instances to drain.
@@ -107,17 +107,16 @@ export class ProcessRuntime implements Runtime {
   }
 
   status(key: WorkloadKey): WorkloadStatus | undefined {
-    const workload = this.#workloads.get(keyOf(key));
-    return workload === undefined ? undefined : snapshot(workload);
+    return this.#workloads.get(keyOf(key))?.snapshot();
   }
 
   list(): readonly WorkloadStatus[] {
-    return [...this.#workloads.values()].map(snapshot);
+    return [...this.#workloads.values()].map((w) => w.snapshot());
   }
 
   async retire(key: WorkloadKey, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const done = this.#withLock(keyOf(key), () => this.#retire(key));
+    const done = this.#withLock(keyOf(key), () => this.#retire(key, this.#closing === undefined));
     // Aborting stops the wait, not the retirement: the processes still go away.
     return signal === undefined ? done : untilAborted(done, signal);
   }
@@ -132,131 +131,69 @@ export class ProcessRuntime implements Runtime {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#orphans;
-      await Promise.all([...this.#workloads.values()].map((w) => this.retire(w.spec)));
+      // Waits on the data plane end now: it is closing too, and stopping must not take grace periods.
+      for (const workload of this.#workloads.values()) workload.cancelWaits();
+      await Promise.all([...this.#workloads.values()].map((w) => this.retire(w.desired)));
       process.off('exit', this.#onProcessExit);
     })();
     return this.#closing;
   }
 
   async #apply(spec: WorkloadSpec, cwd: string): Promise<void> {
-    const hash = specHash(spec.run);
-    const workload = this.#workloadFor(spec, hash);
-    const starts: Promise<void>[] = [];
-    for (let index = 0; index < spec.run.replicas; index++) {
-      const slot = (workload.slots[index] ??= { current: undefined, next: undefined });
-      const started = this.#reconcileSlot(workload, slot, index, cwd);
-      if (started !== undefined) starts.push(started);
+    let workload = this.#workloads.get(keyOf(spec));
+    if (workload === undefined) {
+      workload = this.#newWorkload(spec, cwd);
+      this.#workloads.set(keyOf(spec), workload);
     }
-    for (const slot of workload.slots.slice(spec.run.replicas)) {
-      for (const instance of [slot.current, slot.next]) if (instance !== undefined) this.#retireInstance(workload, instance);
-    }
-    workload.slots.length = Math.min(workload.slots.length, spec.run.replicas);
-    await Promise.all(starts);
+    await Promise.all(workload.ensure(spec, cwd));
     this.#announce(workload);
   }
 
-  #workloadFor(spec: WorkloadSpec, hash: string): Workload {
-    let workload = this.#workloads.get(keyOf(spec));
-    if (workload === undefined) {
-      workload = { spec, hash, generation: 0, slots: [], retiring: new Set(), announced: '' };
-      this.#workloads.set(keyOf(spec), workload);
-    } else if (workload.hash !== hash) {
-      workload.hash = hash;
-      workload.generation += 1;
-    }
-    workload.spec = spec;
+  #newWorkload(spec: WorkloadSpec, cwd: string): ProcessWorkload {
+    const workload: ProcessWorkload = new ProcessWorkload(spec, cwd, {
+      now: () => this.#clock.now(),
+      log: this.#log,
+      crashLoopExits: this.#crashLoopExits,
+      create: (target, index, generation) => this.#createInstance(workload, target, index, generation),
+      confirm: (instance, signal) => confirmInTable(this.#steps, workload.desired, instance, signal),
+      leave: (instance, signal) => leaveDataPlane(this.#steps, workload.desired, instance, signal),
+      announce: () => this.#announce(workload),
+    });
     return workload;
   }
 
-  /**
-   * Makes one slot run the workload's spec. A changed spec starts a successor beside the current
-   * instance; the current one is stopped when the successor is ready (see #instanceChanged).
-   */
-  #reconcileSlot(workload: Workload, slot: Slot, index: number, cwd: string): Promise<void> | undefined {
-    const { spec, hash } = workload;
-    if (slot.current?.specHash === hash) {
-      slot.current.update(spec);
-      if (slot.next !== undefined) this.#retireInstance(workload, slot.next);
-      slot.next = undefined;
-      return undefined;
-    }
-    if (slot.next?.specHash === hash) {
-      slot.next.update(spec);
-      return undefined;
-    }
-    if (slot.next !== undefined) this.#retireInstance(workload, slot.next);
-    const instance = this.#createInstance(workload, index, cwd);
-    if (slot.current === undefined || slot.current.state === 'crashed') {
-      if (slot.current !== undefined) this.#retireInstance(workload, slot.current);
-      slot.current = instance;
-      slot.next = undefined;
-    } else {
-      slot.next = instance;
-    }
-    return instance.start();
-  }
-
-  #createInstance(workload: Workload, index: number, cwd: string): ManagedInstance {
+  #createInstance(workload: ProcessWorkload, target: Target, index: number, generation: number): ManagedInstance {
     const settings: InstanceSettings = {
-      cwd,
+      cwd: target.cwd,
       clock: this.#clock,
       backoff: this.#backoff,
       failureThreshold: this.#failureThreshold,
     };
     const hooks: InstanceHooks = {
-      changed: (instance) => this.#instanceChanged(workload, instance),
+      changed: (instance) => workload.instanceChanged(instance),
       spawned: (record) => this.#registry.put(record),
       exited: (pgid) => this.#registry.remove(pgid),
       log: this.#log,
     };
-    return new ManagedInstance(workload.spec, { index, generation: workload.generation }, settings, hooks);
+    return new ManagedInstance(target.spec, { index, generation }, settings, hooks);
   }
 
-  /** Completes rolling replaces, then announces the ready set if it changed. */
-  #instanceChanged(workload: Workload, instance: ManagedInstance): void {
-    const slot = workload.slots[instance.index];
-    if (slot !== undefined && slot.next === instance && instance.state === 'ready') {
-      if (slot.current !== undefined) this.#retireInstance(workload, slot.current);
-      slot.current = instance;
-      slot.next = undefined;
-    } else if (slot !== undefined && slot.current === instance && instance.state === 'crashed' && slot.next !== undefined) {
-      // The old version died during the replace: let the successor take the slot instead of restarting it.
-      this.#retireInstance(workload, instance);
-      slot.current = slot.next;
-      slot.next = undefined;
-    }
-    this.#announce(workload);
-  }
-
-  #retireInstance(workload: Workload, instance: ManagedInstance): void {
-    workload.retiring.add(instance);
-    void instance.stop().then(() => {
-      workload.retiring.delete(instance);
-    });
-  }
-
-  async #retire(key: WorkloadKey): Promise<void> {
+  /** Stops every instance; `gated` lets each leave the data plane and drain first (not when closing). */
+  async #retire(key: WorkloadKey, gated: boolean): Promise<void> {
     const workload = this.#workloads.get(keyOf(key));
     if (workload === undefined) return;
-    const instances = instancesOf(workload);
-    workload.slots = [];
-    for (const instance of instances) workload.retiring.add(instance);
-    await Promise.all(instances.map((i) => i.stop()));
-    const final: WorkloadStatus = {
-      ...snapshot(workload),
-      desiredReplicas: 0,
-      instances: instances.map((i) => i.snapshot()),
-    };
-    workload.retiring.clear();
+    const instances = await workload.stopAll(gated);
+    const final: WorkloadStatus = { ...workload.snapshot(), desiredReplicas: 0, instances };
     this.#workloads.delete(keyOf(key));
     workload.announced = '';
     this.#emit(final);
   }
 
-  #announce(workload: Workload): void {
-    const status = snapshot(workload);
+  #announce(workload: ProcessWorkload): void {
+    if (this.#workloads.get(keyOf(workload.desired)) !== workload) return;
+    const status = workload.snapshot();
     const signature = status.readyEndpoints.join(' ');
-    if (signature === workload.announced || this.#workloads.get(keyOf(workload.spec)) !== workload) return;
+    if (signature === workload.announced) return;
     workload.announced = signature;
     this.#emit(status);
   }
@@ -272,8 +209,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   #find(key: WorkloadKey, id: string): ManagedInstance | undefined {
-    const workload = this.#workloads.get(keyOf(key));
-    return workload === undefined ? undefined : instancesOf(workload).find((i) => i.id === id);
+    return this.#workloads.get(keyOf(key))?.find(id);
   }
 
   #resolveCwd(spec: WorkloadSpec): string {
@@ -329,25 +265,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   #signalAll(): void {
-    for (const workload of this.#workloads.values()) for (const instance of instancesOf(workload)) instance.signalExit();
+    for (const workload of this.#workloads.values()) for (const instance of [...workload.instances, ...workload.leaving]) instance.signalExit();
   }
 }
 
 function keyOf(key: WorkloadKey): string {
   return `${key.service}\u0000${key.version}`;
-}
-
-function instancesOf(workload: Workload): ManagedInstance[] {
-  const inSlots = workload.slots.flatMap((s) => [s.current, s.next]);
-  const all = new Set([...inSlots, ...workload.retiring]);
-  return [...all].filter((i): i is ManagedInstance => i !== undefined);
-}
-
-function snapshot(workload: Workload): WorkloadStatus {
-  const instances = instancesOf(workload).map((i) => i.snapshot());
-  const readyEndpoints = instances.filter((i) => i.state === 'ready').map((i) => i.endpoint);
-  const { service, version, run } = workload.spec;
-  return { service, version, desiredReplicas: run.replicas, instances, readyEndpoints };
 }
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -31,6 +31,9 @@ describe('validateWorkloadSpec', () => {
     assert.deepEqual(problemsOf({ command: ' ', replicas: -1, gracePeriodMs: Number.NaN }), ['run.command', 'run.replicas', 'run.gracePeriodMs']);
     assert.deepEqual(problemsOf({ readiness: { path: 'healthz', intervalMs: 0, timeoutMs: 10 } }), ['run.readiness.intervalMs', 'run.readiness.path']);
     assert.deepEqual(problemsOf({ env: { 'A=B': 'x', C: 'a\0b' } }), ['run.env.A=B', 'run.env.C']);
+    const rollingUpdate = { maxSurge: '25 %', maxUnavailable: -1, progressDeadlineMs: 0 } as unknown as NonNullable<WorkloadSpec['run']['rollingUpdate']>;
+    assert.deepEqual(problemsOf({ rollingUpdate }), ['run.rollingUpdate.maxSurge', 'run.rollingUpdate.maxUnavailable', 'run.rollingUpdate.progressDeadlineMs']);
+    assert.deepEqual(problemsOf({ rollingUpdate: { maxSurge: '100%', maxUnavailable: 0, progressDeadlineMs: 1000 } }), []);
   });
 
   test('the message says where, what was found and what is expected', () => {

@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from '@sluice/domain';
+import { ErrorCode, isIntOrPercent, SluiceError } from '@sluice/domain';
 import type { Problem } from '@sluice/domain';
 import type { WorkloadSpec } from '../runtime.js';
 import { workloadName } from '../spec-hash.js';
@@ -21,6 +21,13 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
   check(isPositive(run.readiness.timeoutMs), 'run.readiness.timeoutMs', run.readiness.timeoutMs, 'a number of milliseconds > 0');
   check(/^\/[\x21-\x7e]*$/.test(run.readiness.path), 'run.readiness.path', run.readiness.path, 'a path starting with "/" without spaces');
   check(Number.isFinite(run.gracePeriodMs) && run.gracePeriodMs >= 0, 'run.gracePeriodMs', run.gracePeriodMs, 'a number of milliseconds >= 0');
+  const rolling = run.rollingUpdate;
+  if (rolling !== undefined) {
+    const countOrPercent = 'a whole number >= 0 or a percentage like "25%"';
+    check(isIntOrPercent(rolling.maxSurge), 'run.rollingUpdate.maxSurge', rolling.maxSurge, countOrPercent);
+    check(isIntOrPercent(rolling.maxUnavailable), 'run.rollingUpdate.maxUnavailable', rolling.maxUnavailable, countOrPercent);
+    check(isPositive(rolling.progressDeadlineMs), 'run.rollingUpdate.progressDeadlineMs', rolling.progressDeadlineMs, 'a number of milliseconds > 0');
+  }
   for (const [name, value] of Object.entries(run.env)) {
     const okName = /^[^=\0]+$/.test(name);
     check(okName && typeof value === 'string' && !value.includes('\0'), `run.env.${name}`, value, 'a name without "=" and a string value without NUL');

@@ -4,12 +4,14 @@ import { sql, type Kysely } from 'kysely';
 import type {
   AnalysisTemplateStore,
   EventLog,
+  ExperimentStore,
   RevisionStore,
   RolloutStore,
   SegmentStore,
   ServiceStore,
   Store,
   StoreTransaction,
+  TargetStore,
 } from '../store.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
@@ -52,8 +54,10 @@ export class KyselyStore implements Store {
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
   readonly analysisTemplates: AnalysisTemplateStore;
+  readonly targets: TargetStore;
   readonly revisions: RevisionStore;
   readonly events: EventLog;
+  readonly experiments: ExperimentStore;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
   readonly #scope = new TransactionScope();
@@ -83,6 +87,11 @@ export class KyselyStore implements Store {
       list: () => read('segments.list', (v) => v.segments.list()),
       save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
     };
+    this.targets = {
+      get: (name) => read('targets.get', (v) => v.targets.get(name)),
+      list: () => read('targets.list', (v) => v.targets.list()),
+      save: (target, expected) => this.transaction((tx) => tx.targets.save(target, expected)),
+    };
     this.analysisTemplates = {
       get: (name) => read('analysisTemplates.get', (v) => v.analysisTemplates.get(name)),
       list: () => read('analysisTemplates.list', (v) => v.analysisTemplates.list()),
@@ -96,6 +105,15 @@ export class KyselyStore implements Store {
     this.events = {
       append: (events) => this.transaction((tx) => tx.events.append(events)),
       list: (filter) => read('events.list', (v) => v.events.list(filter)),
+    };
+    this.experiments = {
+      get: (name) => read('experiments.get', (v) => v.experiments.get(name)),
+      list: (filter) => read('experiments.list', (v) => v.experiments.list(filter)),
+      save: (experiment, expected) => this.transaction((tx) => tx.experiments.save(experiment, expected)),
+      counts: (name) => read('experiments.counts', (v) => v.experiments.counts(name)),
+      saveCounts: (name, counts) => this.transaction((tx) => tx.experiments.saveCounts(name, counts)),
+      marks: (name, keys) => read('experiments.marks', (v) => v.experiments.marks(name, keys)),
+      addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
   }
 

@@ -1,5 +1,5 @@
 import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
-import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service, Target } from '@sluice/domain';
 import type { Kysely } from 'kysely';
 import type {
   AnalysisTemplateStore,
@@ -10,9 +10,11 @@ import type {
   SegmentStore,
   ServiceStore,
   StoreTransaction,
+  TargetStore,
 } from '../store.js';
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
+import { kyselyExperiments } from './kysely-experiments.js';
 import { kyselyRevisions } from './kysely-revisions.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
 
@@ -81,11 +83,12 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
     'AnalysisTemplate',
     'analysisTemplates',
   );
-  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events };
+  const targets: TargetStore = namedStore<Target>(db, lease, 'targets', 'Target', 'targets');
+  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments: kyselyExperiments(db, lease), targets };
 }
 
 /** Tables of records kept as name + version + JSON body. */
-type NamedTable = 'services' | 'segments' | 'analysis_templates';
+type NamedTable = 'services' | 'segments' | 'analysis_templates' | 'targets';
 
 /** get/list/save over one named-record table (segments, analysis templates). */
 function namedStore<T extends { readonly name: string; readonly version: number }>(

@@ -73,6 +73,35 @@ const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 5,
+    name: 'experiments',
+    statements: {
+      // Marks make a user's exposure and each conversion count once: one row per (experiment, user, mark).
+      sqlite: [
+        `create table experiments (name text primary key, service text, phase text not null, version integer not null, body text not null) strict`,
+        `create index experiments_service_idx on experiments (service, name)`,
+        `create table experiment_counts (experiment text primary key, body text not null) strict`,
+        `create table experiment_marks (experiment text not null, key text not null, mark text not null,
+           primary key (experiment, key, mark)) strict, without rowid`,
+      ],
+      postgres: [
+        `create table experiments (name text collate "C" primary key, service text, phase text not null, version integer not null, body json not null)`,
+        `create index experiments_service_idx on experiments (service, name)`,
+        `create table experiment_counts (experiment text collate "C" primary key, body json not null)`,
+        `create table experiment_marks (experiment text collate "C" not null, key text collate "C" not null, mark text collate "C" not null,
+           primary key (experiment, key, mark))`,
+      ],
+    },
+  },
+  {
+    version: 6,
+    name: 'targets',
+    statements: {
+      sqlite: [`create table targets (name text primary key, version integer not null, body text not null) strict`],
+      postgres: [`create table targets (name text collate "C" primary key, version integer not null, body json not null)`],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

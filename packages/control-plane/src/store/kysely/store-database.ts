@@ -35,6 +35,12 @@ export interface AnalysisTemplatesTable {
   readonly body: JsonBody;
 }
 
+export interface TargetsTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
 export interface RevisionsTable {
   readonly service: string;
   readonly number: number;
@@ -53,6 +59,25 @@ export interface EventsTable {
   readonly body: JsonBody;
 }
 
+export interface ExperimentsTable {
+  readonly name: string;
+  readonly service: string | null;
+  readonly phase: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
+export interface ExperimentCountsTable {
+  readonly experiment: string;
+  readonly body: JsonBody;
+}
+
+export interface ExperimentMarksTable {
+  readonly experiment: string;
+  readonly key: string;
+  readonly mark: string;
+}
+
 export interface SchemaMigrationsTable {
   readonly version: number;
   readonly name: string;
@@ -65,8 +90,12 @@ export interface StoreDatabase {
   rollouts: RolloutsTable;
   segments: SegmentsTable;
   analysis_templates: AnalysisTemplatesTable;
+  targets: TargetsTable;
   revisions: RevisionsTable;
   events: EventsTable;
+  experiments: ExperimentsTable;
+  experiment_counts: ExperimentCountsTable;
+  experiment_marks: ExperimentMarksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

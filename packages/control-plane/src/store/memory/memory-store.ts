@@ -1,19 +1,22 @@
 import { isTerminal, VersionConflictError } from '@sluice/domain';
-import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
 import type {
   AnalysisTemplateStore,
   EventFilter,
   EventLog,
+  ExperimentStore,
   RolloutFilter,
   RevisionStore,
   RolloutStore,
   SegmentStore,
   ServiceStore,
   Store,
+  TargetStore,
   StoreTransaction,
 } from '../store.js';
 import { checkExpectedVersion, checkRevision, closedStoreError, eventTypeMatches, eventWindow, revisionConflict } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
+import { MemoryExperiments, memoryExperimentStore } from './memory-experiments.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
 interface StoredService {
@@ -44,11 +47,13 @@ interface MemoryState {
   readonly rollouts: Map<string, StoredRollout>;
   readonly segments: Map<string, StoredService>;
   readonly analysisTemplates: Map<string, StoredService>;
+  readonly targets: Map<string, StoredService>;
   /** By revisionKey(service, number). */
   readonly revisions: Map<string, StoredRevision>;
   /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
   readonly events: StoredEvent[];
   eventCount: number;
+  readonly experiments: MemoryExperiments;
 }
 
 /**
@@ -63,14 +68,18 @@ export class MemoryStore implements Store {
   readonly analysisTemplates: AnalysisTemplateStore;
   readonly revisions: RevisionStore;
   readonly events: EventLog;
+  readonly experiments: ExperimentStore;
+  readonly targets: TargetStore;
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
     segments: new Map(),
     analysisTemplates: new Map(),
+    targets: new Map(),
     revisions: new Map(),
     events: [],
     eventCount: 0,
+    experiments: new MemoryExperiments(),
   };
   #nextSeq = 1;
   #tail: Promise<void> = Promise.resolve();
@@ -97,6 +106,11 @@ export class MemoryStore implements Store {
       list: async () => read('segments.list').segments.list(),
       save: (segment, expected) => this.transaction((tx) => tx.segments.save(segment, expected)),
     };
+    this.targets = {
+      get: async (name) => read('targets.get').targets.get(name),
+      list: async () => read('targets.list').targets.list(),
+      save: (target, expected) => this.transaction((tx) => tx.targets.save(target, expected)),
+    };
     this.analysisTemplates = {
       get: async (name) => read('analysisTemplates.get').analysisTemplates.get(name),
       list: async () => read('analysisTemplates.list').analysisTemplates.list(),
@@ -111,6 +125,15 @@ export class MemoryStore implements Store {
       append: (events) => this.transaction((tx) => tx.events.append(events)),
       list: async (filter) => read('events.list').events.list(filter),
     };
+    this.experiments = {
+      get: async (name) => read('experiments.get').experiments.get(name),
+      list: async (filter) => read('experiments.list').experiments.list(filter),
+      save: (experiment, expected) => this.transaction((tx) => tx.experiments.save(experiment, expected)),
+      counts: async (name) => read('experiments.counts').experiments.counts(name),
+      saveCounts: (name, counts) => this.transaction((tx) => tx.experiments.saveCounts(name, counts)),
+      marks: async (name, keys) => read('experiments.marks').experiments.marks(name, keys),
+      addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
+    };
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -124,6 +147,7 @@ export class MemoryStore implements Store {
       try {
         const result = await this.#scope.run(() => work(tx));
         this.#state = snapshot;
+        snapshot.experiments.commit();
         return result;
       } finally {
         lease.finish();
@@ -160,9 +184,11 @@ function copyState(state: MemoryState): MemoryState {
     rollouts: new Map(state.rollouts),
     segments: new Map(state.segments),
     analysisTemplates: new Map(state.analysisTemplates),
+    targets: new Map(state.targets),
     revisions: new Map(state.revisions),
     events: state.events,
     eventCount: state.eventCount,
+    experiments: state.experiments.snapshot(),
   };
 }
 
@@ -174,11 +200,15 @@ class MemoryTransaction implements StoreTransaction {
   readonly analysisTemplates: AnalysisTemplateStore;
   readonly revisions: RevisionStore;
   readonly events: EventLog;
+  readonly experiments: ExperimentStore;
+  readonly targets: TargetStore;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
+    this.experiments = memoryExperimentStore(state.experiments, lease);
     this.services = namedRecords<Service>('Service', 'services', state.services, lease);
     this.segments = namedRecords<Segment>('Segment', 'segments', state.segments, lease);
     this.analysisTemplates = namedRecords<AnalysisTemplate>('AnalysisTemplate', 'analysisTemplates', state.analysisTemplates, lease);
+    this.targets = namedRecords<Target>('Target', 'targets', state.targets, lease);
     this.rollouts = {
       get: async (name) => {
         lease.check('rollouts.get');

@@ -33,7 +33,7 @@ if (database === undefined) {
       const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresStore({ url })));
       await Promise.all(stores.map((store) => store.close()));
       const { rows } = await query(url, 'select version from schema_migrations order by version');
-      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     });
 
     test('an unreachable server is a SluiceError with the password redacted', async () => {
@@ -52,13 +52,13 @@ if (database === undefined) {
 
   runStoreContract('postgres', async () => {
     const store = await openPostgresStore({ url });
-    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events restart identity');
+    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
     return { store, cleanup: () => store.close() };
   });
 
   describe('postgres store: two instances on one database', () => {
     test("each sees the other's writes", async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const service = await a.services.save(makeService('checkout'), 0);
@@ -75,7 +75,7 @@ if (database === undefined) {
     });
 
     test('concurrent saves at one version from two instances: exactly one wins', async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const v1 = await a.services.save(makeService('payments'), 0);

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import Database from 'better-sqlite3';
+import { makeExperiment } from '../experiments.contract.js';
 import { runStoreContract } from '../store.contract.js';
 import { makeAnalysisTemplate, makeEvent, makeRevision, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -40,7 +41,7 @@ describe('sqlite store', () => {
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
     } finally {
       raw.close();
     }
@@ -54,7 +55,7 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     try {
       // Back to what version 1 of the schema created.
-      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; delete from schema_migrations where version >= 2');
+      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 2');
     } finally {
       raw.close();
     }
@@ -76,7 +77,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table analysis_templates; drop table revisions; delete from schema_migrations where version >= 3');
+      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 3');
     } finally {
       raw.close();
     }
@@ -98,7 +99,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table revisions; delete from schema_migrations where version = 4');
+      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 4');
     } finally {
       raw.close();
     }
@@ -109,6 +110,27 @@ describe('sqlite store', () => {
       assert.deepEqual(await upgraded.revisions.list('checkout'), []);
       const revision = makeRevision('checkout', 1, 'v1', T0);
       assert.deepEqual(await upgraded.revisions.append(revision), revision);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  test('a database at schema version 4 gains the experiment tables and keeps its revisions', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const revision = await first.revisions.append(makeRevision('checkout', 1, 'v1', T0));
+    await first.close();
+    const raw = new Database(file);
+    try {
+      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 5');
+    } finally {
+      raw.close();
+    }
+    const upgraded = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await upgraded.revisions.list('checkout'), [revision]);
+      assert.deepEqual(await upgraded.experiments.list(), []);
+      assert.equal((await upgraded.experiments.save(makeExperiment('exp'), 0)).version, 1);
     } finally {
       await upgraded.close();
     }

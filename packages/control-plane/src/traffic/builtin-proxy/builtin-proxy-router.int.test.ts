@@ -63,3 +63,44 @@ describe('BuiltinProxyRouter serving', () => {
     }
   });
 });
+
+/** An upstream that holds every request until `release()`; `arrived` resolves at the first one. */
+async function heldUpstream(): Promise<{ url: string; arrived: Promise<void>; release(): void; close(): Promise<void> }> {
+  const held: http.ServerResponse[] = [];
+  let arrive: () => void = () => undefined;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const server = http.createServer((_req, res) => {
+    held.push(res);
+    arrive();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    arrived,
+    release: () => held.splice(0).forEach((res) => res.end('late')),
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+describe('BuiltinProxyRouter upstreamUse', () => {
+  test('counts a request in flight to an endpoint, also after the endpoint left the route, until it finishes', async () => {
+    const slow = await heldUpstream();
+    const router = new BuiltinProxyRouter();
+    try {
+      const route = { service: 'shop', listen: '127.0.0.1:0', stickiness: { cookie: 'sluice' }, backends: { v1: [slow.url] } };
+      await router.upsertRoute(route, { stable: 'v1', weight: 0, salt: 'r' });
+      const address = (await router.observeSplit('shop')).address ?? '';
+      const answer = get(address);
+      await slow.arrived;
+      assert.deepEqual(await router.upstreamUse('shop', slow.url), { routed: 'all', inflight: 1 });
+      await router.upsertRoute({ ...route, backends: { v1: [] } }, { stable: 'v1', weight: 0, salt: 'r' });
+      assert.deepEqual(await router.upstreamUse('shop', slow.url), { routed: 'none', inflight: 1 }, 'dropped, still finishing');
+      slow.release();
+      assert.equal(await answer, 'v1:late', 'the in-flight request completed');
+      assert.deepEqual(await router.upstreamUse('shop', slow.url), { routed: 'none', inflight: 0 });
+    } finally {
+      await router.close();
+      await slow.close();
+    }
+  });
+});

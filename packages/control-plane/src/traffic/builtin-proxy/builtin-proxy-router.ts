@@ -1,4 +1,4 @@
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 import { BuiltinProxy } from '@sluice/proxy';
 import type { ServiceHealth } from '@sluice/proxy';
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
@@ -26,6 +26,11 @@ export class BuiltinProxyRouter implements TrafficRouter {
   async observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit> {
     signal?.throwIfAborted();
     return this.#proxy.observe(service);
+  }
+
+  async upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse> {
+    signal?.throwIfAborted();
+    return this.#proxy.upstreamUse(service, endpoint);
   }
 
   async reset(service: string, signal?: AbortSignal): Promise<void> {

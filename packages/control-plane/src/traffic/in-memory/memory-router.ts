@@ -1,5 +1,5 @@
 import { checkSplit, copySplit, equalSplits, ErrorCode, SluiceError } from '@sluice/domain';
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 
 /** One setSplit the router received, for tests that assert on what the orchestrator asked for. */
@@ -31,6 +31,8 @@ export class MemoryRouter implements TrafficRouter {
   readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'mirror']);
   readonly #routes = new Map<string, MemoryRoute>();
   readonly #calls: MemoryRouterCall[] = [];
+  /** In-flight counts tests set per endpoint (setInflight); the memory router forwards nothing itself. */
+  readonly #inflight = new Map<string, number>();
   #failures = 0;
 
   /** Every setSplit call so far, oldest first, failed ones included. */
@@ -46,6 +48,11 @@ export class MemoryRouter implements TrafficRouter {
   /** The route as last upserted, or undefined. */
   route(service: string): RouteSpec | undefined {
     return this.#routes.get(service)?.route;
+  }
+
+  /** Makes upstreamUse report `count` requests in flight to `endpoint` (default 0). */
+  setInflight(endpoint: string, count: number): void {
+    this.#inflight.set(endpoint, count);
   }
 
   async upsertRoute(route: RouteSpec, initial: TrafficSplit, signal?: AbortSignal): Promise<void> {
@@ -74,6 +81,12 @@ export class MemoryRouter implements TrafficRouter {
     this.#enter('observeSplit', signal);
     const { route, split, generation } = this.#route(service);
     return { ...split, generation, address: route.listen };
+  }
+
+  async upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse> {
+    this.#enter('upstreamUse', signal);
+    const listed = Object.values(this.#route(service).route.backends).some((endpoints) => endpoints.includes(endpoint));
+    return { routed: listed ? 'all' : 'none', inflight: this.#inflight.get(endpoint) ?? 0 };
   }
 
   async reset(service: string, signal?: AbortSignal): Promise<void> {

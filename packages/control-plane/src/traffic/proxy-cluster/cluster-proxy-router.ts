@@ -1,4 +1,4 @@
-import type { ObservedSplit, RouteSpec, TrafficSplit } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 import type { ClusterProxy } from '@sluice/proxy';
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 
@@ -28,6 +28,11 @@ export class ClusterProxyRouter implements TrafficRouter {
   observeSplit(service: string, signal?: AbortSignal): Promise<ObservedSplit> {
     signal?.throwIfAborted();
     return this.#proxy.observe(service);
+  }
+
+  upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse> {
+    signal?.throwIfAborted();
+    return this.#proxy.upstreamUse(service, endpoint);
   }
 
   async reset(service: string, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,80 @@
+import {
+  allocationOrder, ErrorCode, experimentData, experimentReport, SluiceError, totalExposures, variantBucketRanges,
+  type Experiment, type ExperimentCounts, type ExperimentReport,
+} from '@sluice/domain';
+import { Hono } from 'hono';
+import type { ApiDeps } from '../http/api-routes.js';
+import { actorOf, limitBody, MAX_COMMAND_BYTES, readCommandBody } from '../http/request-input.js';
+import { readyBackends } from '../orchestrator/reconcile-service.js';
+import type { Store } from '../store/store.js';
+import { parseEventsBody, MAX_EVENTS_BYTES } from './event-input.js';
+import { experimentNotFound, promoteExperiment, stopExperiment, type ExperimentCommandContext } from './experiment-commands.js';
+import { recordEvents } from './record-events.js';
+
+/** What the experiment routes use of the API's dependencies. */
+export type ExperimentRouteDeps = Pick<ApiDeps, 'store' | 'controller' | 'runtime' | 'clock' | 'log'>;
+
+/** An ExperimentView of docs/api.md: the experiment, the users it counted and its report. */
+export interface ExperimentView extends Experiment {
+  /** Each variant's bucket range of 0..9,999 (bucketOf(name, key)): how any SDK assigns users the same way. */
+  readonly allocation: readonly { readonly variant: string; readonly weight: number; readonly from: number; readonly to: number }[];
+  readonly users: number;
+  readonly droppedExposures: number;
+  readonly report: ExperimentReport;
+}
+
+async function viewOf(store: Store, experiment: Experiment): Promise<ExperimentView> {
+  const counts: ExperimentCounts = await store.experiments.counts(experiment.name);
+  const { spec } = experiment;
+  const ranges = variantBucketRanges(allocationOrder(spec.variants, spec.control));
+  const allocation = ranges.map((r) => ({ variant: r.name, weight: spec.variants.find((v) => v.name === r.name)?.weight ?? 0, from: r.from, to: r.to }));
+  const report = experimentReport(spec, experimentData(spec, counts));
+  return { ...experiment, allocation, users: totalExposures(counts), droppedExposures: counts.droppedExposures, report };
+}
+
+const PHASES = ['Running', 'Stopped', 'Promoted'] as const;
+
+function phaseQuery(raw: string | undefined): (typeof PHASES)[number] | undefined {
+  if (raw === undefined) return undefined;
+  const phase = PHASES.find((p) => p.toLowerCase() === raw.toLowerCase());
+  if (phase !== undefined) return phase;
+  throw new SluiceError(ErrorCode.INVALID_REQUEST, 'Query parameter "phase" is invalid', { problems: [{ path: '?phase', message: 'not a phase', found: raw.slice(0, 40), expected: PHASES.join(', ') }] });
+}
+
+/** GET /experiments[/{name}], POST /experiments/{name}/stop|promote and POST /events, mounted under /api/v1. */
+export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
+  const api = new Hono();
+  const ctx = (actor: string): ExperimentCommandContext => ({ store: deps.store, clock: deps.clock, actor, readyBackends: (s) => readyBackends(s, deps.runtime) });
+  api.get('/experiments', async (c) => {
+    const service = c.req.query('service');
+    const phase = phaseQuery(c.req.query('phase'));
+    const all = await deps.store.experiments.list(service === undefined ? {} : { service });
+    const items = await Promise.all(all.filter((e) => phase === undefined || e.status.phase === phase).map((e) => viewOf(deps.store, e)));
+    return c.json({ items });
+  });
+  api.get('/experiments/:name', async (c) => {
+    const experiment = await deps.store.experiments.get(c.req.param('name'));
+    if (experiment === undefined) throw experimentNotFound(c.req.param('name'));
+    return c.json(await viewOf(deps.store, experiment));
+  });
+  api.post('/experiments/:name/stop', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
+    const body = await readCommandBody(c, { reason: { type: 'string', maxLength: 1000, nonEmpty: true } });
+    const stopped = await stopExperiment(ctx(actorOf(c)), c.req.param('name'), typeof body.reason === 'string' ? body.reason : undefined);
+    deps.log.info('experiment stopped', { experiment: stopped.name, result: stopped.status.result?.result, by: actorOf(c) });
+    deps.controller.kick();
+    return c.json(await viewOf(deps.store, stopped));
+  });
+  api.post('/experiments/:name/promote', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
+    const body = await readCommandBody(c, { variant: { type: 'string', maxLength: 63, nonEmpty: true }, force: 'boolean' });
+    const options = { variant: typeof body.variant === 'string' ? body.variant : undefined, force: body.force === true };
+    const promoted = await promoteExperiment(ctx(actorOf(c)), c.req.param('name'), options);
+    deps.log.info('experiment promoted', { experiment: promoted.name, variant: promoted.status.promoted?.variant, by: actorOf(c) });
+    deps.controller.kick();
+    return c.json(await viewOf(deps.store, promoted));
+  });
+  api.post('/events', limitBody(MAX_EVENTS_BYTES, deps.log), async (c) => {
+    const events = parseEventsBody(await c.req.text(), deps.clock.now());
+    return c.json(await recordEvents(deps.store, events));
+  });
+  return api;
+}
