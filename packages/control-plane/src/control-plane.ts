@@ -28,6 +28,7 @@ import { setHeaderRouteExecutor } from './orchestrator/step-executors/set-header
 import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from './orchestrator/step-executors/set-weight-executor.js';
+import { rollingBatchesExecutor } from './orchestrator/step-executors/rolling-batches-executor.js';
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
 import { applyResources } from './resources/apply-resources.js';
@@ -81,6 +82,7 @@ export interface VerificationWiring {
 export function defaultStepExecutors(verification: VerificationWiring): StepExecutorRegistry {
   return new StepExecutorRegistry()
     .register(setWeightExecutor)
+    .register(rollingBatchesExecutor)
     .register(pauseExecutor)
     .register(setHeaderRouteExecutor)
     .register(setSegmentRouteExecutor)

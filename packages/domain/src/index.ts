@@ -12,6 +12,7 @@ export * from './rollouts/step-state.js';
 export * from './rollouts/transition.js';
 export * from './rollouts/rollout.js';
 export * from './rollouts/blue-green.js';
+export * from './rollouts/rolling.js';
 export * from './rollouts/progress.js';
 export * from './events/release-event.js';
 export * from './traffic/murmur3.js';

@@ -161,7 +161,7 @@ describe('resourceJsonSchema: blue-green', () => {
   test('resourceJsonSchema describes blueGreen, one strategy kind at most, and no preview listener', () => {
     const rolloutSchema = (resourceJsonSchema() as { oneOf: { properties: Record<string, any> }[] }).oneOf[1];
     const strategy = rolloutSchema?.properties['spec'].properties.strategy;
-    assert.deepEqual(Object.keys(strategy.properties), ['canary', 'blueGreen', 'waves']);
+    assert.deepEqual(Object.keys(strategy.properties), ['canary', 'blueGreen', 'waves', 'rolling']);
     assert.equal(strategy.maxProperties, 1);
     const blueGreen = strategy.properties.blueGreen;
     assert.deepEqual(Object.keys(blueGreen.properties), ['previewRoute', 'prePromotionAnalysis', 'autoPromote', 'autoPromotionDelay', 'postPromotionAnalysis', 'scaleDownDelay']);

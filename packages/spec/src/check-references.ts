@@ -110,7 +110,26 @@ function rolloutProblems(rollout: RolloutResource, services: ReadonlyMap<string,
       }),
     ];
   }
-  return [];
+  return rollingProblems(rollout, serviceName, service);
+}
+
+/** A rolling strategy replaces instances: the stable and the target must both be `run` versions. */
+function rollingProblems(rollout: RolloutResource, serviceName: string, service: ServiceSpec): Problem[] {
+  if (rollout.spec.strategy.kind !== 'rolling') return [];
+  const roles = [
+    { role: 'target', version: rollout.spec.target },
+    { role: 'stable version', version: service.stable },
+  ];
+  return roles.flatMap(({ role, version }) => {
+    const source = service.versions[version];
+    if (source === undefined || source.kind === 'run') return [];
+    return [
+      problemAt(rollout.source, ['spec', 'strategy', 'rolling'], `a rolling strategy replaces instances, but the ${role} "${version}" of service "${serviceName}" has fixed upstreams`, {
+        found: `versions.${version}.upstreams`,
+        expected: `"${version}" declared with run (a rolling strategy needs run versions for both the stable and the target), or a canary or blueGreen strategy`,
+      }),
+    ];
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
-import { DEFAULT_ROLLING_UPDATE, rollingBoundsProblem } from '@sluice/domain';
-import type { IntOrPercent, RollingUpdateSpec } from '@sluice/domain';
+import { DEFAULT_ROLLING_UPDATE, rollingBoundsProblem, rollingStrategy } from '@sluice/domain';
+import type { IntOrPercent, RollingStrategy, RollingUpdateSpec } from '@sluice/domain';
 import { z } from 'zod';
 import { ms } from './analysis-to-domain.js';
 import { describeValue } from './problem-at.js';
@@ -24,6 +24,27 @@ export const rollingUpdate = hint(
 );
 
 type RawRollingUpdate = z.output<typeof rollingUpdate>;
+
+/**
+ * `spec.strategy.rolling` of a Rollout: the same maxSurge and maxUnavailable as `run.rollingUpdate`
+ * (same forms, same defaults), counted against the stable version's replicas. The progress deadline
+ * is the Rollout's own `progressDeadline`.
+ */
+export const rollingStrategySchema = hint(
+  z.strictObject({
+    maxSurge: intOrPercent('maxSurge').optional(),
+    maxUnavailable: intOrPercent('maxUnavailable').optional(),
+  }),
+  'a map with optional maxSurge and maxUnavailable, e.g. { maxSurge: 1, maxUnavailable: 0 }',
+);
+
+/** Defaults applied, as the domain's rolling strategy with its step. */
+export function toRollingStrategy(raw: z.output<typeof rollingStrategySchema>): RollingStrategy {
+  return rollingStrategy({
+    maxSurge: (raw.maxSurge ?? DEFAULT_ROLLING_UPDATE.maxSurge) as IntOrPercent,
+    maxUnavailable: (raw.maxUnavailable ?? DEFAULT_ROLLING_UPDATE.maxUnavailable) as IntOrPercent,
+  });
+}
 
 /** Defaults applied (Kubernetes' 25 % / 25 %, a 10-minute deadline), the deadline in ms. */
 export function toRollingUpdate(raw: RawRollingUpdate): RollingUpdateSpec {

@@ -4,7 +4,7 @@ import { proxySettings, serviceHosts } from './proxy-schemas.js';
 import { templateSpec } from './analysis-schemas.js';
 import { adaptiveStep, exposureBudget, guard } from './guard-schemas.js';
 import { backgroundAnalysis, VERIFICATION_STEP_KINDS, verificationStepFields } from './verification-schemas.js';
-import { rollingUpdate, rollingUpdateFitsReplicas } from './rolling-update-schemas.js';
+import { rollingStrategySchema, rollingUpdate, rollingUpdateFitsReplicas } from './rolling-update-schemas.js';
 import { blueGreen } from './blue-green-schemas.js';
 import { targetSpec, waves } from './waves-schemas.js';
 import { experimentSpec } from './experiment-schemas.js';
@@ -132,7 +132,7 @@ const step = hint(
   `a map with exactly one of ${STEP_KINDS.join(', ')}`,
 );
 
-export const STRATEGY_KINDS = ['canary', 'blueGreen', 'waves'] as const;
+export const STRATEGY_KINDS = ['canary', 'blueGreen', 'waves', 'rolling'] as const;
 
 const rolloutSpec = z.strictObject({
   service: hint(name, `the name of a Service (${DNS_LABEL})`, 'invalid service name'),
@@ -149,10 +149,11 @@ const rolloutSpec = z.strictObject({
         ).optional(),
         blueGreen: blueGreen.optional(),
         waves: waves.optional(),
+        rolling: rollingStrategySchema.optional(),
       })
       .superRefine(exactlyOneKey(STRATEGY_KINDS, 'a strategy'))
       .meta({ minProperties: 1, maxProperties: 1 }),
-    'a map with exactly one of canary, blueGreen or waves',
+    'a map with exactly one of canary, blueGreen, waves or rolling',
   ),
   progressDeadline: duration(1000).optional(),
   guard: guard.optional(),

@@ -13,7 +13,7 @@ const BLUE_GREEN_FIELDS: Readonly<Record<BlueGreenStage, readonly string[]>> = {
 /**
  * Where the step at `index` of a rollout's strategy is written, for problems found after parsing:
  * `spec.strategy.canary.steps[3].analysis`, or for blue-green the field it expands from
- * (`spec.strategy.blueGreen.prePromotionAnalysis`).
+ * (`spec.strategy.blueGreen.prePromotionAnalysis`); a rolling strategy's one step is the strategy itself.
  */
 export function stepFieldPath(spec: RolloutSpec, index: number): FieldPath {
   const { strategy } = spec;
@@ -26,6 +26,7 @@ export function stepFieldPath(spec: RolloutSpec, index: number): FieldPath {
     if (stage.stage === 'bake') return [...wave, 'bakeTime'];
     return stage.stage === 'gate' ? [...wave, 'gate', stage.step.kind] : wave;
   }
+  if (strategy.kind === 'rolling') return ['spec', 'strategy', 'rolling'];
   const stage = blueGreenStages(strategy.blueGreen)[index]?.stage;
   return ['spec', 'strategy', 'blueGreen', ...(stage === undefined ? [] : BLUE_GREEN_FIELDS[stage])];
 }

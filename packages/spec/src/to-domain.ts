@@ -3,7 +3,7 @@ import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, Strategy,
 import { ms } from './analysis-to-domain.js';
 import { toAdaptiveStep, toExposureBudget, toGuardSpec } from './guard-to-domain.js';
 import { toHosts, toProxySettings } from './proxy-to-domain.js';
-import { toRollingUpdate } from './rolling-update-schemas.js';
+import { toRollingStrategy, toRollingUpdate } from './rolling-update-schemas.js';
 import { toRouteRule, toRoutingStep } from './routing-to-domain.js';
 import type { RawCanaryStep, RolloutDocument, ServiceDocument } from './schemas.js';
 import { toBlueGreenStrategy } from './blue-green-to-domain.js';
@@ -67,8 +67,9 @@ function toRunSpec(raw: RawRun): RunSpec {
   };
 }
 
-/** The schema has made sure exactly one of canary, blueGreen and waves is there. */
+/** The schema has made sure exactly one of canary, blueGreen, waves and rolling is there. */
 function toStrategy(raw: RawStrategy): Strategy {
+  if (raw.rolling !== undefined) return toRollingStrategy(raw.rolling);
   if (raw.blueGreen !== undefined) return toBlueGreenStrategy(raw.blueGreen);
   if (raw.waves !== undefined) return toWavesStrategy(raw.waves);
   return { kind: 'canary', steps: (raw.canary?.steps ?? []).map(toStep) };

@@ -99,7 +99,23 @@ async function syncTargets({ rollout, service, segments, deps, signal }: PassCon
 async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
   const wanted = rolloutSplit(rollout, service, segments);
-  return fromVerification(await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets }));
+  const action = await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets, readyBackends: deps.readyBackends });
+  if (action.kind === 'change' && rollout.spec.strategy.kind === 'rolling' && isTerminal(action.change.rollout.status.phase)) {
+    return { kind: 'commit', commit: { rollout: action.change, service: targetIdle(rollout, service, now) } };
+  }
+  return fromVerification(action);
+}
+
+/**
+ * A rolled-back rolling rollout leaves its target idle, in the same transaction as it ends: the
+ * rollback plan already brought it to 0 instances, and without the rollout's scale the service
+ * reconcile would otherwise start it again at its spec's replicas. A rollout targeting it wakes it.
+ */
+function targetIdle(rollout: Rollout, service: Service, now: number): NonNullable<Commit['service']> {
+  const { target } = rollout.spec;
+  const next: Service = { ...service, status: { ...service.status, idle: { ...service.status.idle, [target]: now } } };
+  const reason = `Version ${target} is idle: rollout ${rollout.name} rolled it back to 0 instances; a rollout targeting it starts it again`;
+  return { next, base: service, events: [{ type: EventType.WorkloadChanged, from: 'running', to: 'idle', reason, data: { version: target } }] };
 }
 
 function fromVerification(action: VerificationAction): ActionResult {
@@ -146,9 +162,10 @@ async function promote(ctx: PassContext): Promise<ActionResult> {
     return { kind: 'wait', why: `Waiting for the data plane to serve 100% on ${target}` };
   }
   // Blue-green keeps blue running for its scaleDownDelay (an instant undo), then the service reconcile retires it.
-  const keepWarmMs = rollout.spec.strategy.kind === 'blueGreen' ? rollout.spec.strategy.blueGreen.scaleDownDelayMs : undefined;
+  // A rolling rollout already replaced blue's instances: its last ones are retired (drained) at once.
+  const keepWarmMs = rollout.spec.strategy.kind === 'blueGreen' ? rollout.spec.strategy.blueGreen.scaleDownDelayMs : rollout.spec.strategy.kind === 'rolling' ? 0 : undefined;
   const next: Service = { ...service, status: promotedStatus(service, target, { now, ...(keepWarmMs === undefined ? {} : { keepWarmMs }) }) };
-  const warm = next.status.warmUntil?.[service.status.stable] === undefined ? '' : `; ${service.status.stable} stays running for ${formatDuration(keepWarmMs ?? 0)} for an instant undo`;
+  const warm = next.status.warmUntil?.[service.status.stable] === undefined || keepWarmMs === 0 ? '' : `; ${service.status.stable} stays running for ${formatDuration(keepWarmMs ?? 0)} for an instant undo`;
   const reason = `Rollout ${rollout.name} promoted ${target} to stable (revision ${next.status.revision})${warm}`;
   const events = [{ type: EventType.StableChanged, from: service.status.stable, to: target, reason }];
   // The new revision is recorded in the same transaction as the promotion (`sluice history`, `sluice undo`).

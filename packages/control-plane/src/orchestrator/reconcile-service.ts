@@ -1,4 +1,4 @@
-import { isIdle, type RouteSpec, type Service } from '@sluice/domain';
+import { isIdle, rolloutReplicas, type Rollout, type RouteSpec, type Service } from '@sluice/domain';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { experimentSplitOf } from '../experiments/experiment-split.js';
@@ -51,14 +51,17 @@ function retireInBackground(key: { service: string; version: string }, deps: Ser
 
 /**
  * Every `run` version is running except idle ones (a blue-green rollout's blue after its
- * scaleDownDelay); versions no longer declared, and idle ones, are retired.
+ * scaleDownDelay); versions no longer declared, and idle ones, are retired. A rolling rollout owns its
+ * versions' replica counts while it runs (`status.scale`): the runtime gets those instead of the spec's.
  */
-async function ensureWorkloads(service: Service, deps: ServiceReconcileDeps, signal?: AbortSignal): Promise<void> {
+async function ensureWorkloads(service: Service, active: Rollout | undefined, deps: ServiceReconcileDeps, signal?: AbortSignal): Promise<void> {
   for (const [version, source] of Object.entries(service.spec.versions)) {
     if (source.kind !== 'run' || isIdle(service, version)) continue;
     // A version woken while its retirement still drains is started once that is done (a later pass).
     if (deps.retiring.has(`${service.name}/${version}`)) continue;
-    await deps.runtime.ensure({ service: service.name, version, run: source.run }, signal);
+    const replicas = active === undefined ? undefined : rolloutReplicas(active, version);
+    const run = replicas === undefined ? source.run : { ...source.run, replicas };
+    await deps.runtime.ensure({ service: service.name, version, run }, signal);
   }
   for (const workload of deps.runtime.list()) {
     const declared = service.spec.versions[workload.version];
@@ -76,7 +79,7 @@ async function ensureWorkloads(service: Service, deps: ServiceReconcileDeps, sig
 export async function reconcileService(stored: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
   const [active] = await deps.rollouts.list({ service: stored.name, activeOnly: true });
   const service = await settleScaleDown(stored, active, deps);
-  await ensureWorkloads(service, deps, signal);
+  await ensureWorkloads(service, active, deps, signal);
   const { listen, hosts, stickiness, proxy } = service.spec;
   const route: RouteSpec = {
     service: service.name,

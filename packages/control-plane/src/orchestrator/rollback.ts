@@ -1,4 +1,6 @@
 import {
+  changeScale,
+  stableEmptyWhileRollingBack,
   finishAbort,
   markRollbackOp,
   nextRollbackEntry,
@@ -29,6 +31,8 @@ export interface RollbackContext {
   readonly signal: AbortSignal;
   /** The Targets' data planes: a waves rollout's plan has operations on each target it touched. */
   readonly targets?: TargetRouting | undefined;
+  /** Ready endpoints per version (a rolling rollout's `runtime` op waits for the stable's); absent: not waited for. */
+  readonly readyBackends?: ((service: Service) => Readonly<Record<string, readonly string[]>>) | undefined;
 }
 
 function done(rollout: Rollout, op: Parameters<typeof markRollbackOp>[1], detail: string, now: number): VerificationAction {
@@ -47,6 +51,48 @@ function finish(rollout: Rollout, now: number): RolloutChange {
 }
 
 /**
+ * A rolling rollout's `runtime` op, once the data plane serves only the stable: the stable back to its
+ * spec's replicas and the target to 0 (recorded in `status.scale`, which the service reconcile hands
+ * to the runtime: the target's instances leave the table, drain, then stop), done once the stable has
+ * them all ready. Idempotent: the scale is written only when it differs.
+ */
+function restoreScale(ctx: RollbackContext): VerificationAction {
+  const { rollout, service, now } = ctx;
+  const { stable } = rollout.status;
+  const { target } = rollout.spec;
+  const source = service.spec.versions[stable];
+  const replicas = source?.kind === 'run' ? source.run.replicas : 0;
+  const scale = rollout.status.scale ?? {};
+  if (scale[stable] !== replicas || scale[target] !== 0) {
+    const reason = `Rolling back: ${stable} to ${replicas} instance(s), ${target} to 0 (no traffic reaches ${target})`;
+    return { kind: 'change', change: changeScale(rollout, { [stable]: replicas, [target]: 0 }, reason, now) };
+  }
+  const ready = ctx.readyBackends?.(service)[stable]?.length ?? replicas;
+  if (ready < replicas) return { kind: 'wait', why: `Rolling back: waiting for ${replicas} ready instance(s) of ${stable} (${ready} so far)` };
+  return done(rollout, 'runtime', `${stable} runs ${replicas} ready instance(s), ${target} none`, now);
+}
+
+/**
+ * Traffic goes back first, to the stable's instances still serving: the steps lower the stable only
+ * after the weight moved, so it has at least the instances it had before the batch that failed. With
+ * maxSurge 0 the stable may have none left: then the data plane keeps the target's split (domain
+ * stableEmptyWhileRollingBack), the service reconcile starts the stable again at once, and once one of
+ * its instances is ready its replicas are recorded, which releases the traffic to it. The `runtime`
+ * op then waits for all of them.
+ */
+function stableFirst(ctx: RollbackContext): VerificationAction | undefined {
+  const { rollout, service, now } = ctx;
+  if (!stableEmptyWhileRollingBack(rollout)) return undefined;
+  const { stable } = rollout.status;
+  const ready = ctx.readyBackends?.(service)[stable]?.length ?? 1;
+  if (ready === 0) return { kind: 'wait', why: `Rolling back: waiting for a ready instance of ${stable} before returning traffic to it` };
+  const source = service.spec.versions[stable];
+  const replicas = source?.kind === 'run' ? source.run.replicas : 0;
+  const reason = `Rolling back: ${stable} has a ready instance again (${replicas} wanted); traffic returns to it`;
+  return { kind: 'change', change: changeScale(rollout, { [stable]: replicas }, reason, now) };
+}
+
+/**
  * One step of the rollback plan: tell the data plane to serve stable only, see that it does, run the
  * rollback verifications, then end the rollout. Each operation is idempotent and recorded when done, so
  * after a crash the next process continues with the first one not recorded. The failpoints
@@ -60,10 +106,13 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
   const next = nextRollbackEntry(plan);
   if (next?.target !== undefined) return advanceTargetRollback(ctx, next.op, next.target, ctx.targets);
   switch (next?.op) {
-    case 'traffic':
+    case 'traffic': {
       failpoint('rollback.before-traffic');
+      const first = stableFirst(ctx);
+      if (first !== undefined) return first;
       await traffic.setSplit(service.name, wanted, signal);
       return done(rollout, 'traffic', `the data plane was told to serve ${rollout.status.stable} only`, now);
+    }
     case 'verify': {
       failpoint('rollback.before-verify');
       const observed = await traffic.observeSplit(service.name, signal);
@@ -71,6 +120,9 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
       if (canaryServed || !sameRulesAndMirror(observed, wanted)) return { kind: 'wait', why: 'Returning traffic to stable' };
       return done(rollout, 'verify', `the data plane reports all traffic on ${rollout.status.stable}`, now);
     }
+    case 'runtime':
+      failpoint('rollback.before-runtime');
+      return restoreScale(ctx);
     case 'rollback-verifications': {
       failpoint('rollback.before-rollback-verifications');
       const checked = await rollbackChecks(rollout, ctx.analysis, now, signal);

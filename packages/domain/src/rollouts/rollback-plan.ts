@@ -8,9 +8,11 @@ import type { Rollout } from './rollout.js';
  * when done, so a process that dies midway leaves a plan the next one finishes. Later issues add
  * operations (flags, configuration) after traffic. A waves rollout has one `traffic` and one `verify`
  * operation per target it touched (`target` set), after those of the service's own data plane;
- * targets of waves that never started get none.
+ * targets of waves that never started get none. A rolling rollout (rolling.ts) has a `runtime`
+ * operation after them: once no traffic reaches the target, the stable version goes back to its
+ * replicas and the target to 0.
  */
-export type RollbackOp = 'traffic' | 'verify' | 'rollback-verifications';
+export type RollbackOp = 'traffic' | 'verify' | 'runtime' | 'rollback-verifications';
 
 export interface RollbackOpState {
   readonly op: RollbackOp;
@@ -34,6 +36,7 @@ export function planRollback(rollout: Rollout, now: number): RollbackPlan {
     { op: 'verify' },
     ...targets.map((target) => ({ op: 'verify' as const, target })),
   ];
+  if (rollout.spec.strategy.kind === 'rolling') ops.push({ op: 'runtime' });
   if ((rollout.status.rollbackChecks?.length ?? 0) > 0) ops.push({ op: 'rollback-verifications' });
   return { startedAt: now, ops };
 }

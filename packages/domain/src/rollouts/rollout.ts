@@ -10,6 +10,7 @@ import type { RollbackPlan } from './rollback-plan.js';
 import type { AbortCause } from './transition.js';
 import type { BlueGreenStrategy } from './blue-green.js';
 import type { WavesStrategy } from '../waves/waves.js';
+import type { RollingStrategy, Scale } from './rolling.js';
 import type { TargetsProgress } from '../waves/wave-progress.js';
 
 export interface CanaryStrategy {
@@ -18,9 +19,10 @@ export interface CanaryStrategy {
 }
 /**
  * Every strategy runs `steps` on the same state machine: a canary lists them, blue-green expands its
- * spec into them (blue-green.ts), waves into one `wave` step per wave plus its bake and gate (waves/).
+ * spec into them (blue-green.ts), waves into one `wave` step per wave plus its bake and gate (waves/),
+ * rolling into one `rollingBatches` step (rolling.ts).
  */
-export type Strategy = CanaryStrategy | BlueGreenStrategy | WavesStrategy;
+export type Strategy = CanaryStrategy | BlueGreenStrategy | WavesStrategy | RollingStrategy;
 
 /** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
 export interface Hold {
@@ -112,6 +114,11 @@ export interface RolloutStatus {
   readonly wave?: number;
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
   readonly rollbackChecks?: readonly RollbackCheckState[];
+  /**
+   * Rolling strategy: replicas per version (target and stable) the rollout wants the runtime to run,
+   * instead of the spec's; set from the first batch, restored by the rollback plan's `runtime` op.
+   */
+  readonly scale?: Scale;
   /** Last human-readable explanation of the state. */
   readonly message: string;
   readonly createdAt: number;
@@ -168,11 +175,21 @@ export interface DesiredSplit {
 
 export function desiredSplit(rollout: Rollout): DesiredSplit {
   const { phase, stable, canaryWeight } = rollout.status;
+  if (phase === Phase.Aborting && stableEmptyWhileRollingBack(rollout)) return { stable, canary: rollout.spec.target, weight: canaryWeight };
   if (phase === Phase.Aborting || phase === Phase.Aborted || phase === Phase.Failed) {
     return { stable, weight: 0 };
   }
   if (phase === Phase.Succeeded) return { stable: rollout.spec.target, weight: 0 };
   return { stable, canary: rollout.spec.target, weight: canaryWeight };
+}
+
+/**
+ * A rolling rollout rolling back whose stable has no instance left (possible with maxSurge 0): its
+ * traffic stays where it is until the stable is back (the rollback raises `status.scale` once the
+ * stable has a ready instance), instead of going to a version with nothing to serve it.
+ */
+export function stableEmptyWhileRollingBack(rollout: Rollout): boolean {
+  return rollout.spec.strategy.kind === 'rolling' && rollout.status.phase === Phase.Aborting && rollout.status.scale?.[rollout.status.stable] === 0;
 }
 
 /** Spec equality for idempotent apply: the same spec re-applied is "unchanged". */

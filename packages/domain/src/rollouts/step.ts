@@ -3,6 +3,7 @@ import type { ConditionSpec } from '../traffic/routing.js';
 import type { AnalysisRef } from '../analysis/analysis-spec.js';
 import type { ApprovalStep, ChecklistStep, LoadStep } from './verification-steps.js';
 import type { AdaptiveStep } from '../guard/guard-spec.js';
+import type { RollingBatchesStep } from './rolling.js';
 
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
@@ -20,7 +21,8 @@ export type Step =
   | LoadStep
   | AdaptiveStep
   | PointOfNoReturnStep
-  | WaveStep;
+  | WaveStep
+  | RollingBatchesStep;
 
 /**
  * Runs wave `wave` of a waves strategy (domain/waves/): its targets run the wave's own steps, at most
@@ -119,6 +121,8 @@ export function describeStep(step: Step): string {
       return `point of no return: ${step.reason}`;
     case 'wave':
       return `wave ${step.wave + 1} (${step.name})`;
+    case 'rollingBatches':
+      return `rolling batches (maxSurge ${step.maxSurge}, maxUnavailable ${step.maxUnavailable})`;
     case 'adaptive':
       return `adaptive ${step.startWeight}% → ${step.maxWeight}% (${step.factor !== undefined ? `×${step.factor}` : `+${step.increment ?? 0}`} every ${step.healthyForMs / 1000}s healthy)`;
   }

@@ -20,6 +20,7 @@ import { setHeaderRouteExecutor } from '../step-executors/set-header-route-execu
 import { setMirrorExecutor } from '../step-executors/set-mirror-executor.js';
 import { setSegmentRouteExecutor } from '../step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from '../step-executors/set-weight-executor.js';
+import { rollingBatchesExecutor } from '../step-executors/rolling-batches-executor.js';
 import { pointOfNoReturnExecutor } from '../step-executors/point-of-no-return-executor.js';
 import { createAnalysisExecutor } from '../step-executors/analysis-executor.js';
 import { approvalExecutor } from '../step-executors/approval-executor.js';
@@ -80,6 +81,7 @@ export function harness(options: { store?: Store; clock?: ManualClock; manualRea
   const runtime = new MemoryRuntime({ manualReadiness: options.manualReadiness ?? false });
   const executors = new StepExecutorRegistry()
     .register(setWeightExecutor)
+    .register(rollingBatchesExecutor)
     .register(pauseExecutor)
     .register(setHeaderRouteExecutor)
     .register(setSegmentRouteExecutor)

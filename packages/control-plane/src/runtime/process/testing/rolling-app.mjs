@@ -6,16 +6,30 @@
 //   CRASH=1         exits with code 3 right after starting: a crash loop
 //   IGNORE_SIGTERM=1  SIGTERM is logged and ignored (the runtime must SIGKILL it)
 //   ABRUPT=1        SIGTERM exits at once, cutting whatever is in flight (an app without a SIGTERM handler)
+//   FAIL_FILE=<path>  while that file exists, answers 500 to a share FAIL_SHARE (default 0.5) of requests
+//                   other than /healthz (evenly spread: with 0.5, every second one): a version that turns bad
 //
 // Any other path answers 200 with JSON; `?delay=<ms>` holds the answer that long; a POST body is read and
 // its length returned. Prints one line per lifecycle event, which tests read through the runtime's log:
 // "listening on <port>", "SIGTERM <instance> inflight=<n>", "request after SIGTERM <instance> <method> <path>", "exiting".
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const version = process.env.VERSION ?? 'dev';
 const instance = process.env.SLUICE_INSTANCE ?? '?';
 let terminating = false;
 let inflight = 0;
+const failShare = Number(process.env.FAIL_SHARE ?? 0.5);
+let failCredit = 0;
+
+/** True for the share of requests that answer 500 while FAIL_FILE exists. */
+function failNow() {
+  if (process.env.FAIL_FILE === undefined || !existsSync(process.env.FAIL_FILE)) return false;
+  failCredit += failShare;
+  if (failCredit < 1) return false;
+  failCredit -= 1;
+  return true;
+}
 
 if (process.env.CRASH === '1') {
   console.error(`crashing on purpose (version ${version})`);
@@ -44,9 +58,10 @@ const server = createServer((req, res) => {
   let length = 0;
   req.on('data', (chunk) => (length += chunk.length));
   req.on('end', () => {
+    const status = failNow() ? 500 : 200;
     const reply = () => {
       inflight -= 1;
-      answer(res, 200, JSON.stringify({ version, instance, pid: process.pid, length }));
+      answer(res, status, JSON.stringify({ version, instance, pid: process.pid, length }));
       if (terminating) server.closeIdleConnections();
     };
     const delay = Number(url.searchParams.get('delay') ?? 0);

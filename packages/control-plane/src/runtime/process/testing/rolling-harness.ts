@@ -150,6 +150,8 @@ export interface TrafficTally {
   readonly errors: string[];
   /** Versions that answered (x-app-version), with counts. */
   readonly versions: Map<string, number>;
+  /** Versions that answered with a status other than 200, with counts. */
+  readonly failedVersions: Map<string, number>;
 }
 
 /**
@@ -158,7 +160,7 @@ export interface TrafficTally {
  * third a POST with a body (never resent by the proxy). Resolves with the tally once all loops ended.
  */
 export function keepTrafficFlowing(address: string, workers = 4): { stop(): Promise<TrafficTally> } {
-  const tally: TrafficTally = { ok: 0, failed: 0, resets: 0, errors: [], versions: new Map() };
+  const tally: TrafficTally = { ok: 0, failed: 0, resets: 0, errors: [], versions: new Map(), failedVersions: new Map() };
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   let running = true;
   const loops = Array.from({ length: workers }, async (_, w) => {
@@ -189,7 +191,8 @@ function once(host: string, port: number, agent: http.Agent | false, request: { 
         if (res.statusCode === 200) tally.ok += 1;
         else {
           tally.failed += 1;
-          tally.errors.push(`HTTP ${res.statusCode} ${request.method} ${request.path}`);
+          tally.failedVersions.set(version, (tally.failedVersions.get(version) ?? 0) + 1);
+          tally.errors.push(`HTTP ${res.statusCode} ${request.method} ${request.path} (${version})`);
         }
         resolve();
       });
