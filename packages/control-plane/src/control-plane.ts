@@ -191,7 +191,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });

@@ -48,7 +48,8 @@ export function toMetricCheck(raw: RawCheck): MetricCheck {
   };
 }
 
-function toProvider(raw: RawProvider): ProviderSpec {
+/** A provider as written → the domain's ProviderSpec. */
+export function toProvider(raw: RawProvider): ProviderSpec {
   if (raw.builtin !== undefined) return { kind: 'builtin' };
   if (raw.prometheus !== undefined) return { kind: 'prometheus', address: raw.prometheus.address };
   if (raw.web !== undefined) return { kind: 'web', ...defined({ baseUrl: raw.web.baseUrl, jsonPath: raw.web.jsonPath, headers: raw.web.headers && { ...raw.web.headers } }) };

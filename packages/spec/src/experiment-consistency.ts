@@ -1,4 +1,5 @@
 import { isSluiceError, validateExperimentSpec, type Problem } from '@sluice/domain';
+import { metricSourceProblems } from './experiment-metric-consistency.js';
 import { experimentSpec, type RawExperimentSpec } from './experiment-schemas.js';
 import { toExperimentSpec } from './experiment-to-domain.js';
 import { problemAt } from './problem-at.js';
@@ -19,7 +20,7 @@ export function experimentProblems(source: DocumentSource, data: unknown): Probl
   const name = isRecord(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : 'experiment';
   const variantProblems = servesProblems(source, parsed.data);
   if (variantProblems.length > 0) return variantProblems;
-  return [...versionExperimentProblems(source, parsed.data), ...domainProblems(source, name, parsed.data)];
+  return [...versionExperimentProblems(source, parsed.data), ...metricSourceProblems(source, parsed.data), ...domainProblems(source, name, parsed.data)];
 }
 
 function servesProblems(source: DocumentSource, spec: RawExperimentSpec): Problem[] {

@@ -1,13 +1,17 @@
 import { EVENT_NAME_PATTERN, MAX_EVENT_NAME_LENGTH } from '@sluice/domain';
 import { z } from 'zod';
+import { checkFields } from './analysis-schemas.js';
+import { query } from './judge-schemas.js';
 import { DNS_LABEL, hint, name, versionName, VERSION_NAME_EXPECTED, weight } from './schema-hints.js';
 
 /**
  * The Experiment spec as written: variants that serve a version of a service (the built-in proxy
  * splits the traffic) or a flag variation (the application assigns users the same way), the control,
- * one primary metric and guardrail metrics read from conversion events. Cross-field rules (weights sum
- * to 100, the control is a variant, one kind of variant, two version variants) are in
- * experiment-consistency.ts, which reuses the domain's validateExperimentSpec.
+ * one primary metric and guardrail metrics read from conversion events or, in an experiment of
+ * versions, from a metric provider (successQuery over totalQuery per variant's {{version}}). Cross-field
+ * rules (weights sum to 100, the control is a variant, one kind of variant, two version variants, each
+ * metric reads an event or a provider) are in experiment-consistency.ts and
+ * experiment-metric-consistency.ts, which reuse the domain's validateExperimentSpec.
  */
 
 const EVENT_NAME_EXPECTED = 'an event name of letters, digits, "_", "-", ".", ":" and "/", starting with a letter or digit, at most 200 characters, e.g. checkout';
@@ -19,8 +23,11 @@ const relative = (expected: string, min: 'gt' | 'gte') =>
 
 const metricFields = {
   name: hint(name, `a metric name (${DNS_LABEL})`, 'invalid metric name'),
-  event: eventName,
+  event: eventName.optional(),
   kind: hint(z.enum(['conversion', 'mean']), 'conversion (did a user send the event) or mean (the average of the events\' values)'),
+  provider: checkFields.provider.optional(),
+  successQuery: query.optional(),
+  totalQuery: query.optional(),
   direction: hint(z.enum(['increase', 'decrease']), 'increase or decrease: which way is better'),
 };
 
@@ -29,7 +36,7 @@ const primaryMetric = hint(
     ...metricFields,
     minimumDetectableEffect: relative('a relative change > 0, e.g. 0.05 for 5 %: the smallest effect worth detecting', 'gt').optional(),
   }),
-  'a map with name, event, kind, direction and an optional minimumDetectableEffect',
+  'a map with name, kind, direction, either event or provider with successQuery and totalQuery, and an optional minimumDetectableEffect',
 );
 
 const guardrailMetric = hint(
@@ -37,7 +44,7 @@ const guardrailMetric = hint(
     ...metricFields,
     maxDegradation: relative('a relative change ≥ 0, e.g. 0.02 for 2 % worse than the control', 'gte').optional(),
   }),
-  'a map with name, event, kind, direction and an optional maxDegradation',
+  'a map with name, kind, direction, either event or provider with successQuery and totalQuery, and an optional maxDegradation',
 );
 
 const variant = hint(

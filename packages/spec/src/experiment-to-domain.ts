@@ -1,14 +1,20 @@
-import type { EventMetric, ExperimentResourceSpec, ExperimentVariant } from '@sluice/domain';
+import type { ExperimentResourceMetric, ExperimentResourceSpec, ExperimentVariant } from '@sluice/domain';
 import type { RawExperimentSpec } from './experiment-schemas.js';
+import { toProvider } from './analysis-to-domain.js';
 
 type RawMetric = RawExperimentSpec['primary'] | NonNullable<RawExperimentSpec['guardrails']>[number];
 
-/** The spec's alpha and power hold for every metric (power matters only for the primary's sample size). */
-function toMetric(raw: RawMetric, spec: RawExperimentSpec): EventMetric {
+/**
+ * The spec's alpha and power hold for every metric (power matters only for the primary's sample size).
+ * A metric with a provider reads it (a conversion of successQuery over totalQuery); any other its event.
+ */
+function toMetric(raw: RawMetric, spec: RawExperimentSpec): ExperimentResourceMetric {
+  const source = raw.provider === undefined
+    ? { event: raw.event ?? '', kind: raw.kind }
+    : { provider: toProvider(raw.provider), successQuery: raw.successQuery ?? '', totalQuery: raw.totalQuery ?? '', kind: 'conversion' as const };
   return {
     name: raw.name,
-    event: raw.event,
-    kind: raw.kind,
+    ...source,
     direction: raw.direction,
     ...('minimumDetectableEffect' in raw && raw.minimumDetectableEffect !== undefined ? { minimumDetectableEffect: raw.minimumDetectableEffect } : {}),
     ...('maxDegradation' in raw && raw.maxDegradation !== undefined ? { maxDegradation: raw.maxDegradation } : {}),

@@ -1,9 +1,10 @@
 import {
-  ErrorCode, EventType, experimentData, experimentReport, isActive, isSluiceError, revisionOf, SluiceError, variantVersion,
+  ErrorCode, EventType, experimentData, experimentReport, isActive, isSluiceError, revisionOf, SluiceError, variantVersion, withUnavailableMetrics,
   type Clock, type EventDraft, type Experiment, type ExperimentReport, type Service,
 } from '@sluice/domain';
 import { stampEvents } from '../orchestrator/commit.js';
 import type { StoreTransaction, Store } from '../store/store.js';
+import { NO_PROVIDER_STATS, type ProviderStatsReader, type ProviderStatsResult } from './provider-stats.js';
 
 export interface ExperimentCommandContext {
   readonly store: Store;
@@ -11,6 +12,8 @@ export interface ExperimentCommandContext {
   readonly actor: string;
   /** Ready endpoints per version: promote refuses a version nothing could serve. Unchecked when absent. */
   readonly readyBackends?: ((service: Service) => Readonly<Record<string, readonly string[]>>) | undefined;
+  /** Reads provider metrics (provider-stats.ts); without it they have no data. */
+  readonly providerStats?: ProviderStatsReader | undefined;
 }
 
 export interface PromoteOptions {
@@ -26,9 +29,17 @@ export function experimentNotFound(name: string): SluiceError {
   return new SluiceError(ErrorCode.NOT_FOUND, `Experiment "${name}" does not exist (sluice get experiments lists them)`, { details: { experiment: name } });
 }
 
-/** The report of an experiment on its counts as stored now. */
-export async function reportOf(tx: Pick<StoreTransaction, 'experiments'>, experiment: Experiment): Promise<ExperimentReport> {
-  return experimentReport(experiment.spec, experimentData(experiment.spec, await tx.experiments.counts(experiment.name)));
+/** The report of an experiment on its counts as stored now and what its providers answered. */
+export async function reportOf(tx: Pick<StoreTransaction, 'experiments'>, experiment: Experiment, provided: ProviderStatsResult = NO_PROVIDER_STATS): Promise<ExperimentReport> {
+  const report = experimentReport(experiment.spec, experimentData(experiment.spec, await tx.experiments.counts(experiment.name), provided.stats));
+  return withUnavailableMetrics(report, provided.unavailable);
+}
+
+/** Provider metrics are read before the transaction (a provider may be a remote server), up to now. */
+async function providerStatsOf(ctx: ExperimentCommandContext, name: string): Promise<ProviderStatsResult> {
+  const experiment = await ctx.store.experiments.get(name);
+  if (experiment === undefined || ctx.providerStats === undefined) return NO_PROVIDER_STATS;
+  return ctx.providerStats(experiment, ctx.clock.now());
 }
 
 async function retried<T>(store: Store, work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -58,14 +69,15 @@ async function appendServiceEvent(tx: StoreTransaction, experiment: Experiment, 
  * split back (everyone on the stable version from the next pass), and its result so far is recorded.
  * Its report stays readable, and it may still be promoted.
  */
-export function stopExperiment(ctx: ExperimentCommandContext, name: string, reason?: string): Promise<Experiment> {
+export async function stopExperiment(ctx: ExperimentCommandContext, name: string, reason?: string): Promise<Experiment> {
+  const provided = await providerStatsOf(ctx, name);
   return retried(ctx.store, async (tx) => {
     const experiment = await getExperiment(tx, name);
     if (experiment.status.phase !== 'Running') {
       throw new SluiceError(ErrorCode.INVALID_TRANSITION, `Experiment "${name}" is ${experiment.status.phase}: only a Running experiment can be stopped`, { details: { experiment: name, phase: experiment.status.phase } });
     }
     const at = ctx.clock.now();
-    const report = await reportOf(tx, experiment);
+    const report = await reportOf(tx, experiment, provided);
     const status = { ...experiment.status, phase: 'Stopped' as const, endedAt: at, endedBy: ctx.actor, ...(reason === undefined ? {} : { reason }), result: { result: report.result, winner: report.winner, at } };
     const saved = await tx.experiments.save({ ...experiment, status }, experiment.version);
     const text = report.result === 'winner' ? `winner ${report.winner ?? '?'}` : report.result;
@@ -125,13 +137,14 @@ async function makeStable(tx: StoreTransaction, ctx: ExperimentCommandContext, e
  * the variant's version becomes the service's stable version at once. Only the report's winner may be
  * promoted unless `force` is set (then `variant` names which).
  */
-export function promoteExperiment(ctx: ExperimentCommandContext, name: string, options: PromoteOptions = {}): Promise<Experiment> {
+export async function promoteExperiment(ctx: ExperimentCommandContext, name: string, options: PromoteOptions = {}): Promise<Experiment> {
+  const provided = await providerStatsOf(ctx, name);
   return retried(ctx.store, async (tx) => {
     const experiment = await getExperiment(tx, name);
     if (experiment.status.phase === 'Promoted') {
       throw new SluiceError(ErrorCode.INVALID_TRANSITION, `Experiment "${name}" was already promoted (${experiment.status.promoted?.variant ?? '?'}): only a Running or Stopped experiment can be promoted`, { details: { experiment: name, phase: 'Promoted' } });
     }
-    const report = await reportOf(tx, experiment);
+    const report = await reportOf(tx, experiment, provided);
     const variant = chooseVariant(experiment, report, options);
     const at = ctx.clock.now();
     const stamp = { actor: ctx.actor, at };

@@ -1,5 +1,5 @@
 import {
-  allocationOrder, ErrorCode, experimentData, experimentReport, SluiceError, totalExposures, variantBucketRanges,
+  allocationOrder, ErrorCode, SluiceError, totalExposures, variantBucketRanges,
   type Experiment, type ExperimentCounts, type ExperimentReport,
 } from '@sluice/domain';
 import { Hono } from 'hono';
@@ -8,11 +8,13 @@ import { actorOf, limitBody, MAX_COMMAND_BYTES, readCommandBody } from '../http/
 import { readyBackends } from '../orchestrator/reconcile-service.js';
 import type { Store } from '../store/store.js';
 import { parseEventsBody, MAX_EVENTS_BYTES } from './event-input.js';
-import { experimentNotFound, promoteExperiment, stopExperiment, type ExperimentCommandContext } from './experiment-commands.js';
+import { createProviderFactory } from '../providers/provider-factory.js';
+import { experimentNotFound, promoteExperiment, reportOf, stopExperiment, type ExperimentCommandContext } from './experiment-commands.js';
+import { providerStatsReader, type ProviderStatsReader } from './provider-stats.js';
 import { recordEvents } from './record-events.js';
 
 /** What the experiment routes use of the API's dependencies. */
-export type ExperimentRouteDeps = Pick<ApiDeps, 'store' | 'controller' | 'runtime' | 'clock' | 'log'>;
+export type ExperimentRouteDeps = Pick<ApiDeps, 'store' | 'controller' | 'runtime' | 'clock' | 'log' | 'windows' | 'providers'>;
 
 /** An ExperimentView of docs/api.md: the experiment, the users it counted and its report. */
 export interface ExperimentView extends Experiment {
@@ -23,12 +25,13 @@ export interface ExperimentView extends Experiment {
   readonly report: ExperimentReport;
 }
 
-async function viewOf(store: Store, experiment: Experiment): Promise<ExperimentView> {
+/** The view, with provider metrics read up to `nowMs` (or the experiment's end). */
+async function viewOf(store: Store, experiment: Experiment, providerStats: ProviderStatsReader, nowMs: number): Promise<ExperimentView> {
   const counts: ExperimentCounts = await store.experiments.counts(experiment.name);
   const { spec } = experiment;
   const ranges = variantBucketRanges(allocationOrder(spec.variants, spec.control));
   const allocation = ranges.map((r) => ({ variant: r.name, weight: spec.variants.find((v) => v.name === r.name)?.weight ?? 0, from: r.from, to: r.to }));
-  const report = experimentReport(spec, experimentData(spec, counts));
+  const report = await reportOf(store, experiment, await providerStats(experiment, nowMs));
   return { ...experiment, allocation, users: totalExposures(counts), droppedExposures: counts.droppedExposures, report };
 }
 
@@ -44,25 +47,27 @@ function phaseQuery(raw: string | undefined): (typeof PHASES)[number] | undefine
 /** GET /experiments[/{name}], POST /experiments/{name}/stop|promote and POST /events, mounted under /api/v1. */
 export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
   const api = new Hono();
-  const ctx = (actor: string): ExperimentCommandContext => ({ store: deps.store, clock: deps.clock, actor, readyBackends: (s) => readyBackends(s, deps.runtime) });
+  const providerStats = providerStatsReader(deps.providers ?? createProviderFactory({ traffic: deps.windows }));
+  const view = (experiment: Experiment): Promise<ExperimentView> => viewOf(deps.store, experiment, providerStats, deps.clock.now());
+  const ctx = (actor: string): ExperimentCommandContext => ({ store: deps.store, clock: deps.clock, actor, readyBackends: (s) => readyBackends(s, deps.runtime), providerStats });
   api.get('/experiments', async (c) => {
     const service = c.req.query('service');
     const phase = phaseQuery(c.req.query('phase'));
     const all = await deps.store.experiments.list(service === undefined ? {} : { service });
-    const items = await Promise.all(all.filter((e) => phase === undefined || e.status.phase === phase).map((e) => viewOf(deps.store, e)));
+    const items = await Promise.all(all.filter((e) => phase === undefined || e.status.phase === phase).map(view));
     return c.json({ items });
   });
   api.get('/experiments/:name', async (c) => {
     const experiment = await deps.store.experiments.get(c.req.param('name'));
     if (experiment === undefined) throw experimentNotFound(c.req.param('name'));
-    return c.json(await viewOf(deps.store, experiment));
+    return c.json(await view(experiment));
   });
   api.post('/experiments/:name/stop', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { reason: { type: 'string', maxLength: 1000, nonEmpty: true } });
     const stopped = await stopExperiment(ctx(actorOf(c)), c.req.param('name'), typeof body.reason === 'string' ? body.reason : undefined);
     deps.log.info('experiment stopped', { experiment: stopped.name, result: stopped.status.result?.result, by: actorOf(c) });
     deps.controller.kick();
-    return c.json(await viewOf(deps.store, stopped));
+    return c.json(await view(stopped));
   });
   api.post('/experiments/:name/promote', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { variant: { type: 'string', maxLength: 63, nonEmpty: true }, force: 'boolean' });
@@ -70,7 +75,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
     const promoted = await promoteExperiment(ctx(actorOf(c)), c.req.param('name'), options);
     deps.log.info('experiment promoted', { experiment: promoted.name, variant: promoted.status.promoted?.variant, by: actorOf(c) });
     deps.controller.kick();
-    return c.json(await viewOf(deps.store, promoted));
+    return c.json(await view(promoted));
   });
   api.post('/events', limitBody(MAX_EVENTS_BYTES, deps.log), async (c) => {
     const events = parseEventsBody(await c.req.text(), deps.clock.now());

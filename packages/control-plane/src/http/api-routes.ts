@@ -21,6 +21,7 @@ import { serviceRevisionRoutes } from './service-revision-routes.js';
 import { serviceView } from './views.js';
 import { targetRoutes } from '../waves/target-routes.js';
 import type { TargetRouters } from '../waves/target-routers.js';
+import type { ProviderResolver } from '../providers/provider-factory.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly windows: TrafficWindows;
   /** The Targets' data planes, for what each target serves; absent, targets are listed without it. */
   readonly targets?: TargetRouters | undefined;
+  /** Metric providers for experiments' provider metrics; absent, a factory over `windows`. */
+  readonly providers?: ProviderResolver | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {

@@ -15,7 +15,7 @@
 import { variantAssigner } from './assign.js';
 import { addMeanValue, EMPTY_MEAN_STATS, type MeanStats } from './experiment-spec.js';
 import {
-  EXPOSURE_EVENT, experimentMetrics, MAX_EXPERIMENT_USERS, totalExposures,
+  EXPOSURE_EVENT, eventMetrics, MAX_EXPERIMENT_USERS, totalExposures,
   type EventMetric, type Experiment, type ExperimentCounts,
 } from './experiment-resource.js';
 
@@ -69,14 +69,14 @@ type Experimentish = Pick<Experiment, 'name' | 'spec' | 'status'>;
 /** The metrics of an experiment by event name. */
 function metricsByEvent(experiment: Experimentish): Map<string, EventMetric[]> {
   const byEvent = new Map<string, EventMetric[]>();
-  for (const metric of experimentMetrics(experiment.spec)) byEvent.set(metric.event, [...(byEvent.get(metric.event) ?? []), metric]);
+  for (const metric of eventMetrics(experiment.spec)) byEvent.set(metric.event, [...(byEvent.get(metric.event) ?? []), metric]);
   return byEvent;
 }
 
 /** True when the event may concern the experiment: an exposure to it, or an event one of its metrics reads. */
 export function concernsExperiment(experiment: Experimentish, event: Pick<ExperimentEvent, 'event' | 'experiment'>): boolean {
   if (event.event === EXPOSURE_EVENT) return event.experiment === experiment.name;
-  return experimentMetrics(experiment.spec).some((m) => m.event === event.event);
+  return eventMetrics(experiment.spec).some((m) => m.event === event.event);
 }
 
 const emptyTally = (): AttributionTally => ({ exposures: 0, conversions: 0, values: 0, duplicates: 0, notExposed: 0, beforeStart: 0, missingValue: 0, dropped: 0 });

@@ -4,8 +4,9 @@
  * sufficient statistics per variant, so nothing per user is kept but the marks that make exposures and
  * conversions count once per user (see attribute-events.ts).
  */
+import type { ProviderSpec } from '../analysis/analysis-spec.js';
 import type { ExperimentResult } from './report-types.js';
-import type { ExperimentData, ExperimentMetric, ExperimentMetricStats, ExperimentSpec, MeanStats } from './experiment-spec.js';
+import type { ConversionStats, ExperimentData, ExperimentMetric, ExperimentMetricStats, ExperimentSpec, MeanStats } from './experiment-spec.js';
 
 /** A metric computed from conversion events named `event`. */
 export interface EventMetric extends ExperimentMetric {
@@ -13,14 +14,36 @@ export interface EventMetric extends ExperimentMetric {
   readonly event: string;
 }
 
+/**
+ * A conversion-like metric of a version experiment read from a metric provider (the built-in proxy's
+ * windows, Prometheus …): per variant, successQuery over totalQuery with {{version}} set to the
+ * variant's version, over the experiment's running time. The counts are requests, not users, so they
+ * are not independent samples: such metrics suit guardrails better than the primary.
+ */
+export interface ProviderMetric extends ExperimentMetric {
+  readonly kind: 'conversion';
+  readonly provider: ProviderSpec;
+  /** The count that "converted", e.g. builtin "errors". */
+  readonly successQuery: string;
+  /** The count it is out of, e.g. builtin "requests". */
+  readonly totalQuery: string;
+}
+
+export type ExperimentResourceMetric = EventMetric | ProviderMetric;
+
+export const isProviderMetric = (metric: ExperimentResourceMetric): metric is ProviderMetric => 'provider' in metric;
+
+/** Provider metrics' counts per variant, by metric name then variant name (computed when the report is read). */
+export type ProviderMetricStats = Readonly<Record<string, Readonly<Record<string, ConversionStats>>>>;
+
 export interface ExperimentResourceSpec extends ExperimentSpec {
   /**
    * The service whose versions the variants serve (version variants), or only a label for the events
    * of a flag experiment. Version experiments own the service's traffic split while they run.
    */
   readonly service?: string;
-  readonly primaryMetric: EventMetric;
-  readonly guardrailMetrics: readonly EventMetric[];
+  readonly primaryMetric: ExperimentResourceMetric;
+  readonly guardrailMetrics: readonly ExperimentResourceMetric[];
 }
 
 export type ExperimentPhase = 'Running' | 'Stopped' | 'Promoted';
@@ -86,7 +109,14 @@ export const MAX_EVENT_NAME_LENGTH = 200;
 /** Users (distinct keys) an experiment counts at most; later exposures are dropped and counted. */
 export const MAX_EXPERIMENT_USERS = 1_000_000;
 
-export const experimentMetrics = (spec: ExperimentResourceSpec): readonly EventMetric[] => [spec.primaryMetric, ...spec.guardrailMetrics];
+export const experimentMetrics = (spec: ExperimentResourceSpec): readonly ExperimentResourceMetric[] => [spec.primaryMetric, ...spec.guardrailMetrics];
+
+/** The metrics read from events (the others come from providers). */
+export const eventMetrics = (spec: ExperimentResourceSpec): readonly EventMetric[] =>
+  experimentMetrics(spec).filter((m): m is EventMetric => !isProviderMetric(m));
+
+/** The metrics read from providers. */
+export const providerMetrics = (spec: ExperimentResourceSpec): readonly ProviderMetric[] => experimentMetrics(spec).filter(isProviderMetric);
 
 /** True when every variant serves a version of the service (the proxy allocates the traffic). */
 export const isVersionExperiment = (spec: ExperimentResourceSpec): boolean =>
@@ -98,13 +128,17 @@ export function variantVersion(spec: ExperimentResourceSpec, variant: string): s
   return serves !== undefined && 'version' in serves ? serves.version : undefined;
 }
 
-/** The counts as the report reads them: a conversion metric's users are the variant's exposed users. */
-export function experimentData(spec: ExperimentResourceSpec, counts: ExperimentCounts): ExperimentData {
+/**
+ * The counts as the report reads them: an event conversion metric's users are the variant's exposed
+ * users; a provider metric's counts are `providers`' (missing: no data yet).
+ */
+export function experimentData(spec: ExperimentResourceSpec, counts: ExperimentCounts, providers: ProviderMetricStats = {}): ExperimentData {
   const metrics: Record<string, Record<string, ExperimentMetricStats>> = {};
   for (const metric of experimentMetrics(spec)) {
     const byVariant: Record<string, ExperimentMetricStats> = {};
     for (const { name } of spec.variants) {
-      if (metric.kind === 'conversion') byVariant[name] = { users: counts.exposures[name] ?? 0, conversions: counts.conversions[metric.name]?.[name] ?? 0 };
+      if (isProviderMetric(metric)) byVariant[name] = providers[metric.name]?.[name] ?? { users: 0, conversions: 0 };
+      else if (metric.kind === 'conversion') byVariant[name] = { users: counts.exposures[name] ?? 0, conversions: counts.conversions[metric.name]?.[name] ?? 0 };
       else byVariant[name] = counts.values[metric.name]?.[name] ?? { n: 0, sum: 0, sumSquares: 0 };
     }
     metrics[metric.name] = byVariant;

@@ -11,7 +11,8 @@ export type ExperimentResult = 'winner' | 'no difference' | 'inconclusive';
 
 export type ExperimentReasonCode =
   | 'winner' | 'control-wins' | 'no-difference'
-  | 'srm' | 'too-few-samples' | 'guardrail-breached' | 'conflicting' | 'not-significant' | 'no-minimum-detectable-effect';
+  | 'srm' | 'too-few-samples' | 'guardrail-breached' | 'conflicting' | 'not-significant' | 'no-minimum-detectable-effect'
+  | 'metric-unavailable';
 
 export interface ExperimentReason {
   readonly code: ExperimentReasonCode;

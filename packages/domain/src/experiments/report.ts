@@ -153,3 +153,22 @@ export function experimentReport(spec: ExperimentSpec, data: ExperimentData): Ex
     srm, sampleSize, correction: treatments > 1 ? 'holm' : 'none', ...decision,
   };
 }
+
+/** A metric whose data could not be read (a provider failed), with why. */
+export interface UnavailableMetric {
+  readonly metric: string;
+  readonly variant: string;
+  readonly message: string;
+}
+
+/**
+ * The report when some metrics' data could not be read: inconclusive (a missing guardrail must not let
+ * a winner through), with a metric-unavailable reason per metric first and the other reasons kept
+ * except those that concluded. Unchanged when nothing is missing.
+ */
+export function withUnavailableMetrics(report: ExperimentReport, unavailable: readonly UnavailableMetric[]): ExperimentReport {
+  if (unavailable.length === 0) return report;
+  const concluded = new Set(['winner', 'control-wins', 'no-difference']);
+  const missing = unavailable.map((u) => ({ code: 'metric-unavailable' as const, message: `metric ${u.metric} of ${u.variant} could not be read: ${u.message}` }));
+  return { ...report, result: 'inconclusive', winner: null, reasons: [...missing, ...report.reasons.filter((r) => !concluded.has(r.code))] };
+}

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { TrafficWindows } from '../../metrics/traffic-windows.js';
 import { harness } from '../../orchestrator/testing/fixtures.js';
 import { silentLogger } from '../../platform/logger.js';
+import type { ProviderResolver } from '../../providers/provider-factory.js';
 import type { MemoryStore } from '../../store/memory/memory-store.js';
 import { createApi } from '../api-routes.js';
 
@@ -21,7 +22,7 @@ export interface TestApi {
  * The whole API as createApi builds it, over a memory store and in-memory adapters, served over real
  * HTTP on a free port. The controller is not started: tests decide what state the store holds.
  */
-export async function startTestApi(): Promise<TestApi> {
+export async function startTestApi(options: { readonly providers?: ProviderResolver } = {}): Promise<TestApi> {
   const h = harness();
   const store = h.store as MemoryStore;
   const api = createApi({
@@ -33,6 +34,7 @@ export async function startTestApi(): Promise<TestApi> {
     log: silentLogger,
     metrics: new Registry(),
     windows: new TrafficWindows({ clock: h.clock }),
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
   });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
     const server = serve({ fetch: api.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve({ server, port: info.port }));
