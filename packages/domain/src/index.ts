@@ -48,3 +48,4 @@ export * from './experiments/index.js';
 export * from './waves/target.js';
 export * from './waves/waves.js';
 export * from './waves/wave-progress.js';
+export * from './flags/index.js';
