@@ -29,5 +29,5 @@ export function ensureInstalled() {
 
 export function build() {
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b',
-    'packages/cli/tsconfig.build.json', 'packages/control-plane/tsconfig.build.json']);
+    'packages/cli/tsconfig.build.json', 'packages/control-plane/tsconfig.build.json', 'packages/sdk/tsconfig.build.json']);
 }

@@ -18,10 +18,12 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   spec: ['@sluice/domain', 'yaml', 'zod'],
   proxy: ['@sluice/domain', 'node:'],
   'control-plane': ['@sluice/domain', '@sluice/spec', '@sluice/proxy', 'node:', 'hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'pg', 'prom-client'],
+  // The SDK runs in browsers too: no node: imports.
+  sdk: ['@sluice/domain', '@openfeature/core', '@openfeature/server-sdk', '@openfeature/web-sdk'],
   cli: ['@sluice/domain', '@sluice/spec', '@sluice/control-plane', 'node:', 'commander'],
 };
 /** Test files may also use the test oracle and each package's own dev tools. */
-const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane'];
+const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane', '@sluice/sdk', 'unleash-client', '@openfeature/server-sdk', '@openfeature/web-sdk', 'esbuild'];
 /** Plugin points inside the control plane: implementations live in subfolders of these. */
 const PLUGIN_POINTS = ['traffic', 'runtime', 'store', 'providers'];
 

@@ -6,12 +6,17 @@ import type {
   ApplyResponse,
   DecisionList,
   ExperimentView,
+  FlagEnvironmentChange,
+  FlagEvaluationView,
+  FlagRevision,
+  FlagView,
   ItemList,
   RevisionView,
   RolloutView,
   SegmentView,
   ServiceView,
   SpecFile,
+  StaleFlagReport,
 } from './api-types.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
@@ -173,6 +178,42 @@ export class ApiClient {
   promoteExperiment(name: string, options: { variant?: string | undefined; force?: boolean } = {}): Promise<ExperimentView> {
     const body = { ...(options.variant === undefined ? {} : { variant: options.variant }), ...(options.force === true ? { force: true } : {}) };
     return this.#post(`/api/v1/experiments/${encodeURIComponent(name)}/promote`, body);
+  }
+
+  async listFlags(): Promise<readonly FlagView[]> {
+    return (await this.#request<ItemList<FlagView>>('/api/v1/flags')).items;
+  }
+
+  getFlag(name: string): Promise<FlagView> {
+    return this.#request(`/api/v1/flags/${encodeURIComponent(name)}`);
+  }
+
+  /** The flag's versions, newest first. */
+  async flagHistory(name: string, limit?: number): Promise<readonly FlagRevision[]> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    return (await this.#request<ItemList<FlagRevision>>(`/api/v1/flags/${encodeURIComponent(name)}/history${query}`)).items;
+  }
+
+  /** Turns the flag on or off, sets its default rollout or its variant weights in one environment. */
+  changeFlag(name: string, environment: string, change: FlagEnvironmentChange): Promise<FlagView> {
+    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/environments/${encodeURIComponent(environment)}`, change);
+  }
+
+  /** The kill switch: the flag off in every environment. */
+  killFlag(name: string, reason?: string): Promise<FlagView> {
+    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/kill`, reason === undefined ? {} : { reason });
+  }
+
+  restoreFlag(name: string, version: number, reason?: string): Promise<FlagView> {
+    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/restore`, { version, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  staleFlags(unusedDays?: number): Promise<StaleFlagReport> {
+    return this.#request(`/api/v1/flags/stale${unusedDays === undefined ? '' : `?unusedDays=${unusedDays}`}`);
+  }
+
+  evaluateFlag(name: string, environment: string, context: unknown): Promise<FlagEvaluationView> {
+    return this.#post('/api/v1/flags/evaluate', { environment, flag: name, ...(context === undefined ? {} : { context }) });
   }
 
   /** Rolling restart of the multi-process data plane. */

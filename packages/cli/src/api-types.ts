@@ -1,6 +1,10 @@
 import type {
   AnalysisTemplateSpec,
   Experiment,
+  Flag,
+  FlagEvaluation,
+  FlagRevision,
+  StaleFlag,
   ExperimentReport,
   ObservedSplit,
   ReleaseEvent,
@@ -119,4 +123,33 @@ export interface ExperimentView extends Experiment {
   readonly users: number;
   readonly droppedExposures: number;
   readonly report: ExperimentReport;
+}
+
+/** GET /flags[/{name}]: a flag and, per environment, whether it is on, its default rollout and how many rules and overrides it has. */
+export interface FlagView extends Flag {
+  readonly environments: Readonly<Record<string, { readonly enabled: boolean; readonly rollout: number; readonly rules: number; readonly overrides: number }>>;
+}
+
+/** GET /flags/{name}/history: the flag's versions, newest first. */
+export type { FlagRevision };
+
+/** GET /flags/stale: flags that have done their job, with what to do about each. */
+export interface StaleFlagReport {
+  readonly unusedDays: number;
+  readonly items: readonly StaleFlag[];
+}
+
+/** POST /flags/{name}/environments/{env}: what to change (at least one of enabled, rollout, variantWeights). */
+export interface FlagEnvironmentChange {
+  readonly enabled?: boolean;
+  readonly rollout?: number;
+  readonly variantWeights?: Readonly<Record<string, number>>;
+  readonly reason?: string;
+}
+
+/** POST /flags/evaluate with one flag: the evaluation and the snapshot (seq) it was made against. */
+export interface FlagEvaluationView extends FlagEvaluation {
+  readonly environment: string;
+  readonly seq: number;
+  readonly flag: string;
 }

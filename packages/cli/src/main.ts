@@ -6,6 +6,7 @@ import { registerApply } from './commands/apply.js';
 import { registerApprove } from './commands/approve.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerExplain } from './commands/explain.js';
+import { registerFlag } from './commands/flag.js';
 import { registerGet } from './commands/get.js';
 import { registerHistory } from './commands/history.js';
 import { registerPromote } from './commands/promote.js';
@@ -57,6 +58,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerHistory(program, ctx);
   registerUndo(program, ctx);
   registerExperiment(program, ctx);
+  registerFlag(program, ctx);
   registerProxy(program, ctx);
   registerVersion(program, ctx);
   return program;

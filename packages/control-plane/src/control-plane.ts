@@ -29,6 +29,9 @@ import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-exec
 import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from './orchestrator/step-executors/set-weight-executor.js';
 import { rollingBatchesExecutor } from './orchestrator/step-executors/rolling-batches-executor.js';
+import { FlagHub } from './flags/flag-hub.js';
+import { createSetFlagExecutor, flagRestorer } from './flags/flag-rollout.js';
+import { FlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
 import { applyResources } from './resources/apply-resources.js';
@@ -61,6 +64,8 @@ export interface ControlPlaneOptions {
    * (one per core is a good choice) that can be restarted without refusing a connection.
    */
   readonly proxyWorkers?: number | undefined;
+  /** Client tokens for flag SDKs (Sluice's and Unleash's), each reading one environment. */
+  readonly flagTokens?: readonly FlagTokenEntry[] | undefined;
 }
 
 export interface RunningControlPlane {
@@ -151,6 +156,18 @@ function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows:
   return { analysis, loads, allowedLoadHosts, afterPass, guardian, cwd };
 }
 
+/** Closes the HTTP server (and its open connections, streams included), then each part in order; once. */
+function shutdown(server: ServerType, parts: readonly (() => unknown)[]): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+      for (const part of parts) await part();
+    })());
+}
+
 /**
  * The composition root: the only place adapters are constructed and wired. Starts the store, the
  * built-in proxy, the local-process runtime, the controller and the HTTP API.
@@ -182,33 +199,24 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   bindControllerMetrics(metrics, store);
   const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd());
   const { analysis, loads, afterPass, guardian } = verification;
-  const controller = new Controller({ store, traffic, runtime, executors: defaultStepExecutors(verification).register(createWaveExecutor(targets)), clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets });
+  const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []) };
+  const executors = defaultStepExecutors(verification).register(createWaveExecutor(targets)).register(createSetFlagExecutor({ store, hub: flags.hub }));
+  const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }) });
   const unsubscribe = runtime.onChange(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
     await controller.start();
+    await flags.hub.start();
   } catch (error) {
+    flags.hub.close();
     await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      const closed = new Promise<void>((r) => http.server.close(() => r()));
-      (http.server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await closed;
-      unsubscribe();
-      await controller.stop();
-      await loads.stopAll();
-      await traffic.close();
-      await targetRouters.close();
-      await runtime.close();
-      await store.close();
-    })());
+  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

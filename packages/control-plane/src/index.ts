@@ -3,3 +3,4 @@ export type { Store, ServiceStore, RolloutStore, EventLog, StoreTransaction } fr
 export type { TrafficRouter, RouterCapability } from './traffic/traffic-router.js';
 export type { Runtime, WorkloadSpec, WorkloadStatus, WorkloadKey } from './runtime/runtime.js';
 export type { StepExecutor, StepContext, StepProgress } from './orchestrator/step-executor.js';
+export { parseFlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';

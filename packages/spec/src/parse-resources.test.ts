@@ -155,7 +155,7 @@ describe('parseResources on malformed documents', () => {
   test('parseResources reports empty input', () => {
     for (const text of ['', '  \n# only a comment\n---\n']) {
       const problem = onlyProblem(problemsOf(text));
-      assertProblem(problem, { line: 1, col: 1, path: undefined, message: /no resources found/, expected: /Service, Rollout, Segment, AnalysisTemplate, Experiment or Target/ });
+      assertProblem(problem, { line: 1, col: 1, path: undefined, message: /no resources found/, expected: /Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag/ });
     }
   });
 
@@ -178,12 +178,12 @@ describe('parseResources on malformed documents', () => {
     const problems = problemsOf('apiVersion: v2\nkind: Deployment\nmetadata: { name: x }\n');
     assert.equal(problems.length, 2);
     assertProblem(problems[0]!, { line: 1, col: 13, path: 'apiVersion', message: /unsupported apiVersion/ });
-    assertProblem(problems[1]!, { line: 2, col: 7, path: 'kind', message: /unknown kind "Deployment"/, found: '"Deployment"', expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment or Target' });
+    assertProblem(problems[1]!, { line: 2, col: 7, path: 'kind', message: /unknown kind "Deployment"/, found: '"Deployment"', expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag' });
   });
 
   test('parseResources reports a missing kind', () => {
     const problem = onlyProblem(problemsOf('apiVersion: sluice.dev/v1\nmetadata: { name: x }\n'));
-    assertProblem(problem, { line: 1, col: 1, path: 'kind', message: /missing required field "kind"/, expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment or Target' });
+    assertProblem(problem, { line: 1, col: 1, path: 'kind', message: /missing required field "kind"/, expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag' });
   });
 
   test('parseResources reports nesting deeper than the parser can follow instead of crashing', () => {
@@ -284,7 +284,7 @@ describe('parseResources on invalid fields', () => {
     const path = 'spec.strategy.canary.steps';
     assertProblem(problems[0]!, { line: 11, col: 11, path: `${path}[0]`, message: /exactly one of setWeight, pause/, found: 'setWeight and pause' });
     assertProblem(problems[1]!, { line: 12, col: 11, path: `${path}[1]`, message: /exactly one of setWeight, pause/, found: 'none of them' });
-    assertProblem(problems[2]!, { line: 13, col: 11, path: `${path}[2].bogus`, message: /unknown field "bogus"/, expected: 'one of: setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, analysis, approval, checklist, load, adaptive, pointOfNoReturn' });
+    assertProblem(problems[2]!, { line: 13, col: 11, path: `${path}[2].bogus`, message: /unknown field "bogus"/, expected: 'one of: setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, setFlag, analysis, approval, checklist, load, adaptive, pointOfNoReturn' });
   });
 
   test('parseResources bounds the number of steps', () => {

@@ -1,5 +1,5 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { AnalysisTemplateSpec, ExperimentResourceSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec, TargetSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, ExperimentResourceSpec, FlagSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec, TargetSpec } from '@sluice/domain';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { toAnalysisTemplateSpec } from './analysis-to-domain.js';
@@ -10,7 +10,8 @@ import { toExperimentSpec } from './experiment-to-domain.js';
 import { describeValue, problemAt } from './problem-at.js';
 import { problemsFromIssues } from './problems-from-issues.js';
 import { toSegmentSpec } from './routing-to-domain.js';
-import { analysisTemplateDocument, documentHeader, experimentDocument, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument, targetDocument } from './schemas.js';
+import { toFlagSpec } from './flag-to-domain.js';
+import { analysisTemplateDocument, documentHeader, experimentDocument, flagDocument, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument, targetDocument } from './schemas.js';
 import { createSourceMap } from './source-map.js';
 import type { DocumentSource, SourceMap } from './source-map.js';
 import { toRolloutSpec, toServiceSpec } from './to-domain.js';
@@ -22,7 +23,8 @@ export type ParsedResource =
   | { readonly kind: 'Segment'; readonly name: string; readonly spec: SegmentSpec; readonly source: SourceMap }
   | { readonly kind: 'AnalysisTemplate'; readonly name: string; readonly spec: AnalysisTemplateSpec; readonly source: SourceMap }
   | { readonly kind: 'Experiment'; readonly name: string; readonly spec: ExperimentResourceSpec; readonly source: SourceMap }
-  | { readonly kind: 'Target'; readonly name: string; readonly spec: TargetSpec; readonly source: SourceMap };
+  | { readonly kind: 'Target'; readonly name: string; readonly spec: TargetSpec; readonly source: SourceMap }
+  | { readonly kind: 'Flag'; readonly name: string; readonly spec: FlagSpec; readonly source: SourceMap };
 
 export interface ParseOptions {
   /** File name used in problems ("<body>" for an API request body). */
@@ -36,7 +38,7 @@ export interface ParseOptions {
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DOCUMENTS = 100;
 const KINDS = RESOURCE_KINDS;
-const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument, Experiment: experimentDocument, Target: targetDocument } as const;
+const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument, Experiment: experimentDocument, Target: targetDocument, Flag: flagDocument } as const;
 const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`;
 
 /**
@@ -130,6 +132,10 @@ function toResource(doc: KindedDocument): ParsedResource {
   if (doc.kind === 'Experiment') {
     const parsed = experimentDocument.parse(doc.data);
     return { kind: 'Experiment', name: parsed.metadata.name, spec: toExperimentSpec(parsed.metadata.name, parsed.spec), source: doc.source };
+  }
+  if (doc.kind === 'Flag') {
+    const parsed = flagDocument.parse(doc.data);
+    return { kind: 'Flag', name: parsed.metadata.name, spec: toFlagSpec(parsed.spec), source: doc.source };
   }
   if (doc.kind === 'Target') {
     const parsed = targetDocument.parse(doc.data);

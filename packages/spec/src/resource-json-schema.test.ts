@@ -66,11 +66,11 @@ function checkObject(schema: Schema, value: unknown, path: string): string[] {
 const example = () => parseAllDocuments(EXAMPLE_YAML).map((doc) => doc.toJS() as Record<string, unknown>).filter((d) => d !== null);
 
 describe('resourceJsonSchema', () => {
-  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout | Segment | AnalysisTemplate | Experiment | Target', () => {
+  test('resourceJsonSchema is a draft 2020-12 oneOf Service | Rollout | Segment | AnalysisTemplate | Experiment | Target | Flag', () => {
     const schema = resourceJsonSchema() as Schema;
     assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
     const kinds = (schema['oneOf'] as Schema[]).map((s) => ((s['properties'] as Record<string, Schema>)['kind'] ?? {})['const']);
-    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target']);
+    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag']);
   });
 
   test('resourceJsonSchema accepts both documents of the example', () => {

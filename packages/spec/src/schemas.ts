@@ -8,6 +8,7 @@ import { rollingStrategySchema, rollingUpdate, rollingUpdateFitsReplicas } from 
 import { blueGreen } from './blue-green-schemas.js';
 import { targetSpec, waves } from './waves-schemas.js';
 import { experimentSpec } from './experiment-schemas.js';
+import { flagSpec, setFlagStep } from './flag-schemas.js';
 import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
@@ -23,7 +24,7 @@ export type { Hint } from './schema-hints.js';
  */
 
 export const API_VERSION = 'sluice.dev/v1';
-export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target'] as const;
+export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -110,7 +111,7 @@ const serviceSpec = z.strictObject({
   rollbackWindow: duration(1000).optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', ...VERIFICATION_STEP_KINDS, 'adaptive', 'pointOfNoReturn'] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', 'setFlag', ...VERIFICATION_STEP_KINDS, 'adaptive', 'pointOfNoReturn'] as const;
 const pointOfNoReturn = hint(
   z.strictObject({ reason: hint(z.string().trim().min(1).max(1000), 'why what follows cannot be undone, e.g. "contract: drop column orders.legacy_id"', 'invalid reason') }),
   'a map with reason',
@@ -123,6 +124,7 @@ const step = hint(
       setHeaderRoute: setHeaderRoute.optional(),
       setSegmentRoute: setSegmentRoute.optional(),
       setMirror: setMirror.optional(),
+      setFlag: setFlagStep.optional(),
       ...verificationStepFields,
       adaptive: adaptiveStep.optional(),
       pointOfNoReturn: pointOfNoReturn.optional(),
@@ -207,10 +209,18 @@ export const targetDocument = z.strictObject({
   spec: targetSpec,
 });
 
+/** A feature flag with its settings per environment; its schema is in flag-schemas.ts. */
+export const flagDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('Flag'), '"Flag"'),
+  metadata,
+  spec: hint(flagSpec, 'a map with optional kind, type, description, owner, variants, prerequisites and environments'),
+});
+
 /** Only the apiVersion, for documents whose kind is unknown: their other fields cannot be checked. */
 export const documentHeader = z.looseObject({ apiVersion });
 
-export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument, experimentDocument, targetDocument]);
+export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument, experimentDocument, targetDocument, flagDocument]);
 
 export type ServiceDocument = z.output<typeof serviceDocument>;
 export type RolloutDocument = z.output<typeof rolloutDocument>;
@@ -222,3 +232,4 @@ export type AnalysisTemplateDocument = z.output<typeof analysisTemplateDocument>
 export type ExperimentDocument = z.output<typeof experimentDocument>;
 export type TargetDocument = z.output<typeof targetDocument>;
 
+export type FlagDocument = z.output<typeof flagDocument>;

@@ -1,4 +1,5 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS } from '@sluice/domain';
+import { toSetFlagStep } from './flag-to-domain.js';
 import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, Strategy, VersionSource } from '@sluice/domain';
 import { ms } from './analysis-to-domain.js';
 import { toAdaptiveStep, toExposureBudget, toGuardSpec } from './guard-to-domain.js';
@@ -78,6 +79,7 @@ function toStrategy(raw: RawStrategy): Strategy {
 function toStep(raw: RawCanaryStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
   if (raw.pointOfNoReturn !== undefined) return { kind: 'pointOfNoReturn', reason: raw.pointOfNoReturn.reason };
+  if (raw.setFlag !== undefined) return toSetFlagStep(raw.setFlag);
   const other = toRoutingStep(raw) ?? toVerificationStep(raw) ?? toAdaptiveStep(raw);
   if (other !== undefined) return other;
   const duration = raw.pause?.duration;

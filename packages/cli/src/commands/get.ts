@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { ApiClient } from '../api-client.js';
-import type { AnalysisTemplateView, ExperimentView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
+import type { AnalysisTemplateView, ExperimentView, FlagView, RolloutView, SegmentView, ServiceView } from '../api-types.js';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
 import { outputOption, toJson, type OutputFormat } from '../output-format.js';
+import { flagsTable } from '../render/flag-view.js';
 import { analysisTemplatesTable, rolloutsTable, segmentsTable, servicesTable } from '../render/resource-tables.js';
 import { experimentsTable } from './experiment.js';
 import { targetsTable, type TargetView } from '../render/targets-table.js';
 
-type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates' | 'experiments' | 'targets';
+type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates' | 'experiments' | 'targets' | 'flags';
 
 const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   services: 'services',
@@ -30,10 +31,12 @@ const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   targets: 'targets',
   target: 'targets',
   tgt: 'targets',
+  flags: 'flags',
+  flag: 'flags',
 };
 
 const KINDS_HELP =
-  'services (service, svc), rollouts (rollout, ro), segments (segment, seg), analysistemplates (analysistemplate, at), experiments (experiment, exp) or targets (target, tgt)';
+  'services (service, svc), rollouts (rollout, ro), segments (segment, seg), analysistemplates (analysistemplate, at), experiments (experiment, exp), targets (target, tgt) or flags (flag)';
 
 interface GetOptions {
   readonly output: OutputFormat;
@@ -54,6 +57,7 @@ interface ViewOf {
   analysistemplates: AnalysisTemplateView;
   experiments: ExperimentView;
   targets: TargetView;
+  flags: FlagView;
 }
 
 const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
@@ -67,12 +71,13 @@ const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
   },
   experiments: { list: (c, o) => c.listExperiments(o.service), get: (c, n) => c.getExperiment(n), table: (items, now) => experimentsTable(items, now) },
   targets: { list: (c) => c.listTargets(), get: (c, n) => c.getTarget(n), table: (items) => targetsTable(items) },
+  flags: { list: (c) => c.listFlags(), get: (c, n) => c.getFlag(n), table: (items) => flagsTable(items) },
 };
 
 export function registerGet(program: Command, ctx: CommandContext): void {
   program
     .command('get')
-    .description('list services, rollouts, segments, analysis templates, experiments or targets, or show one by name')
+    .description('list services, rollouts, segments, analysis templates, experiments, targets or flags, or show one by name')
     .argument('<kind>', KINDS_HELP)
     .argument('[name]', 'show only this one (an unknown name exits 1)')
     .addOption(outputOption())

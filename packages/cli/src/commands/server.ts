@@ -19,6 +19,14 @@ interface StartControlPlaneOptions {
   readonly log: (line: string) => void;
   /** Worker processes for the built-in proxy; 0 runs it inside the control plane. */
   readonly proxyWorkers: number;
+  /** Client tokens for flag SDKs, each reading one environment. */
+  readonly flagTokens: readonly FlagTokenEntry[];
+}
+
+/** `environment:token`: what a flag SDK presents to read one environment's flags. */
+interface FlagTokenEntry {
+  readonly environment: string;
+  readonly token: string;
 }
 
 interface RunningControlPlane {
@@ -32,6 +40,8 @@ interface RunningControlPlane {
 
 interface ControlPlaneModule {
   startControlPlane(options: StartControlPlaneOptions): Promise<RunningControlPlane>;
+  /** Reads comma-separated `environment:token` pairs; its errors never echo a token. */
+  parseFlagTokens(text: string | undefined): FlagTokenEntry[];
 }
 
 interface ServerOptions {
@@ -40,6 +50,7 @@ interface ServerOptions {
   readonly databaseUrl?: string;
   readonly apply?: string[];
   readonly proxyWorkers?: string;
+  readonly flagToken: string[];
 }
 
 export function registerServer(program: Command, ctx: CommandContext): void {
@@ -51,6 +62,7 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
     .option('--apply <file...>', 'spec files to apply once started')
     .option('--proxy-workers <n>', 'run the built-in proxy as N worker processes, restartable with SIGHUP or `sluice proxy restart` (env SLUICE_PROXY_WORKERS; default 0: in-process)')
+    .option('--flag-token <env:token>', 'a client token flag SDKs present to read one environment, repeatable (env SLUICE_FLAG_TOKENS, comma-separated; tokens of 16 to 512 characters)', collect, [])
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
     });
@@ -61,7 +73,9 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   const databaseUrl = options.databaseUrl ?? env['DATABASE_URL'];
   // Loaded only here: the control plane pulls in SQLite, Postgres and the proxy, which other commands
   // never need. A non-literal specifier keeps tsc from needing the control plane built before the CLI.
-  const { startControlPlane } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
+  const { startControlPlane, parseFlagTokens } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
+  // Tokens given on the command line replace SLUICE_FLAG_TOKENS; they are never printed.
+  const flagTokens = parseFlagTokens(options.flagToken.length > 0 ? options.flagToken.join(',') : env['SLUICE_FLAG_TOKENS']);
   const running = await startControlPlane({
     dataDir: options.dataDir ?? env['SLUICE_DATA_DIR'] ?? '.sluice',
     listen: options.listen ?? env['SLUICE_LISTEN'] ?? '127.0.0.1:7070',
@@ -69,8 +83,10 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     applyFiles: options.apply ?? [],
     log: (line) => writeLine(ctx.io.stderr, line),
     proxyWorkers: proxyWorkersOf(options.proxyWorkers ?? env['SLUICE_PROXY_WORKERS']),
+    flagTokens,
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
+  if (flagTokens.length > 0) writeLine(ctx.io.stderr, `flag client tokens for: ${[...new Set(flagTokens.map((t) => t.environment))].join(', ')}`);
   const onHangUp = () => {
     writeLine(ctx.io.stderr, 'SIGHUP received: restarting the proxy workers');
     running.restartProxy().then(
@@ -83,6 +99,10 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   writeLine(ctx.io.stderr, `${signal} received: stopping the control plane`);
   process.off('SIGHUP', onHangUp);
   await running.close();
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 function proxyWorkersOf(text: string | undefined): number {

@@ -44,9 +44,13 @@ interface Memory {
   readonly keys: DistinctSketch;
 }
 
-/** Whether users can reach the target through this rollout: a weight above 0 (on any Target of a waves rollout) or a rule of its own. */
+/**
+ * Whether users can reach the change through this rollout: a weight above 0 (on any Target of a waves
+ * rollout), a rule of its own, or a flag one of its setFlag steps changed.
+ */
 export function exposed(rollout: Rollout): boolean {
-  return rollout.status.canaryWeight > 0 || (rollout.status.rules?.length ?? 0) > 0 || anyTargetExposed(rollout.status.targets);
+  const flagChanged = Object.keys(rollout.status.flagBaselines ?? {}).length > 0;
+  return rollout.status.canaryWeight > 0 || (rollout.status.rules?.length ?? 0) > 0 || flagChanged || anyTargetExposed(rollout.status.targets);
 }
 
 /**

@@ -3,6 +3,9 @@ import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
 import { experimentRoutes } from '../experiments/experiment-routes.js';
+import { flagRoutes } from '../flags/flag-routes.js';
+import type { FlagServices } from '../flags/flag-services.js';
+import { unleashClientRoutes } from '../flags/unleash/unleash-routes.js';
 import type { TrafficWindows } from '../metrics/traffic-windows.js';
 import { trafficRoutes } from '../metrics/traffic-routes.js';
 import type { Controller } from '../orchestrator/controller.js';
@@ -36,6 +39,8 @@ export interface ApiDeps {
   readonly targets?: TargetRouters | undefined;
   /** Metric providers for experiments' provider metrics; absent, a factory over `windows`. */
   readonly providers?: ProviderResolver | undefined;
+  /** The flag stream hub and client tokens; absent (some tests), flag routes work without live push. */
+  readonly flags?: FlagServices | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -70,7 +75,11 @@ async function apply(c: Context, deps: ApiDeps) {
   const files = await readApplyFiles(c);
   const resources = parseAll(files);
   const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic });
-  if (!dryRun) deps.controller.kick();
+  if (!dryRun) {
+    deps.controller.kick();
+    // Flag and segment changes reach connected SDKs before the apply answers.
+    await deps.flags?.hub.notify();
+  }
   return c.json({ dryRun, results });
 }
 
@@ -139,7 +148,9 @@ export function createApi(deps: ApiDeps): Hono {
   api.route('/', targetRoutes(deps.store, deps.targets));
   api.route('/', analysisTemplateRoutes(deps.store));
   api.route('/', experimentRoutes(deps));
+  api.route('/', flagRoutes(deps));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
   app.route('/api/v1', api);
+  app.route('/api/client', unleashClientRoutes(deps));
   return app;
 }

@@ -3,6 +3,7 @@ import type { AnalysisDeps } from '../analysis/run-analysis.js';
 import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { FlagRestorer } from './rollback.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { reconcileRollout, type ReconcileOutcome } from './reconcile-rollout.js';
@@ -25,6 +26,8 @@ export interface ControllerDeps {
   readonly afterPass?: ((active: readonly Rollout[]) => void) | undefined;
   /** The Targets' data planes (staged waves); absent, only the service's own data plane is served. */
   readonly targets?: TargetRouting | undefined;
+  /** Restores flags during a rollback (the plan's `flags` op). */
+  readonly flags?: FlagRestorer | undefined;
   /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */
   readonly pollMs?: number | undefined;
 }

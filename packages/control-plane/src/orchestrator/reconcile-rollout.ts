@@ -28,7 +28,7 @@ import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { commitChange, type Commit } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
-import { advanceRollback } from './rollback.js';
+import { advanceRollback, type FlagRestorer } from './rollback.js';
 import { backgroundAnalysis, type VerificationAction } from './verification-actions.js';
 import { syncTargetTraffic } from '../waves/target-traffic.js';
 import type { TargetRouting } from '../waves/target-routers.js';
@@ -46,6 +46,8 @@ export interface RolloutReconcileDeps {
   readonly guardian?: Guardian | undefined;
   /** The Targets' data planes (waves); absent, the rollout moves only the service's own data plane. */
   readonly targets?: TargetRouting | undefined;
+  /** Restores flags during a rollback (the plan's `flags` op). */
+  readonly flags?: FlagRestorer | undefined;
 }
 
 interface PassContext {
@@ -99,7 +101,7 @@ async function syncTargets({ rollout, service, segments, deps, signal }: PassCon
 async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
   const wanted = rolloutSplit(rollout, service, segments);
-  const action = await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets, readyBackends: deps.readyBackends });
+  const action = await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets, readyBackends: deps.readyBackends, flags: deps.flags });
   if (action.kind === 'change' && rollout.spec.strategy.kind === 'rolling' && isTerminal(action.change.rollout.status.phase)) {
     return { kind: 'commit', commit: { rollout: action.change, service: targetIdle(rollout, service, now) } };
   }

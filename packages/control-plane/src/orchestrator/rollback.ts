@@ -33,6 +33,16 @@ export interface RollbackContext {
   readonly targets?: TargetRouting | undefined;
   /** Ready endpoints per version (a rolling rollout's `runtime` op waits for the stable's); absent: not waited for. */
   readonly readyBackends?: ((service: Service) => Readonly<Record<string, readonly string[]>>) | undefined;
+  /** Restores the flags the rollout's setFlag steps changed; absent, a plan with a `flags` op waits. */
+  readonly flags?: FlagRestorer | undefined;
+}
+
+/**
+ * Puts each flag environment a rollout changed back to its settings before the rollout (idempotent:
+ * a flag already back is not written again) and says what it did.
+ */
+export interface FlagRestorer {
+  restore(rollout: Rollout, now: number): Promise<string>;
 }
 
 function done(rollout: Rollout, op: Parameters<typeof markRollbackOp>[1], detail: string, now: number): VerificationAction {
@@ -112,6 +122,11 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
       if (first !== undefined) return first;
       await traffic.setSplit(service.name, wanted, signal);
       return done(rollout, 'traffic', `the data plane was told to serve ${rollout.status.stable} only`, now);
+    }
+    case 'flags': {
+      failpoint('rollback.before-flags');
+      if (ctx.flags === undefined) return { kind: 'wait', why: 'Rolling back: no flag store to restore the flags with' };
+      return done(rollout, 'flags', await ctx.flags.restore(rollout, now), now);
     }
     case 'verify': {
       failpoint('rollback.before-verify');

@@ -18,6 +18,7 @@ import {
 } from '@sluice/domain';
 import { checkReferences, type ParsedResource } from '@sluice/spec';
 import { planExperiments } from '../experiments/apply-experiments.js';
+import { planFlags } from '../flags/apply-flags.js';
 import { stampEvents } from '../orchestrator/commit.js';
 import { capabilityProblems } from './check-capabilities.js';
 import type { Store, StoreTransaction } from '../store/store.js';
@@ -213,6 +214,10 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
   problems.push(...experiments.problems);
   immutable.push(...experiments.immutable);
   writes.push(...experiments.writes);
+  const flags = await planFlags(tx, resources, stamp);
+  if (flags.problems.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, flags.problems);
+  results.push(...flags.results);
+  writes.push(...flags.writes);
   if (problems.length > 0) throw invalid(ErrorCode.CONFLICT, [...problems, ...immutable]);
   if (immutable.length > 0) throw invalid(ErrorCode.IMMUTABLE_FIELD, immutable);
   if (!opts.dryRun) for (const write of writes) await write();

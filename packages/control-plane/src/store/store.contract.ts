@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { registerAnalysisTemplateTests } from './analysis-templates.contract.js';
 import { registerEventTests } from './events.contract.js';
 import { registerExperimentTests } from './experiments.contract.js';
+import { registerFlagTests } from './flags.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
 import { registerRevisionTests } from './revisions.contract.js';
 import { registerSegmentTests } from './segments.contract.js';
@@ -26,5 +27,6 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerRevisionTests(open);
     registerExperimentTests(open);
     registerTargetTests(open);
+    registerFlagTests(open);
   });
 }

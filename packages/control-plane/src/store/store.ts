@@ -1,4 +1,4 @@
-import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
+import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, Flag, FlagChange, FlagRevision, FlagUsage, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -113,6 +113,33 @@ export interface TargetStore {
   save(target: Target, expectedVersion: number): Promise<Target>;
 }
 
+/**
+ * Feature flags and their history. Every save appends the saved version to the history with who,
+ * when and why, in the same write; `seq` orders the versions of all flags, so a stream resumes from
+ * the last `seq` a client saw.
+ */
+export interface FlagStore {
+  get(name: string): Promise<Flag | undefined>;
+  /** Sorted by name. */
+  list(): Promise<readonly Flag[]>;
+  /**
+   * Returns the saved flag carrying its new version (expectedVersion + 1) and records that version
+   * in the history with `change`. Throws VersionConflictError as every save does.
+   */
+  save(flag: Flag, expectedVersion: number, change: FlagChange): Promise<Flag>;
+  /** The flag's versions, newest first, at most `limit` (default 100). */
+  history(name: string, limit?: number): Promise<readonly FlagRevision[]>;
+  revision(name: string, version: number): Promise<FlagRevision | undefined>;
+  /** Versions of any flag with seq > `afterSeq`, oldest first, at most `limit` (default 1000). */
+  changesSince(afterSeq: number, limit?: number): Promise<readonly FlagRevision[]>;
+  /** The highest seq recorded (0 before the first save). */
+  latestSeq(): Promise<number>;
+  /** Adds evaluation counts; lastEvaluatedAt keeps the newest. */
+  addUsage(usage: readonly FlagUsage[]): Promise<void>;
+  /** Evaluation counts of every flag and environment, sorted by flag then environment. */
+  usage(): Promise<readonly FlagUsage[]>;
+}
+
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
   readonly services: ServiceStore;
@@ -123,6 +150,7 @@ export interface StoreTransaction {
   readonly events: EventLog;
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
+  readonly flags: FlagStore;
 }
 
 export interface Store extends StoreTransaction {

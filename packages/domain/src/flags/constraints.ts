@@ -14,11 +14,12 @@ import { compareSemVer, parseSemVer } from './semver.js';
 type Operator = (c: ConstraintDefinition, context: FlagContext, options: EvaluateOptions) => boolean;
 
 /** Non-empty values, trimmed (Unleash's `cleanValues`). */
-function cleanValues(values: readonly string[] | null | undefined): string[] {
+export function cleanValues(values: readonly string[] | null | undefined): string[] {
   return (values ?? []).filter((v) => typeof v === 'string' && v.length > 0).map((v) => v.trim());
 }
 
-function singleValue(c: ConstraintDefinition): string | undefined {
+/** The single `value` of NUM_*, DATE_*, SEMVER_* and REGEX (a number is taken as its text). */
+export function singleValue(c: ConstraintDefinition): string | undefined {
   const v: unknown = c.value;
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);

@@ -23,7 +23,8 @@ import { strategyEnables } from './strategies.js';
 import { FlagDefinitionError, checkConstraint, checkFeature } from './validate.js';
 import { selectVariant, type VariantPick } from './variants.js';
 
-interface Outcome {
+/** What resolving a flag decided, before its payload is typed into a value. */
+export interface Outcome {
   readonly enabled: boolean;
   readonly reason: FlagReason;
   readonly variant: ResolvedVariant;
@@ -31,23 +32,23 @@ interface Outcome {
 
 const EMPTY: Readonly<Record<string, unknown>> = {};
 
-function disabledVariant(featureEnabled: boolean): ResolvedVariant {
+export function disabledVariant(featureEnabled: boolean): ResolvedVariant {
   return { name: DISABLED_VARIANT_NAME, enabled: false, featureEnabled };
 }
 
-function toResolved(pick: VariantPick): ResolvedVariant {
+export function toResolved(pick: VariantPick): ResolvedVariant {
   const { name, payload } = pick.variant;
   return payload ? { name, enabled: true, payload: { type: payload.type, value: payload.value }, featureEnabled: true } : { name, enabled: true, featureEnabled: true };
 }
 
-function findFeature(state: FlagState, name: string): unknown {
+export function findFeature(state: FlagState, name: string): unknown {
   const features: unknown = (state as { features?: unknown } | null | undefined)?.features;
   if (!Array.isArray(features)) throw new FlagDefinitionError('state.features must be an array');
   return features.find((f: unknown) => typeof f === 'object' && f !== null && (f as { name?: unknown }).name === name);
 }
 
 /** The constraints of each referenced segment, or undefined when one is missing (the strategy then fails). */
-function segmentConstraints(state: FlagState, ids: readonly number[]): ConstraintDefinition[][] | undefined {
+export function segmentConstraints(state: FlagState, ids: readonly number[]): ConstraintDefinition[][] | undefined {
   const segments: unknown = state.segments ?? [];
   if (!Array.isArray(segments)) throw new FlagDefinitionError('state.segments must be an array');
   const out: ConstraintDefinition[][] = [];
@@ -126,12 +127,12 @@ function resolveFeature(feature: FeatureDefinition, state: FlagState, context: F
   return { enabled: true, reason, variant: pick ? toResolved(pick) : disabledVariant(true) };
 }
 
-function errorResult(errorCode: FlagErrorCode, errorMessage: string): FlagEvaluation {
+export function errorResult(errorCode: FlagErrorCode, errorMessage: string): FlagEvaluation {
   return { enabled: false, variant: disabledVariant(false), reason: 'ERROR', errorCode, errorMessage };
 }
 
 /** The outcome with its typed value: the variant's payload (string, number, parsed JSON), else `enabled`. */
-function withValue(outcome: Outcome): FlagEvaluation {
+export function withValue(outcome: Outcome): FlagEvaluation {
   const payload = outcome.variant.payload;
   const base = { enabled: outcome.enabled, variant: outcome.variant };
   if (!payload) return { ...base, value: outcome.enabled, reason: outcome.reason };

@@ -2,6 +2,7 @@
  * Unleash's built-in activation strategies (unleash-client-node `strategy/*.ts` semantics) and its
  * bucketing: `murmur3("groupId:id", seed) % normalizer + 1` over UTF-8, seed 0 for rollouts
  * (normalizer 100, so buckets 1..100) and 86028157 for variants (normalizer = total weight).
+ * Rollout percentages may have two decimals: see `rolloutBucketHit`.
  */
 import { cidrContains, parseCidr, parseIpInto } from '../traffic/ip-address.js';
 import { murmur3 } from '../traffic/murmur3.js';
@@ -16,7 +17,7 @@ export function normalizedHash(id: string, groupId: string, normalizer: number, 
   return (murmur3(`${groupId}:${id}`, seed) % normalizer) + 1;
 }
 
-type Parameters = Readonly<Record<string, unknown>>;
+export type Parameters = Readonly<Record<string, unknown>>;
 
 /** What a strategy sees: the parameters, the context, the flag's name (default groupId), the injected effects. */
 export interface StrategyInput {
@@ -26,19 +27,22 @@ export interface StrategyInput {
   readonly options: EvaluateOptions;
 }
 
-function param(parameters: Parameters, key: string): string | undefined {
+/** A parameter as text (numbers are turned into text), or undefined. */
+export function param(parameters: Parameters, key: string): string | undefined {
   const v = parameters[key];
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return String(v);
   return undefined;
 }
 
-function percentageOf(parameters: Parameters, key: string): number {
+/** A percentage parameter as a number (0 when absent or not a number). */
+export function percentageOf(parameters: Parameters, key: string): number {
   const n = Number(param(parameters, key) ?? 0);
   return Number.isFinite(n) ? n : 0;
 }
 
-function listOf(parameters: Parameters, key: string): string[] {
+/** A comma-separated list parameter, trimmed, without empty items. */
+export function listOf(parameters: Parameters, key: string): string[] {
   return (param(parameters, key) ?? '').split(/\s*,\s*/).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
@@ -66,9 +70,25 @@ export function rolloutStickinessId(stickiness: string, context: FlagContext, op
   }
 }
 
+/**
+ * Whether the unsigned 32-bit rollout hash `hash` of a user is inside `percentage` (0..100, 0.01
+ * resolution). Unleash's bucket is `n = hash % 100 + 1` and an integer rollout takes `n <= p`.
+ * A fractional rollout k + f also takes a share of bucket k + 1: the users whose sub-bucket
+ * `floor(hash / 100) % 100` is below `round(f * 100)`. Raising the rollout only ever adds users,
+ * and at an integer it is exactly Unleash.
+ */
+export function rolloutBucketHit(hash: number, percentage: number): boolean {
+  if (!(percentage > 0)) return false;
+  const n = (hash % 100) + 1;
+  const whole = Math.floor(percentage);
+  if (n <= whole) return true;
+  if (n !== whole + 1) return false;
+  return Math.floor(hash / 100) % 100 < Math.round((percentage - whole) * 100);
+}
+
 function rolloutHit(id: string | undefined, groupId: string, percentage: number): boolean {
   if (!id) return false;
-  return percentage > 0 && normalizedHash(id, groupId, 100) <= percentage;
+  return percentage > 0 && rolloutBucketHit(murmur3(`${groupId}:${id}`, STRATEGY_SEED), percentage);
 }
 
 const flexibleRollout = (input: StrategyInput): boolean => {
@@ -86,7 +106,8 @@ const gradualRolloutSessionId = (input: StrategyInput): boolean =>
 const gradualRolloutRandom = (input: StrategyInput): boolean => {
   const percentage = percentageOf(input.parameters, 'percentage');
   if (!input.options.random) return false;
-  return percentage > 0 && Math.floor(input.options.random() * 100) + 1 <= percentage;
+  // floor(r * 100) + 1 <= p for integer p (Unleash), and exact for fractional p too.
+  return percentage > 0 && input.options.random() * 100 < percentage;
 };
 
 const userWithId = (input: StrategyInput): boolean => {

@@ -10,9 +10,10 @@ import type { Rollout } from './rollout.js';
  * operation per target it touched (`target` set), after those of the service's own data plane;
  * targets of waves that never started get none. A rolling rollout (rolling.ts) has a `runtime`
  * operation after them: once no traffic reaches the target, the stable version goes back to its
- * replicas and the target to 0.
+ * replicas and the target to 0. A rollout whose setFlag steps changed flags has a `flags` operation
+ * after traffic that sets each flag's environment back to its settings before the rollout.
  */
-export type RollbackOp = 'traffic' | 'verify' | 'runtime' | 'rollback-verifications';
+export type RollbackOp = 'traffic' | 'flags' | 'verify' | 'runtime' | 'rollback-verifications';
 
 export interface RollbackOpState {
   readonly op: RollbackOp;
@@ -33,6 +34,8 @@ export function planRollback(rollout: Rollout, now: number): RollbackPlan {
   const ops: RollbackOpState[] = [
     { op: 'traffic' },
     ...targets.map((target) => ({ op: 'traffic' as const, target })),
+    // Flags the rollout turned or ramped go back right after traffic: both expose users to the change.
+    ...(Object.keys(rollout.status.flagBaselines ?? {}).length > 0 ? [{ op: 'flags' as const }] : []),
     { op: 'verify' },
     ...targets.map((target) => ({ op: 'verify' as const, target })),
   ];

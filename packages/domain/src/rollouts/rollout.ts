@@ -1,4 +1,5 @@
 import type { EventDraft } from '../events/release-event.js';
+import type { FlagBaseline } from '../flags/flag-step.js';
 import type { MirrorSpec, RouteRuleSpec } from '../traffic/routing.js';
 import { isTerminal, Phase } from './phase.js';
 import type { Step } from './step.js';
@@ -114,6 +115,11 @@ export interface RolloutStatus {
   readonly wave?: number;
   /** Rollback verifications owed by checklist items whose operation ran; run during an abort. */
   readonly rollbackChecks?: readonly RollbackCheckState[];
+  /**
+   * Flags the rollout's setFlag steps changed, each environment's settings as they were before the
+   * first change (recorded before the flag is written), so the rollback plan's `flags` op restores them.
+   */
+  readonly flagBaselines?: Readonly<Record<string, FlagBaseline>>;
   /**
    * Rolling strategy: replicas per version (target and stable) the rollout wants the runtime to run,
    * instead of the spec's; set from the first batch, restored by the rollback plan's `runtime` op.

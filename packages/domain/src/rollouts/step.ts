@@ -1,9 +1,11 @@
 import { describeConditions } from '../traffic/describe-rule.js';
+import { describeSetFlag } from '../flags/flag-step.js';
 import type { ConditionSpec } from '../traffic/routing.js';
 import type { AnalysisRef } from '../analysis/analysis-spec.js';
 import type { ApprovalStep, ChecklistStep, LoadStep } from './verification-steps.js';
 import type { AdaptiveStep } from '../guard/guard-spec.js';
 import type { RollingBatchesStep } from './rolling.js';
+import type { SetFlagStep } from '../flags/flag-step.js';
 
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
@@ -22,7 +24,8 @@ export type Step =
   | AdaptiveStep
   | PointOfNoReturnStep
   | WaveStep
-  | RollingBatchesStep;
+  | RollingBatchesStep
+  | SetFlagStep;
 
 /**
  * Runs wave `wave` of a waves strategy (domain/waves/): its targets run the wave's own steps, at most
@@ -121,6 +124,8 @@ export function describeStep(step: Step): string {
       return `point of no return: ${step.reason}`;
     case 'wave':
       return `wave ${step.wave + 1} (${step.name})`;
+    case 'setFlag':
+      return describeSetFlag(step);
     case 'rollingBatches':
       return `rolling batches (maxSurge ${step.maxSurge}, maxUnavailable ${step.maxUnavailable})`;
     case 'adaptive':

@@ -3,6 +3,9 @@ import type { ManualClock } from '@sluice/domain';
 import { Registry } from 'prom-client';
 import { TrafficWindows } from '../../metrics/traffic-windows.js';
 import { harness } from '../../orchestrator/testing/fixtures.js';
+import { FlagHub } from '../../flags/flag-hub.js';
+import type { FlagServices } from '../../flags/flag-services.js';
+import { FlagTokens, type FlagTokenEntry } from '../../flags/flag-tokens.js';
 import { silentLogger } from '../../platform/logger.js';
 import type { ProviderResolver } from '../../providers/provider-factory.js';
 import type { MemoryStore } from '../../store/memory/memory-store.js';
@@ -13,6 +16,8 @@ export interface TestApi {
   readonly url: string;
   readonly store: MemoryStore;
   readonly clock: ManualClock;
+  /** The flag hub and client tokens the API runs with. */
+  readonly flags: FlagServices;
   /** A JSON request to /api/v1`path`, answering the status and the parsed body. */
   call(path: string, init?: { method?: string; body?: string; actor?: string }): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -22,9 +27,11 @@ export interface TestApi {
  * The whole API as createApi builds it, over a memory store and in-memory adapters, served over real
  * HTTP on a free port. The controller is not started: tests decide what state the store holds.
  */
-export async function startTestApi(options: { readonly providers?: ProviderResolver } = {}): Promise<TestApi> {
+export async function startTestApi(options: { readonly providers?: ProviderResolver; readonly flagTokens?: readonly FlagTokenEntry[] } = {}): Promise<TestApi> {
   const h = harness();
   const store = h.store as MemoryStore;
+  const flags: FlagServices = { hub: new FlagHub(store, { pollMs: 200 }), tokens: new FlagTokens(options.flagTokens ?? []) };
+  await flags.hub.start();
   const api = createApi({
     store,
     controller: h.controller,
@@ -34,6 +41,7 @@ export async function startTestApi(options: { readonly providers?: ProviderResol
     log: silentLogger,
     metrics: new Registry(),
     windows: new TrafficWindows({ clock: h.clock }),
+    flags,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
   });
   const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
@@ -51,8 +59,9 @@ export async function startTestApi(options: { readonly providers?: ProviderResol
   };
   const close = () =>
     new Promise<void>((resolve) => {
+      flags.hub.close();
       server.close(() => resolve());
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     });
-  return { url, store, clock: h.clock, call, close };
+  return { url, store, clock: h.clock, flags, call, close };
 }

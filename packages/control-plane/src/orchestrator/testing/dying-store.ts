@@ -36,6 +36,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.segments;
   }
+  get flags(): StoreTransaction['flags'] {
+    this.#check();
+    return this.#inner.flags;
+  }
   get targets(): StoreTransaction['targets'] {
     this.#check();
     return this.#inner.targets;

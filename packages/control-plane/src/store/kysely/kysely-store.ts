@@ -5,6 +5,7 @@ import type {
   AnalysisTemplateStore,
   EventLog,
   ExperimentStore,
+  FlagStore,
   RevisionStore,
   RolloutStore,
   SegmentStore,
@@ -13,6 +14,7 @@ import type {
   StoreTransaction,
   TargetStore,
 } from '../store.js';
+import { delegateFlags } from '../flag-store-support.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
@@ -58,6 +60,7 @@ export class KyselyStore implements Store {
   readonly revisions: RevisionStore;
   readonly events: EventLog;
   readonly experiments: ExperimentStore;
+  readonly flags: FlagStore;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
   readonly #scope = new TransactionScope();
@@ -115,6 +118,7 @@ export class KyselyStore implements Store {
       marks: (name, keys) => read('experiments.marks', (v) => v.experiments.marks(name, keys)),
       addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
+    this.flags = delegateFlags((operation, run) => read(operation, (v) => run(v.flags)), (run) => this.transaction((tx) => run(tx.flags)));
   }
 
   /** Migrates the schema to the newest version and returns the ready store. */

@@ -15,6 +15,7 @@ import type {
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
 import { kyselyExperiments } from './kysely-experiments.js';
+import { kyselyFlags } from './kysely-flags.js';
 import { kyselyRevisions } from './kysely-revisions.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
 
@@ -31,6 +32,11 @@ export interface KyselyTransactionOptions {
 export function createKyselyTransaction(db: Db, options: KyselyTransactionOptions): StoreTransaction {
   const { lease } = options;
   let appended = false;
+  /** Flag saves take the same lock: flag_versions.seq is a stream's resume point too. */
+  const lockAppends = async () => {
+    if (!appended) await options.beforeFirstAppend?.(db);
+    appended = true;
+  };
   const services: ServiceStore = {
     get: async (name) => {
       lease.check('services.get');
@@ -66,8 +72,7 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
     append: async (drafts) => {
       lease.check('events.append');
       if (drafts.length === 0) return [];
-      if (!appended) await options.beforeFirstAppend?.(db);
-      appended = true;
+      await lockAppends();
       return appendEvents(db, drafts);
     },
     list: async (filter) => {
@@ -76,15 +81,11 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
     },
   };
   const segments: SegmentStore = namedStore<Segment>(db, lease, 'segments', 'Segment', 'segments');
-  const analysisTemplates: AnalysisTemplateStore = namedStore<AnalysisTemplate>(
-    db,
-    lease,
-    'analysis_templates',
-    'AnalysisTemplate',
-    'analysisTemplates',
-  );
+  const analysisTemplates: AnalysisTemplateStore = namedStore<AnalysisTemplate>(db, lease, 'analysis_templates', 'AnalysisTemplate', 'analysisTemplates');
   const targets: TargetStore = namedStore<Target>(db, lease, 'targets', 'Target', 'targets');
-  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments: kyselyExperiments(db, lease), targets };
+  const experiments = kyselyExperiments(db, lease);
+  const flags = kyselyFlags(db, lease, lockAppends);
+  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments, targets, flags };
 }
 
 /** Tables of records kept as name + version + JSON body. */

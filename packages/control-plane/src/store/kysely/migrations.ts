@@ -102,6 +102,27 @@ const MIGRATIONS: readonly Migration[] = [
       postgres: [`create table targets (name text collate "C" primary key, version integer not null, body json not null)`],
     },
   },
+  {
+    version: 7,
+    name: 'flags',
+    statements: {
+      // flag_versions.seq orders the versions of all flags: a stream of changes resumes after it.
+      sqlite: [
+        `create table flags (name text primary key, version integer not null, body text not null) strict`,
+        `create table flag_versions (seq integer primary key autoincrement, name text not null, version integer not null,
+           at integer not null, body text not null, unique (name, version)) strict`,
+        `create table flag_usage (flag text not null, environment text not null, evaluations integer not null,
+           last_at integer not null, primary key (flag, environment)) strict, without rowid`,
+      ],
+      postgres: [
+        `create table flags (name text collate "C" primary key, version integer not null, body json not null)`,
+        `create table flag_versions (seq bigserial primary key, name text collate "C" not null, version integer not null,
+           at bigint not null, body json not null, unique (name, version))`,
+        `create table flag_usage (flag text collate "C" not null, environment text collate "C" not null,
+           evaluations bigint not null, last_at bigint not null, primary key (flag, environment))`,
+      ],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -78,6 +78,28 @@ export interface ExperimentMarksTable {
   readonly mark: string;
 }
 
+export interface FlagsTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
+/** One row per saved version of a flag; the body holds its change and spec. */
+export interface FlagVersionsTable {
+  readonly seq: ColumnType<number | string, never, never>;
+  readonly name: string;
+  readonly version: number;
+  readonly at: BigIntColumn;
+  readonly body: JsonBody;
+}
+
+export interface FlagUsageTable {
+  readonly flag: string;
+  readonly environment: string;
+  readonly evaluations: BigIntColumn;
+  readonly last_at: BigIntColumn;
+}
+
 export interface SchemaMigrationsTable {
   readonly version: number;
   readonly name: string;
@@ -96,6 +118,9 @@ export interface StoreDatabase {
   experiments: ExperimentsTable;
   experiment_counts: ExperimentCountsTable;
   experiment_marks: ExperimentMarksTable;
+  flags: FlagsTable;
+  flag_versions: FlagVersionsTable;
+  flag_usage: FlagUsageTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -5,6 +5,7 @@ import type {
   EventFilter,
   EventLog,
   ExperimentStore,
+  FlagStore,
   RolloutFilter,
   RevisionStore,
   RolloutStore,
@@ -15,8 +16,10 @@ import type {
   StoreTransaction,
 } from '../store.js';
 import { checkExpectedVersion, checkRevision, closedStoreError, eventTypeMatches, eventWindow, revisionConflict } from '../store-input.js';
+import { delegateFlags } from '../flag-store-support.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { MemoryExperiments, memoryExperimentStore } from './memory-experiments.js';
+import { MemoryFlags, memoryFlagStore } from './memory-flags.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
 interface StoredService {
@@ -54,6 +57,7 @@ interface MemoryState {
   readonly events: StoredEvent[];
   eventCount: number;
   readonly experiments: MemoryExperiments;
+  readonly flags: MemoryFlags;
 }
 
 /**
@@ -70,6 +74,7 @@ export class MemoryStore implements Store {
   readonly events: EventLog;
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
+  readonly flags: FlagStore;
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
@@ -80,6 +85,7 @@ export class MemoryStore implements Store {
     events: [],
     eventCount: 0,
     experiments: new MemoryExperiments(),
+    flags: new MemoryFlags(),
   };
   #nextSeq = 1;
   #tail: Promise<void> = Promise.resolve();
@@ -134,6 +140,7 @@ export class MemoryStore implements Store {
       marks: async (name, keys) => read('experiments.marks').experiments.marks(name, keys),
       addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
+    this.flags = delegateFlags(async (operation, run) => run(read(operation).flags), (run) => this.transaction((tx) => run(tx.flags)));
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -153,6 +160,7 @@ export class MemoryStore implements Store {
         lease.finish();
         // A rolled-back append may have pushed past the committed count; drop those entries.
         this.#state.events.length = this.#state.eventCount;
+        this.#state.flags.discardUncommitted();
       }
     } finally {
       release();
@@ -189,6 +197,7 @@ function copyState(state: MemoryState): MemoryState {
     events: state.events,
     eventCount: state.eventCount,
     experiments: state.experiments.snapshot(),
+    flags: state.flags.snapshot(),
   };
 }
 
@@ -202,9 +211,11 @@ class MemoryTransaction implements StoreTransaction {
   readonly events: EventLog;
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
+  readonly flags: FlagStore;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
     this.experiments = memoryExperimentStore(state.experiments, lease);
+    this.flags = memoryFlagStore(state.flags, lease);
     this.services = namedRecords<Service>('Service', 'services', state.services, lease);
     this.segments = namedRecords<Segment>('Segment', 'segments', state.segments, lease);
     this.analysisTemplates = namedRecords<AnalysisTemplate>('AnalysisTemplate', 'analysisTemplates', state.analysisTemplates, lease);

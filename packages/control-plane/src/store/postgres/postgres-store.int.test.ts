@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, SluiceError, VersionConflictError } from '@sluice/domain';
 import pg from 'pg';
+import { makeFlag } from '../flags.contract.js';
 import { runStoreContract } from '../store.contract.js';
 import { createTestDatabase } from '../testing/postgres-test-db.js';
 import { makeEvent, makeRollout, makeService } from '../testing/store-fixtures.js';
@@ -33,7 +35,7 @@ if (database === undefined) {
       const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresStore({ url })));
       await Promise.all(stores.map((store) => store.close()));
       const { rows } = await query(url, 'select version from schema_migrations order by version');
-      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
     });
 
     test('an unreachable server is a SluiceError with the password redacted', async () => {
@@ -52,13 +54,13 @@ if (database === undefined) {
 
   runStoreContract('postgres', async () => {
     const store = await openPostgresStore({ url });
-    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
+    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
     return { store, cleanup: () => store.close() };
   });
 
   describe('postgres store: two instances on one database', () => {
     test("each sees the other's writes", async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const service = await a.services.save(makeService('checkout'), 0);
@@ -75,7 +77,7 @@ if (database === undefined) {
     });
 
     test('concurrent saves at one version from two instances: exactly one wins', async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const v1 = await a.services.save(makeService('payments'), 0);
@@ -92,6 +94,34 @@ if (database === undefined) {
         assert.ok(lost[0]?.reason instanceof VersionConflictError, String(lost[0]?.reason));
         assert.equal((await b.services.get('payments'))?.version, 2);
         assert.equal((await a.events.list()).length, 1);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
+    test('a reader resuming flag changes from the last seq it saw misses none committed later', async () => {
+      const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
+      try {
+        await query(url, 'truncate flags, flag_versions, flag_usage restart identity');
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let saved!: () => void;
+        const savedInA = new Promise<void>((resolve) => (saved = resolve));
+        const change = { actor: 'alice', at: T0, reason: 'test' };
+        // A takes a seq first but commits last; B's save must not become visible with a higher seq meanwhile.
+        const slow = a.transaction(async (tx) => {
+          await tx.flags.save(makeFlag('a'), 0, change);
+          saved();
+          await gate;
+        });
+        await savedInA;
+        const fast = b.flags.save(makeFlag('b'), 0, change);
+        await Promise.race([fast, sleep(300)]);
+        const seen = await b.flags.changesSince(0);
+        release();
+        await Promise.all([slow, fast]);
+        const rest = await b.flags.changesSince(seen.at(-1)?.seq ?? 0);
+        assert.deepEqual([...seen, ...rest].map((r) => r.name).sort(), ['a', 'b']);
       } finally {
         await Promise.all([a.close(), b.close()]);
       }

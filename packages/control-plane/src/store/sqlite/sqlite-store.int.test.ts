@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import Database from 'better-sqlite3';
 import { makeExperiment } from '../experiments.contract.js';
+import { makeFlag } from '../flags.contract.js';
 import { runStoreContract } from '../store.contract.js';
 import { makeAnalysisTemplate, makeEvent, makeRevision, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -41,7 +42,7 @@ describe('sqlite store', () => {
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
     } finally {
       raw.close();
     }
@@ -55,7 +56,7 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     try {
       // Back to what version 1 of the schema created.
-      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 2');
+      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 2');
     } finally {
       raw.close();
     }
@@ -77,7 +78,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 3');
+      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 3');
     } finally {
       raw.close();
     }
@@ -99,7 +100,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 4');
+      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 4');
     } finally {
       raw.close();
     }
@@ -122,7 +123,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; delete from schema_migrations where version >= 5');
+      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 5');
     } finally {
       raw.close();
     }
@@ -131,6 +132,29 @@ describe('sqlite store', () => {
       assert.deepEqual(await upgraded.revisions.list('checkout'), [revision]);
       assert.deepEqual(await upgraded.experiments.list(), []);
       assert.equal((await upgraded.experiments.save(makeExperiment('exp'), 0)).version, 1);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  test('a database at schema version 6 gains the flag tables and keeps its experiments', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const experiment = await first.experiments.save(makeExperiment('exp'), 0);
+    await first.close();
+    const raw = new Database(file);
+    try {
+      raw.exec('drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 7');
+    } finally {
+      raw.close();
+    }
+    const upgraded = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await upgraded.experiments.get('exp'), experiment);
+      assert.deepEqual(await upgraded.flags.list(), []);
+      assert.equal(await upgraded.flags.latestSeq(), 0);
+      assert.equal((await upgraded.flags.save(makeFlag('f'), 0, { actor: 'alice', at: T0, reason: 'new' })).version, 1);
+      assert.equal(await upgraded.flags.latestSeq(), 1);
     } finally {
       await upgraded.close();
     }

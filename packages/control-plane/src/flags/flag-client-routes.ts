@@ -1,0 +1,90 @@
+import { ErrorCode, evaluateFlag, SluiceError, type FlagEvaluation, type FlagState } from '@sluice/domain';
+import { Hono, type Context } from 'hono';
+import { limitBody } from '../http/request-input.js';
+import type { FlagRouteDeps } from './flag-routes.js';
+import { environmentParam } from './flag-routes.js';
+import { readEvaluateBody } from './flag-input.js';
+import { readMetricsBody, MAX_METRICS_BYTES } from './flag-metrics-input.js';
+import { readSnapshot, type FlagSnapshot } from './flag-state.js';
+import { streamFlags } from './unleash/flag-sse.js';
+
+const EVALUATE_BYTES = 256 * 1024;
+
+/**
+ * The environment a client request reads. Without an Authorization header the API is as open as the
+ * rest of /api/v1; with one, the token must be known and reads only its own environment.
+ */
+function clientEnvironment(c: Context, deps: FlagRouteDeps, requested: unknown): string {
+  const header = c.req.header('authorization');
+  if (header === undefined) return environmentParam(c, typeof requested === 'string' ? requested : undefined);
+  const allowed = deps.flags?.tokens.environmentOf(header);
+  if (allowed === undefined) {
+    throw new SluiceError(ErrorCode.FORBIDDEN, 'The flag client token is not valid', { problems: [{ path: 'Authorization', message: 'unknown token', expected: 'a client token given to the server with --flag-token environment:token' }] });
+  }
+  if (requested !== undefined && requested !== allowed) {
+    throw new SluiceError(ErrorCode.FORBIDDEN, `The token reads environment "${allowed}", not "${String(requested).slice(0, 64)}"`, { problems: [{ path: 'environment', message: 'environment not allowed for this token', expected: allowed }] });
+  }
+  return allowed;
+}
+
+/** Snapshots per environment, reused until the hub has seen a newer version. */
+class SnapshotCache {
+  readonly #deps: FlagRouteDeps;
+  readonly #cache = new Map<string, FlagSnapshot>();
+
+  constructor(deps: FlagRouteDeps) {
+    this.#deps = deps;
+  }
+
+  async get(environment: string): Promise<FlagSnapshot> {
+    const cached = this.#cache.get(environment);
+    const hub = this.#deps.flags?.hub;
+    if (cached !== undefined && hub !== undefined && cached.seq === hub.seq) return cached;
+    const fresh = await readSnapshot(this.#deps.store, environment);
+    if (this.#cache.size > 100) this.#cache.clear();
+    this.#cache.set(environment, fresh);
+    return fresh;
+  }
+}
+
+function resultOf(state: FlagState, flag: string, context: Parameters<typeof evaluateFlag>[2], now: number) {
+  const evaluation: FlagEvaluation = evaluateFlag(state, flag, context, { now, random: Math.random });
+  return { flag, ...evaluation };
+}
+
+/** POST /flags/evaluate, GET /flags/state, GET /flags/stream and POST /flags/metrics: what SDKs call. */
+export function flagClientRoutes(deps: FlagRouteDeps): Hono {
+  const api = new Hono();
+  const snapshots = new SnapshotCache(deps);
+  api.post('/flags/evaluate', limitBody(EVALUATE_BYTES, deps.log), async (c) => {
+    const body = await readEvaluateBody(c);
+    const environment = clientEnvironment(c, deps, body.environment);
+    const { state, seq } = await snapshots.get(environment);
+    const now = deps.clock.now();
+    if (body.flag !== undefined) return c.json({ environment, seq, ...resultOf(state, body.flag, body.context, now) });
+    const names = body.flags ?? state.features.map((f) => f.name);
+    return c.json({ environment, seq, results: names.map((name) => resultOf(state, name, body.context, now)) });
+  });
+  api.get('/flags/state', async (c) => {
+    const environment = clientEnvironment(c, deps, c.req.query('environment'));
+    const snapshot = await snapshots.get(environment);
+    const etag = `"${environment}-${snapshot.seq}"`;
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag });
+    return c.json({ environment, seq: snapshot.seq, features: snapshot.state.features, segments: snapshot.state.segments ?? [] }, 200, { etag });
+  });
+  api.get('/flags/stream', async (c) => {
+    const environment = clientEnvironment(c, deps, c.req.query('environment'));
+    const hub = deps.flags?.hub;
+    if (hub === undefined) throw new SluiceError(ErrorCode.CONFLICT, 'This server has no flag stream', { problems: [{ message: 'no flag hub', expected: 'GET /api/v1/flags/state instead' }] });
+    const raw = c.req.header('last-event-id') ?? c.req.query('after');
+    const lastEventId = raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+    return streamFlags(c, { store: deps.store, hub, environment, lastEventId });
+  });
+  api.post('/flags/metrics', limitBody(MAX_METRICS_BYTES, deps.log), async (c) => {
+    const body = await readMetricsBody(c, deps.clock.now());
+    const environment = clientEnvironment(c, deps, body.environment);
+    await deps.store.flags.addUsage(body.usage.map((u) => ({ ...u, environment })));
+    return c.json({ accepted: body.usage.length }, 202);
+  });
+  return api;
+}
