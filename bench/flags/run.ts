@@ -28,7 +28,7 @@ function parseOptions(argv: readonly string[]): Options {
     const n = i >= 0 ? Number(argv[i + 1]) : Number.NaN;
     return Number.isFinite(n) && n > 0 ? n : undefined;
   };
-  return { quick, users: value('--users') ?? (quick ? 100_000 : 1_000_000), rounds: value('--rounds') ?? (quick ? 3 : 5) };
+  return { quick, users: value('--users') ?? (quick ? 100_000 : 1_000_000), rounds: value('--rounds') ?? 5 };
 }
 
 /** Every contender must enable the users the reference rule enables (bare: the bucket alone). */

@@ -405,8 +405,6 @@ describe('SluiceClient telemetry', () => {
 
   it('a batch the server refuses (400) is REJECTED and dropped, not retried', async () => {
     const server = await serve();
-    const c = client(server);
-    const seen = errors(c);
     let posts = 0;
     const refusing = client(server, {
       fetch: async (input, init) => (init?.method === 'POST' ? (posts++, new Response('{}', { status: 400 })) : fetch(input, init)),
@@ -417,7 +415,5 @@ describe('SluiceClient telemetry', () => {
     await refusing.flush();
     assert.equal(posts, 1);
     assert.deepEqual(refused.map((e) => e.code), ['REJECTED']);
-    assert.deepEqual(seen, []);
-    void c;
   });
 });

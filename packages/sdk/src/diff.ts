@@ -1,9 +1,22 @@
 /** Which flags changed between two states: a changed definition, or a changed segment it uses. */
 import type { FeatureDefinition, FlagState, SegmentDefinition } from '@sluice/domain';
 
-function byKey<T>(items: readonly T[] | null | undefined, key: (item: T) => string | number): Map<string | number, string> {
+/**
+ * Definitions are compared as JSON text. A delta replaces only the definitions it names and keeps the
+ * other objects, so each object's text is computed once and remembered: a change costs the size of
+ * what changed, not of the whole state.
+ */
+const texts = new WeakMap<object, string>();
+
+function textOf(item: object): string {
+  let text = texts.get(item);
+  if (text === undefined) texts.set(item, (text = JSON.stringify(item)));
+  return text;
+}
+
+function byKey<T extends object>(items: readonly T[] | null | undefined, key: (item: T) => string | number): Map<string | number, string> {
   const out = new Map<string | number, string>();
-  for (const item of items ?? []) out.set(key(item), JSON.stringify(item));
+  for (const item of items ?? []) out.set(key(item), textOf(item));
   return out;
 }
 

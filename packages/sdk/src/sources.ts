@@ -6,7 +6,7 @@ import type { FlagState } from '@sluice/domain';
 import { isFlagState } from './cache.js';
 import { SluiceError, errorForStatus, networkError } from './errors.js';
 import { type Endpoint, endpointUrl, headers } from './http.js';
-import { SseParser, readEventStream, type SseMessage } from './sse.js';
+import { DIRECT_BODY, SseParser, readResponseEvents, type SseMessage } from './sse.js';
 import { type Timers, backoffDelay } from './timers.js';
 
 export interface SourceSink {
@@ -127,7 +127,8 @@ export class StreamSource extends TimedSource {
     if (!response) return;
     const controller = this.abort;
     const type = response.headers.get('content-type') ?? '';
-    if (!response.body || !type.includes('text/event-stream')) {
+    const direct = DIRECT_BODY in response;
+    if ((!response.body && !direct) || !type.includes('text/event-stream')) {
       // e.g. a proxy's HTML page with 200: not the stream, and silence would hide it
       await response.body?.cancel().catch(() => undefined);
       this.sink.onError(new SluiceError('PARSE', `stream response is ${type || 'empty'}, not text/event-stream`));
@@ -142,7 +143,7 @@ export class StreamSource extends TimedSource {
     });
     this.#armIdle(controller);
     try {
-      await readEventStream(response.body, parser, () => this.#armIdle(controller));
+      await readResponseEvents(response, parser, () => this.#armIdle(controller));
     } catch {
       // a dropped connection (or our own abort): reconnect below
     }

@@ -47,20 +47,26 @@ export class SseParser {
       this.#started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
+    // Lines are found with indexOf (not char by char): a message is a few long lines.
     let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 && this.#sawCr && i === start && this.#buffer === '') {
-        // the LF of a CRLF whose CR ended the previous line
+    let nextLf = text.indexOf('\n');
+    let nextCr = text.indexOf('\r');
+    for (;;) {
+      if (this.#sawCr && start < text.length) {
         this.#sawCr = false;
-        start = i + 1;
-        continue;
+        // the LF of a CRLF whose CR ended the previous line
+        if (start < text.length && text.charCodeAt(start) === 10 && this.#buffer === '') {
+          start++;
+          continue;
+        }
       }
-      this.#sawCr = false;
-      if (c !== 10 && c !== 13) continue;
+      if (nextLf >= 0 && nextLf < start) nextLf = text.indexOf('\n', start);
+      if (nextCr >= 0 && nextCr < start) nextCr = text.indexOf('\r', start);
+      const i = nextLf < 0 ? nextCr : nextCr < 0 ? nextLf : Math.min(nextLf, nextCr);
+      if (i < 0) break;
       this.#line(this.#buffer + text.slice(start, i));
       this.#buffer = '';
-      this.#sawCr = c === 13;
+      this.#sawCr = i === nextCr;
       start = i + 1;
     }
     this.#buffer += text.slice(start);
@@ -127,4 +133,45 @@ export async function readEventStream(body: ReadableStream<Uint8Array>, parser: 
     parser.end();
     reader.releaseLock();
   }
+}
+
+/**
+ * A response body a transport hands over as text events instead of a web stream (the Node transport
+ * puts the socket's message here): reading it costs no web-stream machinery per chunk.
+ */
+export const DIRECT_BODY: unique symbol = Symbol.for('sluice.sdk.directBody');
+
+export interface DirectBody {
+  setEncoding(encoding: 'utf8'): unknown;
+  on(event: 'data', listener: (chunk: string) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+function readDirect(body: DirectBody, parser: SseParser, onChunk?: () => void): Promise<void> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      parser.end();
+      resolve();
+    };
+    body.setEncoding('utf8');
+    body.on('data', (chunk) => {
+      onChunk?.();
+      parser.push(chunk);
+    });
+    body.on('end', finish);
+    body.on('close', finish);
+    body.on('error', finish);
+  });
+}
+
+/** Reads a response's event stream to its end (the transport's direct body when it has one). */
+export function readResponseEvents(response: Response, parser: SseParser, onChunk?: () => void): Promise<void> {
+  const direct = (response as Response & { [DIRECT_BODY]?: DirectBody })[DIRECT_BODY];
+  if (direct !== undefined) return readDirect(direct, parser, onChunk);
+  if (response.body === null) return Promise.resolve();
+  return readEventStream(response.body, parser, onChunk);
 }

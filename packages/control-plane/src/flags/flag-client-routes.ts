@@ -1,4 +1,4 @@
-import { ErrorCode, evaluateFlag, SluiceError, type FlagEvaluation, type FlagState } from '@sluice/domain';
+import { compileFlags, ErrorCode, SluiceError, type CompiledFlags, type EvaluateOptions, type FlagContext } from '@sluice/domain';
 import { Hono, type Context } from 'hono';
 import { limitBody } from '../http/request-input.js';
 import type { FlagRouteDeps } from './flag-routes.js';
@@ -27,29 +27,46 @@ function clientEnvironment(c: Context, deps: FlagRouteDeps, requested: unknown):
   return allowed;
 }
 
-/** Snapshots per environment, reused until the hub has seen a newer version. */
+/** A snapshot and its flags compiled for evaluation. */
+interface CompiledSnapshot extends FlagSnapshot {
+  readonly flags: CompiledFlags;
+}
+
+/**
+ * Snapshots per environment, compiled once and reused until the hub has seen a newer version (without
+ * a hub, e.g. in some tests, every request reads the store).
+ */
 class SnapshotCache {
   readonly #deps: FlagRouteDeps;
-  readonly #cache = new Map<string, FlagSnapshot>();
+  readonly #cache = new Map<string, CompiledSnapshot>();
+  readonly #options: EvaluateOptions;
 
   constructor(deps: FlagRouteDeps) {
     this.#deps = deps;
+    const clock = deps.clock;
+    // Read at each evaluation: DATE_* constraints compare with the time of the request.
+    this.#options = {
+      get now() {
+        return clock.now();
+      },
+      random: Math.random,
+    };
   }
 
-  async get(environment: string): Promise<FlagSnapshot> {
+  async get(environment: string): Promise<CompiledSnapshot> {
     const cached = this.#cache.get(environment);
     const hub = this.#deps.flags?.hub;
     if (cached !== undefined && hub !== undefined && cached.seq === hub.seq) return cached;
     const fresh = await readSnapshot(this.#deps.store, environment);
+    const compiled = { ...fresh, flags: compileFlags(fresh.state, this.#options) };
     if (this.#cache.size > 100) this.#cache.clear();
-    this.#cache.set(environment, fresh);
-    return fresh;
+    this.#cache.set(environment, compiled);
+    return compiled;
   }
 }
 
-function resultOf(state: FlagState, flag: string, context: Parameters<typeof evaluateFlag>[2], now: number) {
-  const evaluation: FlagEvaluation = evaluateFlag(state, flag, context, { now, random: Math.random });
-  return { flag, ...evaluation };
+function resultOf(flags: CompiledFlags, flag: string, context: FlagContext) {
+  return { flag, ...flags.evaluate(flag, context) };
 }
 
 /** POST /flags/evaluate, GET /flags/state, GET /flags/stream and POST /flags/metrics: what SDKs call. */
@@ -59,11 +76,10 @@ export function flagClientRoutes(deps: FlagRouteDeps): Hono {
   api.post('/flags/evaluate', limitBody(EVALUATE_BYTES, deps.log), async (c) => {
     const body = await readEvaluateBody(c);
     const environment = clientEnvironment(c, deps, body.environment);
-    const { state, seq } = await snapshots.get(environment);
-    const now = deps.clock.now();
-    if (body.flag !== undefined) return c.json({ environment, seq, ...resultOf(state, body.flag, body.context, now) });
-    const names = body.flags ?? state.features.map((f) => f.name);
-    return c.json({ environment, seq, results: names.map((name) => resultOf(state, name, body.context, now)) });
+    const { flags, seq } = await snapshots.get(environment);
+    if (body.flag !== undefined) return c.json({ environment, seq, ...resultOf(flags, body.flag, body.context) });
+    const names = body.flags ?? flags.names();
+    return c.json({ environment, seq, results: names.map((name) => resultOf(flags, name, body.context)) });
   });
   api.get('/flags/state', async (c) => {
     const environment = clientEnvironment(c, deps, c.req.query('environment'));

@@ -1,3 +1,4 @@
+import { flagPaths } from '../flags/flag-openapi.js';
 import { resourceJsonSchema } from '@sluice/spec';
 
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
@@ -199,6 +200,7 @@ export function openApiDocument(): object {
       '/targets': { get: { summary: 'List targets and what each one serves', responses: { '200': { description: 'Targets, by name', ...json(items('TargetView')) } } } },
       '/targets/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Target', ...json(ref('TargetView')) }, ...errors } } },
       ...EXPERIMENT_PATHS,
+      ...flagPaths(errors),
       '/events': {
         post: { summary: 'Conversion events for the running experiments, all or nothing', requestBody: json(EVENT_SCHEMA), responses: { '200': { description: 'What each experiment counted', ...json({ type: 'object', properties: { received: { type: 'integer' }, experiments: { type: 'object' } } }) }, ...errors } },
         get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
