@@ -203,6 +203,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const executors = defaultStepExecutors(verification).register(createWaveExecutor(targets)).register(createSetFlagExecutor({ store, hub: flags.hub }));
   const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }) });
   const unsubscribe = runtime.onChange(() => controller.kick());
+  // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
+  const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
     await controller.start();
@@ -216,7 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => store.close()]);
+  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

@@ -8,10 +8,12 @@ import { readCookie } from './sticky-key.js';
  */
 export class NodeRequestView implements RequestView {
   readonly #req: IncomingMessage;
+  readonly stickyKey: string;
   #query: URLSearchParams | undefined;
 
-  constructor(req: IncomingMessage) {
+  constructor(req: IncomingMessage, stickyKey: string) {
     this.#req = req;
+    this.stickyKey = stickyKey;
   }
 
   get method(): string {

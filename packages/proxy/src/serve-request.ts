@@ -81,7 +81,7 @@ export function choose(route: RouteContext, target: Routed, req: IncomingMessage
     target.setCookie = `${snapshot.cookie}=${key}${STICKY_COOKIE_ATTRIBUTES}`;
   }
   // Ordered rules first (only routes that have rules pay for reading attributes), then the split.
-  const matched = snapshot.rules?.match(new NodeRequestView(req));
+  const matched = snapshot.rules?.match(new NodeRequestView(req, key));
   let version = matched === undefined ? pickVersion(snapshot.split, key) : ruleVersion(matched.rule, snapshot.split, key);
   if (version !== snapshot.split.stable && !hasAvailable(snapshot.pools.get(version))) version = snapshot.split.stable;
   target.version = version;

@@ -2,6 +2,7 @@ import { listenConflict } from '@sluice/domain';
 import type { AnalysisTemplateSpec, ConditionSpec, Problem, ServiceSpec, TargetSpec } from '@sluice/domain';
 import { analysisReferenceProblems } from './analysis-references.js';
 import { experimentReferenceProblems } from './experiment-references.js';
+import { flagReferenceProblems } from './flag-references.js';
 import { hostIndex, listenProblem } from './listen-problems.js';
 import { wavesReferenceProblems } from './waves-references.js';
 import type { ParsedResource } from './parse-resources.js';
@@ -13,6 +14,8 @@ export interface ExistingResources {
   readonly services: ReadonlyMap<string, ServiceSpec>;
   /** Names of the Segments already stored. When absent, segment references are not checked. */
   readonly segments?: ReadonlySet<string>;
+  /** Names of the Flags already stored. When absent, flag conditions are not checked. */
+  readonly flags?: ReadonlySet<string>;
   /** Targets already stored, by name; a Target in the same apply replaces the stored one. When absent, wave selectors are not checked. */
   readonly targets?: ReadonlyMap<string, TargetSpec>;
 }
@@ -49,6 +52,7 @@ export function checkReferences(
     else if (resource.kind === 'Experiment') problems.push(...experimentReferenceProblems(resource, services));
     if (segments) problems.push(...segmentProblems(resource, segments));
   }
+  if (existing.flags) problems.push(...flagReferenceProblems(resources, existing.flags));
   return problems;
 }
 

@@ -10,7 +10,7 @@ import { exactlyOneKey, hint, name, percent, TOKEN_PATTERN, versionName, VERSION
 export const MATCH_KEYS = ['exact', 'prefix', 'regex', 'in'] as const;
 export const ATTRIBUTE_KINDS = ['header', 'cookie', 'query'] as const;
 /** The keys that say what a condition is about; a condition has exactly one. */
-export const CONDITION_KINDS = [...ATTRIBUTE_KINDS, 'userAgent', 'pathPrefix', 'method', 'sourceCidr', 'segment'] as const;
+export const CONDITION_KINDS = [...ATTRIBUTE_KINDS, 'userAgent', 'pathPrefix', 'method', 'sourceCidr', 'flag', 'segment'] as const;
 const MAX_CONDITIONS = 32;
 const MAX_VALUE_LENGTH = 4096;
 
@@ -32,6 +32,17 @@ const inList = hint(
   'wrong number of values',
 );
 const headerName = hint(z.string().max(256).regex(TOKEN_PATTERN), 'an HTTP header name, e.g. x-region', 'invalid header name');
+
+const ENVIRONMENT_NAME_EXPECTED = 'an environment name of lower-case letters, digits and "-", starting with a letter, e.g. production';
+/** `{ name: new-checkout, environment: production, variant: blue }`: the flag is on (and serves the variant) for the request's user. */
+const flagCondition = hint(
+  z.strictObject({
+    name: hint(name, 'the name of a Flag', 'invalid flag name'),
+    environment: hint(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/), ENVIRONMENT_NAME_EXPECTED, 'invalid environment name'),
+    variant: hint(z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/), 'a variant name of letters, digits, "_", ".", ":" and "-", at most 100 characters', 'invalid variant name').optional(),
+  }),
+  'a map with name (a Flag), environment and optional variant, e.g. { name: new-checkout, environment: production }',
+);
 
 const matchFields = { exact: exact.optional(), prefix: prefix.optional(), regex: regex.optional(), in: inList.optional() };
 
@@ -61,6 +72,7 @@ const conditionFields = {
     'a list of 1 to 256 CIDR ranges',
     'wrong number of CIDR ranges',
   ).optional(),
+  flag: flagCondition.optional(),
 };
 
 /** Exactly one kind key; header, cookie and query need exactly one match key, the others none. */

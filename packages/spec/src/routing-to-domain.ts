@@ -1,5 +1,5 @@
 import { DEFAULT_MIRROR_MAX_BODY_BYTES, ErrorCode, SluiceError } from '@sluice/domain';
-import type { BasicCondition, Condition, ConditionSpec, RouteRuleSpec, SegmentSpec, Step, StringMatch } from '@sluice/domain';
+import type { BasicCondition, ConditionSpec, FlagConditionSpec, RouteRuleSpec, SegmentCondition, SegmentSpec, Step, StringMatch } from '@sluice/domain';
 import type { RawCanaryStep, SegmentDocument, ServiceDocument } from './schemas.js';
 
 type RawRoute = NonNullable<ServiceDocument['spec']['routes']>[number];
@@ -18,7 +18,13 @@ function toMatch(raw: RawMatch): StringMatch {
 /** A validated YAML condition as the domain holds it: header names and methods normalised. */
 export function toConditionSpec(raw: RawCondition): ConditionSpec {
   if (raw.segment !== undefined) return { kind: 'segment', segment: raw.segment };
-  return toBasicCondition(raw);
+  return toSegmentCondition(raw);
+}
+
+function toSegmentCondition(raw: Omit<RawCondition, 'segment'>): BasicCondition | FlagConditionSpec {
+  if (raw.flag === undefined) return toBasicCondition(raw);
+  const { name, environment, variant } = raw.flag;
+  return variant === undefined ? { kind: 'flag', flag: name, environment } : { kind: 'flag', flag: name, environment, variant };
 }
 
 function toBasicCondition(raw: Omit<RawCondition, 'segment'>): BasicCondition {
@@ -42,8 +48,8 @@ export function toRouteRule(raw: RawRoute): RouteRuleSpec {
 
 /** A Segment's spec: `match` as is, `anyOf` as one anyOf condition. */
 export function toSegmentSpec(raw: SegmentDocument['spec']): SegmentSpec {
-  if (raw.match !== undefined) return { match: raw.match.map(toBasicCondition) };
-  const groups = (raw.anyOf ?? []).map((alternative): Condition[] => alternative.match.map(toBasicCondition));
+  if (raw.match !== undefined) return { match: raw.match.map(toSegmentCondition) };
+  const groups = (raw.anyOf ?? []).map((alternative): SegmentCondition[] => alternative.match.map(toSegmentCondition));
   return { match: [{ kind: 'anyOf', groups }] };
 }
 

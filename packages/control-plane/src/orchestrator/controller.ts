@@ -82,7 +82,7 @@ export class Controller {
     const signal = this.#abort.signal;
     for (const service of await store.services.list()) {
       try {
-        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, segments: store.segments, experiments: store.experiments, retiring: this.#retiring }, signal);
+        await reconcileService(service, { ...this.#deps, rollouts: store.rollouts, segments: store.segments, flagStore: store.flags, experiments: store.experiments, retiring: this.#retiring }, signal);
         this.#clearError(`service/${service.name}`);
       } catch (error) {
         this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');

@@ -223,7 +223,7 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
     if (!rollout) return { kind: 'finished', phase: Phase.Aborted };
     const service = await deps.store.services.get(rollout.spec.service);
     if (!service) return { kind: 'waiting', why: `Service ${rollout.spec.service} does not exist` };
-    const segments = await loadSegments(deps.store.segments);
+    const segments = await loadSegments(deps.store.segments, deps.store.flags);
     const ctx: PassContext = { rollout, service, segments, now: deps.clock.now(), deps, signal };
     let result: ActionResult = NEXT;
     for (const action of ACTIONS) {

@@ -2,7 +2,7 @@ import { isIdle, rolloutReplicas, type Rollout, type RouteSpec, type Service } f
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { experimentSplitOf } from '../experiments/experiment-split.js';
-import type { ExperimentStore, RolloutStore, SegmentStore } from '../store/store.js';
+import type { ExperimentStore, FlagStore, RolloutStore, SegmentStore } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { loadSegments, rolloutSplit, sameSplit, stableSplit } from './traffic-split.js';
 import { settleScaleDown, type ScaleDownDeps } from './scale-down.js';
@@ -14,6 +14,8 @@ export interface ServiceReconcileDeps extends ScaleDownDeps {
   readonly traffic: TrafficRouter;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
+  /** Flags that route conditions name; without it flag conditions match nobody. */
+  readonly flagStore?: FlagStore;
   readonly log: Logger;
   /** Workloads being retired ("service/version"), so a pass does not start the same retirement again. */
   readonly retiring: Set<string>;
@@ -90,7 +92,7 @@ export async function reconcileService(stored: Service, deps: ServiceReconcileDe
     ...(hosts === undefined ? {} : { hosts }),
     ...(proxy === undefined ? {} : { proxy }),
   };
-  const segments = await loadSegments(deps.segments);
+  const segments = await loadSegments(deps.segments, deps.flagStore);
   // Without a rollout, a running experiment of two versions owns the split (apply keeps the two apart).
   const experiment = active ? undefined : await experimentSplitOf(deps.experiments, service, segments, route.backends);
   const want = active ? rolloutSplit(active, service, segments) : (experiment ?? stableSplit(service, segments));

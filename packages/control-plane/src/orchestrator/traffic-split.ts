@@ -1,27 +1,43 @@
 import {
   desiredSplit,
   equalRules,
+  flagClosureState,
   resolveRule,
   sameJson,
   type ObservedSplit,
+  type FlagState,
+  type FlagStateLookup,
   type Rollout,
   type RouteRule,
   type Segment,
   type Service,
   type TrafficSplit,
 } from '@sluice/domain';
-import type { SegmentStore } from '../store/store.js';
-
-/** Finds a segment by name; what the control plane inlines segment references with. */
-export type SegmentLookup = (name: string) => Segment | undefined;
+import type { FlagStore, SegmentStore } from '../store/store.js';
 
 /**
- * Every stored segment, read once per pass: a Segment edited while rules use it is served from the
- * next reconcile pass on, because every pass rebuilds the split from the current segments.
+ * Finds a segment by name; what the control plane inlines segment references with. `flags`, when
+ * present, gives the state flag conditions are inlined with (without it they match nobody).
  */
-export async function loadSegments(segments: SegmentStore): Promise<SegmentLookup> {
-  const byName = new Map((await segments.list()).map((s) => [s.name, s] as const));
-  return (name) => byName.get(name);
+export type SegmentLookup = ((name: string) => Segment | undefined) & { readonly flags?: FlagStateLookup };
+
+/**
+ * Every stored segment (and flag), read once per pass: a Segment or Flag edited while rules use it is
+ * served from the next reconcile pass on, because every pass rebuilds the split from the current ones.
+ */
+export async function loadSegments(segments: SegmentStore, flags?: FlagStore): Promise<SegmentLookup> {
+  const all = await segments.list();
+  const byName = new Map(all.map((s) => [s.name, s] as const));
+  const lookup = (name: string): Segment | undefined => byName.get(name);
+  if (flags === undefined) return lookup;
+  const stored = await flags.list();
+  const states = new Map<string, FlagState | undefined>();
+  const flagStates: FlagStateLookup = (name, environment) => {
+    const key = `${name}\u0000${environment}`;
+    if (!states.has(key)) states.set(key, flagClosureState(stored, all, name, environment));
+    return states.get(key);
+  };
+  return Object.assign(lookup, { flags: flagStates });
 }
 
 /**
@@ -30,9 +46,9 @@ export async function loadSegments(segments: SegmentStore): Promise<SegmentLooku
  * split buckets with the service name as salt, so its users keep their version across rollouts.
  */
 function effectiveRules(service: Service, rollout: Rollout | undefined, segments: SegmentLookup): RouteRule[] {
-  const own = (rollout?.status.rules ?? []).map((rule) => resolveRule(rule, segments));
+  const own = (rollout?.status.rules ?? []).map((rule) => resolveRule(rule, segments, segments.flags));
   const routes = (service.spec.routes ?? []).map((rule) => {
-    const resolved = resolveRule(rule, segments);
+    const resolved = resolveRule(rule, segments, segments.flags);
     return resolved.action.kind === 'split' ? { ...resolved, action: { ...resolved.action, salt: service.name } } : resolved;
   });
   return [...own, ...routes];

@@ -151,7 +151,8 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
   const segments = new Set((await store.segments.list()).map((s) => s.name));
   const targets = new Map((await store.targets.list()).map((t) => [t.name, t.spec] as const));
   const templates = new Map((await store.analysisTemplates.list()).map((t) => [t.name, t.spec] as const));
-  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments, targets }, templates);
+  const flags = new Set((await store.flags.list()).map((f) => f.name));
+  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments, targets, flags }, templates);
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));

@@ -135,3 +135,26 @@ export function toSegmentDefinitions(segments: readonly Segment[]): SegmentDefin
 export function flagStateFor(flags: readonly Flag[], segments: readonly Segment[], environment: string): FlagState {
   return { features: flags.map((f) => toFeatureDefinition(f, environment)), segments: toSegmentDefinitions(segments) };
 }
+
+/**
+ * What a data plane needs to evaluate flag `name` in `environment` on its own: the flag, its
+ * prerequisites (transitively) and the segments their rules use. Undefined when the flag does not exist.
+ */
+export function flagClosureState(flags: readonly Flag[], segments: readonly Segment[], name: string, environment: string): FlagState | undefined {
+  const byName = new Map(flags.map((f) => [f.name, f] as const));
+  if (!byName.has(name)) return undefined;
+  const included: Flag[] = [];
+  const segmentNames = new Set<string>();
+  const pending = [name];
+  const seen = new Set<string>();
+  while (pending.length > 0) {
+    const next = pending.shift() as string;
+    const flag = byName.get(next);
+    if (seen.has(next) || flag === undefined) continue;
+    seen.add(next);
+    included.push(flag);
+    for (const rule of environmentOf(flag.spec, environment).rules) rule.segments.forEach((s) => segmentNames.add(s));
+    pending.push(...flag.spec.prerequisites.map((p) => p.flag));
+  }
+  return flagStateFor(included, segments.filter((s) => segmentNames.has(s.name)), environment);
+}

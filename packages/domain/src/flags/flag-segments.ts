@@ -5,8 +5,8 @@
  * Path and method conditions, and alternatives (`anyOf` with several groups), have no flag
  * equivalent: such a segment can serve routes but not flags.
  */
-import type { BasicCondition, Condition, StringMatch } from '../traffic/routing.js';
-import type { Segment } from '../traffic/segment.js';
+import type { BasicCondition, StringMatch } from '../traffic/routing.js';
+import type { Segment, SegmentCondition } from '../traffic/segment.js';
 import type { ConstraintDefinition } from './model.js';
 
 export type SegmentTranslation =
@@ -40,7 +40,7 @@ function fromBasic(condition: BasicCondition): ConstraintDefinition | string {
   }
 }
 
-function translate(conditions: readonly Condition[], out: ConstraintDefinition[]): string | undefined {
+function translate(conditions: readonly SegmentCondition[], out: ConstraintDefinition[]): string | undefined {
   for (const condition of conditions) {
     if (condition.kind === 'anyOf') {
       const [only] = condition.groups;
@@ -49,6 +49,7 @@ function translate(conditions: readonly Condition[], out: ConstraintDefinition[]
       if (problem !== undefined) return problem;
       continue;
     }
+    if (condition.kind === 'flag') return 'a flag condition (flags cannot depend on flags through segments; use prerequisites)';
     const translated = fromBasic(condition);
     if (typeof translated === 'string') return translated;
     out.push(translated);
@@ -59,6 +60,6 @@ function translate(conditions: readonly Condition[], out: ConstraintDefinition[]
 /** The segment's conditions as flag constraints, or why it cannot be used by a flag. */
 export function segmentToConstraints(segment: Segment): SegmentTranslation {
   const constraints: ConstraintDefinition[] = [];
-  const problem = translate(segment.spec.match as readonly Condition[], constraints);
+  const problem = translate(segment.spec.match, constraints);
   return problem === undefined ? { ok: true, constraints } : { ok: false, problem: `segment "${segment.name}" has ${problem}` };
 }

@@ -6,7 +6,7 @@ export { normalizedHash, STRATEGY_SEED, VARIANT_SEED } from './strategies.js';
 export { parseSemVer, compareSemVer } from './semver.js';
 export type { SemVer } from './semver.js';
 export * from './flag-resource.js';
-export { toFeatureDefinition, toSegmentDefinitions, flagStateFor, segmentId } from './compile-flag.js';
+export { toFeatureDefinition, toSegmentDefinitions, flagStateFor, flagClosureState, segmentId } from './compile-flag.js';
 export { segmentToConstraints } from './flag-segments.js';
 export type { SegmentTranslation } from './flag-segments.js';
 export { validateFlagSpec, prerequisiteProblems, constraintProblems, CONSTRAINT_OPERATORS, SINGLE_VALUE_OPERATORS } from './validate-flag.js';

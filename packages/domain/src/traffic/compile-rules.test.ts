@@ -11,6 +11,7 @@ interface FakeRequest {
   cookies?: Record<string, string>;
   query?: Record<string, string>;
   sourceIp?: string;
+  stickyKey?: string;
 }
 
 /** A RequestView over plain maps that records which attributes were asked for. */
@@ -22,6 +23,7 @@ function request(fake: FakeRequest = {}, asked: string[] = []): RequestView {
     cookie: (name) => (asked.push(`cookie:${name}`), fake.cookies?.[name]),
     query: (name) => (asked.push(`query:${name}`), fake.query?.[name]),
     sourceIp: fake.sourceIp ?? '127.0.0.1',
+    stickyKey: fake.stickyKey ?? 'k1',
   };
 }
 

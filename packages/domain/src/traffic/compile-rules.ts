@@ -1,5 +1,6 @@
 import { ErrorCode, SluiceError } from '../errors.js';
 import { isValidWeight } from '../rollouts/step.js';
+import { compileFlagCondition } from './flag-condition.js';
 import { cidrContains, parseCidr, parseIpInto, type CidrRange } from './ip-address.js';
 import { MAX_REGEX_LENGTH, type Condition, type RequestView, type RouteRule, type RuleAction } from './routing.js';
 
@@ -146,10 +147,12 @@ function compileCondition(condition: unknown, field: string, fail: RuleFieldFail
     }
     case 'sourceCidr':
       return compileCidrs(condition['cidrs'], `${field}.cidrs`, fail);
+    case 'flag':
+      return compileFlagCondition(condition, field, fail);
     case 'anyOf':
       return compileAnyOf(condition['groups'], `${field}.groups`, fail, depth + 1);
     default:
-      return fail(`${field}.kind`, condition['kind'], 'one of header, cookie, query, pathPrefix, method, sourceCidr, anyOf');
+      return fail(`${field}.kind`, condition['kind'], 'one of header, cookie, query, pathPrefix, method, sourceCidr, flag, anyOf');
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ConditionSpec, MirrorSpec, RouteRule, StringMatch } from './routing.js';
+import type { Condition, ConditionSpec, MirrorSpec, RouteRule, StringMatch } from './routing.js';
 
 const LIST_SHOWN = 5;
 
@@ -20,7 +20,7 @@ export function describeMatch(match: StringMatch): string {
 }
 
 /** One condition as a person reads it: `header x-region exact "eu"`, `segment internal-testers`. */
-export function describeCondition(condition: ConditionSpec): string {
+export function describeCondition(condition: ConditionSpec | Condition): string {
   switch (condition.kind) {
     case 'header':
     case 'cookie':
@@ -34,18 +34,20 @@ export function describeCondition(condition: ConditionSpec): string {
       return `sourceCidr ${list(condition.cidrs)}`;
     case 'segment':
       return `segment ${condition.segment}`;
+    case 'flag':
+      return `flag ${condition.flag} on in ${condition.environment}${condition.variant === undefined ? '' : ` with variant ${condition.variant}`}`;
     case 'anyOf':
       return `anyOf(${condition.groups.map((g) => describeConditions(g)).join(' | ')})`;
   }
 }
 
 /** ANDed conditions: `method GET and pathPrefix /api/`; "every request" for none. */
-export function describeConditions(conditions: readonly ConditionSpec[]): string {
+export function describeConditions(conditions: readonly (ConditionSpec | Condition)[]): string {
   return conditions.length === 0 ? 'every request' : conditions.map(describeCondition).join(' and ');
 }
 
 /** `testers: header x-user-id in [u1, u2] → v2`; a split rule ends `→ 5% v2`. */
-export function describeRule(rule: RouteRule<ConditionSpec>): string {
+export function describeRule(rule: RouteRule<ConditionSpec> | RouteRule): string {
   const action = rule.action.kind === 'version' ? rule.action.version : `${rule.action.weight}% ${rule.action.canary}`;
   return `${rule.name}: ${describeConditions(rule.conditions)} → ${action}`;
 }

@@ -1,3 +1,4 @@
+import type { FlagState } from '../flags/model.js';
 import { bucketOf, inCanary } from './bucket.js';
 
 /**
@@ -46,8 +47,28 @@ export interface AnyOfCondition<C> {
 
 export type BasicCondition = AttributeCondition | PathPrefixCondition | MethodCondition | SourceCidrCondition;
 
-/** A condition as the data plane receives it: segments already inlined as `anyOf`. */
-export type Condition = BasicCondition | AnyOfCondition<Condition>;
+/**
+ * The flag `flag` is on in `environment` for this request's user (and serves `variant`, when given).
+ * The evaluation context is built from the request: userId = the stickiness key, remoteAddress =
+ * the client address, properties = the headers by lower-case name. As written and stored.
+ */
+export interface FlagConditionSpec {
+  readonly kind: 'flag';
+  readonly flag: string;
+  readonly environment: string;
+  readonly variant?: string;
+}
+
+/**
+ * A flag condition as a data plane receives it: the flag compiled for its environment, with its
+ * prerequisites and the segments they use inlined in `state`, so the data plane needs no store.
+ */
+export interface FlagCondition extends FlagConditionSpec {
+  readonly state: FlagState;
+}
+
+/** A condition as the data plane receives it: segments and flags already inlined. */
+export type Condition = BasicCondition | FlagCondition | AnyOfCondition<Condition>;
 
 /** A reference to a Segment by name; only in specs and stored state, never sent to a data plane. */
 export interface SegmentRef {
@@ -55,8 +76,8 @@ export interface SegmentRef {
   readonly segment: string;
 }
 
-/** A condition as written in a spec: may name a Segment, resolved by the control plane. */
-export type ConditionSpec = BasicCondition | SegmentRef | AnyOfCondition<ConditionSpec>;
+/** A condition as written in a spec: may name a Segment or a Flag, resolved by the control plane. */
+export type ConditionSpec = BasicCondition | SegmentRef | FlagConditionSpec | AnyOfCondition<ConditionSpec>;
 
 /** What a matching rule does: send to one version, or split its matches with its own weight. */
 export type RuleAction = { readonly kind: 'version'; readonly version: string } | RuleSplit;
@@ -116,6 +137,8 @@ export interface RequestView {
   query(name: string): string | undefined;
   /** Client address as the socket reports it: "10.0.0.1", "::1", "::ffff:10.0.0.1". */
   readonly sourceIp: string;
+  /** The stickiness key the request is bucketed by (header, else cookie, else the newly minted one). */
+  readonly stickyKey: string;
 }
 
 /**

@@ -17,7 +17,7 @@ const eu: Segment = {
 const lookup = (name: string) => [testers, eu].find((s) => s.name === name);
 
 function view(headers: Record<string, string>, method = 'GET'): RequestView {
-  return { method, path: '/', header: (n) => headers[n], cookie: () => undefined, query: () => undefined, sourceIp: '10.0.0.1' };
+  return { method, path: '/', header: (n) => headers[n], cookie: () => undefined, query: () => undefined, sourceIp: '10.0.0.1', stickyKey: 'k1' };
 }
 
 describe('segments', () => {

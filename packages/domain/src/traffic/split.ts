@@ -45,6 +45,15 @@ function copyMatch(match: StringMatch): StringMatch {
   return Object.freeze({ in: Object.freeze([...match.in]) });
 }
 
+/** A deep frozen copy of a JSON-like value. */
+function frozenCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = frozenCopy(item);
+  return Object.freeze(out) as T;
+}
+
 function copyCondition(condition: Condition): Condition {
   switch (condition.kind) {
     case 'header':
@@ -57,6 +66,10 @@ function copyCondition(condition: Condition): Condition {
       return Object.freeze({ kind: condition.kind, methods: Object.freeze([...condition.methods]) });
     case 'sourceCidr':
       return Object.freeze({ kind: condition.kind, cidrs: Object.freeze([...condition.cidrs]) });
+    case 'flag': {
+      const { flag, environment, variant, state } = condition;
+      return Object.freeze({ kind: condition.kind, flag, environment, ...(variant === undefined ? {} : { variant }), state: frozenCopy(state) });
+    }
     case 'anyOf':
       return Object.freeze({ kind: condition.kind, groups: Object.freeze(condition.groups.map((g) => Object.freeze(g.map(copyCondition)))) });
   }

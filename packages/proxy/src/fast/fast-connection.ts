@@ -244,7 +244,7 @@ function dispatch(exchange: FastExchange, sourceIp: string): void {
     key = exchange.context.randomKey();
     exchange.setCookie = `${snapshot.cookie}=${key}${STICKY_COOKIE_ATTRIBUTES}`;
   }
-  const matched = snapshot.rules?.match(new FastRequestView(head, sourceIp));
+  const matched = snapshot.rules?.match(new FastRequestView(head, sourceIp, key));
   let version = matched === undefined ? pickVersion(snapshot.split, key) : ruleVersion(matched.rule, snapshot.split, key);
   if (version !== snapshot.split.stable && !hasAvailable(snapshot.pools.get(version))) version = snapshot.split.stable;
   exchange.version = version;

@@ -11,11 +11,13 @@ import type { RequestHead } from './request-head.js';
 export class FastRequestView implements RequestView {
   readonly #head: RequestHead;
   readonly sourceIp: string;
+  readonly stickyKey: string;
   #query: URLSearchParams | undefined;
 
-  constructor(head: RequestHead, sourceIp: string) {
+  constructor(head: RequestHead, sourceIp: string, stickyKey: string) {
     this.#head = head;
     this.sourceIp = sourceIp;
+    this.stickyKey = stickyKey;
   }
 
   get method(): string {
