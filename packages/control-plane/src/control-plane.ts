@@ -29,6 +29,7 @@ import { setMirrorExecutor } from './orchestrator/step-executors/set-mirror-exec
 import { setSegmentRouteExecutor } from './orchestrator/step-executors/set-segment-route-executor.js';
 import { setWeightExecutor } from './orchestrator/step-executors/set-weight-executor.js';
 import { rollingBatchesExecutor } from './orchestrator/step-executors/rolling-batches-executor.js';
+import { FlagEvaluationCounter } from './flags/flag-evaluations.js';
 import { FlagHub } from './flags/flag-hub.js';
 import { createSetFlagExecutor, flagRestorer } from './flags/flag-rollout.js';
 import { FlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
@@ -141,14 +142,14 @@ async function startDataPlane(workers: number, observer: (o: ProxyObservation) =
  * Metric providers (from specs, over the proxy's windows), templates from the store, and the load
  * generators, which belong to a rollout's current load step: each pass stops any whose step is over.
  */
-function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows: TrafficWindows, keys: ExposedKeys, cwd: string) {
+function wireVerification(store: Awaited<ReturnType<typeof openStore>>, windows: TrafficWindows, keys: ExposedKeys, cwd: string, flagEvaluations: FlagEvaluationCounter) {
   const analysis: AnalysisDeps = { providers: createProviderFactory({ traffic: windows, cwd }), template: (name) => store.analysisTemplates.get(name) };
   const loads = new LoadRegistry();
   const allowedLoadHosts = async (r: { spec: { service: string } }) => {
     const service = await store.services.get(r.spec.service);
     return service === undefined ? [] : upstreamHosts(service);
   };
-  const guardian = new Guardian(analysis.providers, keys);
+  const guardian = new Guardian(analysis.providers, keys, flagEvaluations);
   const afterPass = (active: readonly Parameters<typeof activeLoadKey>[0][]) => {
     void loads.stopExcept(active.map(activeLoadKey));
     guardian.retain(active);
@@ -197,9 +198,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     dataPlane: trafficGate(traffic),
   });
   bindControllerMetrics(metrics, store);
-  const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd());
+  const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []), evaluations: new FlagEvaluationCounter() };
+  const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd(), flags.evaluations);
   const { analysis, loads, afterPass, guardian } = verification;
-  const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []) };
   const executors = defaultStepExecutors(verification).register(createWaveExecutor(targets)).register(createSetFlagExecutor({ store, hub: flags.hub }));
   const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }) });
   const unsubscribe = runtime.onChange(() => controller.kick());

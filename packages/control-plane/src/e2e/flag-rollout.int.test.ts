@@ -108,7 +108,7 @@ describe('a release that ramps a flag 0 → 5 → 50 → 100 % under the guard',
   before(async () => {
     dir = await tempDir('sluice-flag-rollout-');
     cp = await startControlPlane({ dataDir: dir.path, listen: '127.0.0.1:0', log: () => {}, pollMs: 100, flagTokens: [{ environment: 'production', token: TOKEN }] });
-    sdk = new SluiceClient({ url: cp.url, environment: 'production', token: TOKEN, appName: 'shop', metricsIntervalMs: 0 });
+    sdk = new SluiceClient({ url: cp.url, environment: 'production', token: TOKEN, appName: 'shop', metricsIntervalMs: 250 });
     app = await startApp(sdk);
     await api(cp.url, '/apply', { method: 'POST', body: RESOURCES(app.port) });
     await sdk.start();
@@ -151,6 +151,8 @@ describe('a release that ramps a flag 0 → 5 → 50 → 100 % under the guard',
     }, 15_000);
     assert.deepEqual(aborted.status.rollbackPlan.ops.map((o: { op: string }) => o.op), ['traffic', 'flags', 'verify']);
     assert.match(aborted.status.guard.breaches['new-checkout-errors'].reason, /result < 0.05/);
+    // Exposure of a flag ramp: the "on" evaluations the SDK reported while the rollout ran.
+    assert.ok(aborted.status.exposure.requests > 50, `exposure counted from SDK metrics: ${JSON.stringify(aborted.status.exposure)}`);
     const flag = await api(cp.url, '/flags/new-checkout');
     assert.deepEqual(flag.environments.production, { enabled: false, rollout: 0, rules: 0, overrides: 0 }, 'the flag is as it was before the release');
     await waitFor('the SDK to serve the old checkout to everyone', async () => (sdk.isEnabled('new-checkout', { userId: 'u1' }) || [...Array(200).keys()].some((i) => sdk.isEnabled('new-checkout', { userId: `u${i}` })) ? undefined : true), 5000);

@@ -100,6 +100,7 @@ export function flagClientRoutes(deps: FlagRouteDeps): Hono {
     const body = await readMetricsBody(c, deps.clock.now());
     const environment = clientEnvironment(c, deps, body.environment);
     await deps.store.flags.addUsage(body.usage.map((u) => ({ ...u, environment })));
+    for (const [flag, on] of body.enabled) deps.flags?.evaluations?.record(environment, flag, on);
     return c.json({ accepted: body.usage.length }, 202);
   });
   return api;

@@ -25,7 +25,7 @@ function time(raw: unknown, path: string, now: number, problems: Problem[]): num
  * The body of POST /flags/metrics (Sluice's SDK): `{ environment?, appName?, instanceId?, start?, stop?,
  * toggles: { name: { yes, no, variants? } } }` → usage rows (environment filled in by the caller).
  */
-export async function readMetricsBody(c: Context, now: number): Promise<{ environment: unknown; usage: Omit<FlagUsage, 'environment'>[] }> {
+export async function readMetricsBody(c: Context, now: number): Promise<{ environment: unknown; usage: Omit<FlagUsage, 'environment'>[]; enabled: Map<string, number> }> {
   const body = await readJsonObject(c);
   const problems: Problem[] = [];
   for (const k of Object.keys(body)) {
@@ -34,6 +34,7 @@ export async function readMetricsBody(c: Context, now: number): Promise<{ enviro
   const stop = time(body['stop'], '$.stop', now, problems);
   const toggles = body['toggles'];
   const usage: Omit<FlagUsage, 'environment'>[] = [];
+  const enabled = new Map<string, number>();
   if (typeof toggles !== 'object' || toggles === null || Array.isArray(toggles)) {
     problems.push({ path: '$.toggles', message: 'missing or not an object', expected: 'a map of flag name to { yes, no }' });
   } else {
@@ -46,10 +47,12 @@ export async function readMetricsBody(c: Context, now: number): Promise<{ enviro
         continue;
       }
       const entry = raw as Record<string, unknown>;
-      const evaluations = count(entry['yes'], `${path}.yes`, problems) + count(entry['no'], `${path}.no`, problems);
+      const yes = count(entry['yes'], `${path}.yes`, problems);
+      const evaluations = yes + count(entry['no'], `${path}.no`, problems);
       if (evaluations > 0) usage.push({ flag, evaluations, lastEvaluatedAt: stop });
+      if (yes > 0) enabled.set(flag, yes);
     }
   }
   if (problems.length > 0) throw new SluiceError(ErrorCode.INVALID_REQUEST, 'The flag metrics are invalid', { problems: problems.slice(0, 50) });
-  return { environment: body['environment'], usage };
+  return { environment: body['environment'], usage, enabled };
 }

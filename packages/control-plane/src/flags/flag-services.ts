@@ -1,3 +1,4 @@
+import type { FlagEvaluationCounter } from './flag-evaluations.js';
 import type { FlagHub } from './flag-hub.js';
 import type { FlagTokens } from './flag-tokens.js';
 
@@ -5,4 +6,6 @@ import type { FlagTokens } from './flag-tokens.js';
 export interface FlagServices {
   readonly hub: FlagHub;
   readonly tokens: FlagTokens;
+  /** "On" evaluations reported by SDKs, the exposure of flag rollouts; absent, none is counted. */
+  readonly evaluations?: FlagEvaluationCounter;
 }

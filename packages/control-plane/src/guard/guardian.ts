@@ -53,6 +53,11 @@ export function exposed(rollout: Rollout): boolean {
   return rollout.status.canaryWeight > 0 || (rollout.status.rules?.length ?? 0) > 0 || flagChanged || anyTargetExposed(rollout.status.targets);
 }
 
+/** Where a flag rollout's exposure comes from: "on" evaluations of its flags since the last read. */
+export interface FlagExposureSource {
+  take(rollout: Rollout): number;
+}
+
 /**
  * The release guardian: from a rollout's first exposed request to its end it measures each guard
  * condition every interval (1 s by default) and acts on a breach — roll back, hold for a person, or
@@ -65,11 +70,13 @@ export class Guardian {
   readonly #memory = new Map<string, Memory>();
   readonly #due = new Map<string, number>();
   readonly #keys: ExposedKeys;
+  readonly #flagEvaluations: FlagExposureSource | undefined;
 
   /** `keys` counts the sticky keys the data plane reports for canary requests (a fresh one counts nothing). */
-  constructor(providers: ProviderResolver, keys: ExposedKeys = new ExposedKeys()) {
+  constructor(providers: ProviderResolver, keys: ExposedKeys = new ExposedKeys(), flagEvaluations?: FlagExposureSource) {
     this.#providers = providers;
     this.#keys = keys;
+    this.#flagEvaluations = flagEvaluations;
   }
 
   /** Forgets rollouts that are no longer active. */
@@ -152,7 +159,11 @@ export class Guardian {
     const next = await accumulateExposure(base, rollout, this.#providers, now, upToNow);
     const taken = this.#keys.take(rollout.spec.service, rollout.spec.target);
     if (taken !== undefined) mergeSketch(memory.keys, taken);
-    if (next !== undefined) memory.exposure = { ...next, distinctKeys: estimateDistinct(memory.keys) };
+    // A flag ramp exposes users through the SDKs' "on" evaluations, not through the proxy.
+    const flagged = this.#flagEvaluations?.take(rollout) ?? 0;
+    if (next === undefined && flagged === 0) return memory.exposure;
+    const current = next ?? memory.exposure ?? base;
+    memory.exposure = { ...current, requests: current.requests + flagged, distinctKeys: estimateDistinct(memory.keys) };
     return memory.exposure;
   }
 

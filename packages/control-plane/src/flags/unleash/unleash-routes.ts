@@ -74,6 +74,7 @@ async function metrics(c: Context, deps: ApiDeps): Promise<Response> {
   const known = new Set((await deps.store.flags.list()).map((f) => f.name));
   const usage = usageOf(bucket, environment, known, deps.clock.now());
   if (usage.length > 0) await deps.store.flags.addUsage(usage);
+  for (const [flag, { yes }] of bucket.toggles) if (known.has(flag)) deps.flags?.evaluations?.record(environment, flag, yes);
   return c.body(null, 202);
 }
 
