@@ -1,5 +1,6 @@
 import { ErrorCode, isValidWeight, SluiceError, type FlagContext, type Problem } from '@sluice/domain';
 import type { Context } from 'hono';
+import { parseJsonObject } from '../http/request-input.js';
 import type { EnvironmentPatch } from './flag-commands.js';
 
 /** Most flags one evaluate request may name, and most context properties. */
@@ -13,16 +14,7 @@ function bad(message: string, problems: Problem[]): SluiceError {
 
 /** Parses a JSON object body; `{}` for an empty body. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
-  if (text.trim() === '') return {};
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw bad('Request body is not valid JSON', [{ path: '$', message: (error as Error).message, expected: 'a JSON object' }]);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('Request body must be a JSON object', [{ path: '$', message: 'not an object', expected: 'a JSON object' }]);
-  return body as Record<string, unknown>;
+  return parseJsonObject(await c.req.text());
 }
 
 function unknownFields(body: Record<string, unknown>, allowed: readonly string[], prefix = '$'): Problem[] {

@@ -43,8 +43,11 @@ export type CommandField =
 const DEFAULT_MAX_STRING = 1000;
 
 /** Reads a JSON object body of a command, checking each field by a small schema of allowed types. */
-export async function readCommandBody(c: Context, fields: Readonly<Record<string, CommandField>>): Promise<Record<string, unknown>> {
-  const text = await c.req.text();
+/**
+ * Parses a JSON object request body; an empty body is `{}`. Throws INVALID_REQUEST at `$` for text
+ * that is not JSON or not an object.
+ */
+export function parseJsonObject(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   let body: unknown;
   try {
@@ -55,6 +58,12 @@ export async function readCommandBody(c: Context, fields: Readonly<Record<string
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw bad('Request body must be a JSON object', { path: '$', message: 'not an object', found: JSON.stringify(body)?.slice(0, 40) ?? 'nothing', expected: 'a JSON object' });
   }
+  return body as Record<string, unknown>;
+}
+
+/** Reads a JSON object body of a command, checking each field by a small schema of allowed types. */
+export async function readCommandBody(c: Context, fields: Readonly<Record<string, CommandField>>): Promise<Record<string, unknown>> {
+  const body = parseJsonObject(await c.req.text());
   for (const [key, value] of Object.entries(body)) {
     const field = fields[key];
     if (field === undefined) {
@@ -62,7 +71,7 @@ export async function readCommandBody(c: Context, fields: Readonly<Record<string
     }
     checkField(key, value, field);
   }
-  return body as Record<string, unknown>;
+  return body;
 }
 
 function checkField(key: string, value: unknown, field: CommandField): void {

@@ -22,11 +22,16 @@ const headerProperties: Readonly<Record<string, string | undefined>> = new Proxy
   },
 );
 
-/** The one context object, refilled for each evaluation (so evaluating allocates no context). */
-const shared: { userId: string; remoteAddress: string; environment: string; properties: Readonly<Record<string, string | undefined>> } = {
+/**
+ * The one context object, refilled for each evaluation (so evaluating allocates no context).
+ * `currentTime` is empty, never a header: the domain has no clock, and a client must not pick the
+ * time a DATE constraint sees (such a constraint sees no time, as in an SDK given no clock).
+ */
+const shared: { userId: string; remoteAddress: string; environment: string; currentTime: string; properties: Readonly<Record<string, string | undefined>> } = {
   userId: '',
   remoteAddress: '',
   environment: '',
+  currentTime: '',
   properties: headerProperties,
 };
 

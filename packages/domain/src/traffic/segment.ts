@@ -78,16 +78,3 @@ export function referencedSegments(conditions: readonly ConditionSpec[]): string
   visit(conditions);
   return [...names];
 }
-
-/** Names of the flags the conditions refer to, in order of first mention. */
-export function referencedFlags(conditions: readonly ConditionSpec[]): string[] {
-  const names = new Set<string>();
-  const visit = (list: readonly ConditionSpec[]): void => {
-    for (const c of list) {
-      if (c.kind === 'flag') names.add(c.flag);
-      else if (c.kind === 'anyOf') c.groups.forEach(visit);
-    }
-  };
-  visit(conditions);
-  return [...names];
-}

@@ -13,47 +13,33 @@ import {
   type ResolutionDetails,
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
-import { SluiceClient } from '../client.js';
+import type { SluiceClient } from '../client.js';
 import type { SluiceClientOptions } from '../options.js';
-import { bridgeClientEvents, resolveFlag, toFlagContext } from './shared.js';
+import { ProviderClient, resolveFlag, toFlagContext } from './shared.js';
 
 export class SluiceServerProvider implements Provider {
   readonly metadata = { name: 'sluice' } as const;
   readonly runsOn = 'server' as const;
   readonly events = new OpenFeatureEventEmitter();
   readonly client: SluiceClient;
-  readonly #owned: boolean;
-  #initialized = false;
-  #unbridge: (() => void) | undefined;
+  readonly #binding: ProviderClient;
 
   /** Pass a client to share it (the provider then flushes it on close, but does not close it), or options to own one. */
   constructor(clientOrOptions: SluiceClient | SluiceClientOptions) {
-    this.#owned = !(clientOrOptions instanceof SluiceClient);
-    this.client = clientOrOptions instanceof SluiceClient ? clientOrOptions : new SluiceClient(clientOrOptions);
+    this.#binding = new ProviderClient(clientOrOptions);
+    this.client = this.#binding.client;
   }
 
-  async initialize(): Promise<void> {
-    this.#unbridge ??= bridgeClientEvents(
-      this.client,
-      {
-        configurationChanged: (flagsChanged) => this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged }),
-        error: (message) => this.events.emit(ProviderEvents.Error, { message }),
-        ready: () => this.events.emit(ProviderEvents.Ready),
-      },
-      () => this.#initialized,
-    );
-    try {
-      await this.client.start();
-    } finally {
-      this.#initialized = true;
-    }
+  initialize(): Promise<void> {
+    return this.#binding.initialize({
+      configurationChanged: (flagsChanged) => this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged }),
+      error: (message) => this.events.emit(ProviderEvents.Error, { message }),
+      ready: () => this.events.emit(ProviderEvents.Ready),
+    });
   }
 
-  async onClose(): Promise<void> {
-    this.#unbridge?.();
-    this.#unbridge = undefined;
-    if (this.#owned) await this.client.close();
-    else await this.client.flush();
+  onClose(): Promise<void> {
+    return this.#binding.close();
   }
 
   async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {

@@ -4,8 +4,8 @@
  */
 import { ErrorCode, StandardResolutionReasons, type EvaluationContext, type JsonValue, type ResolutionDetails } from '@openfeature/core';
 import type { FlagContext } from '@sluice/domain';
-import type { SluiceClient } from '../client.js';
-import type { ClientEvaluation } from '../options.js';
+import { SluiceClient } from '../client.js';
+import type { ClientEvaluation, SluiceClientOptions } from '../options.js';
 
 /** Context fields Unleash knows by name; every other primitive becomes a property. */
 const STANDARD_FIELDS = new Set(['userId', 'sessionId', 'remoteAddress', 'environment', 'appName', 'currentTime']);
@@ -130,4 +130,36 @@ export function bridgeClientEvents(client: SluiceClient, signals: ProviderSignal
   return () => {
     for (const off of offs) off();
   };
+}
+
+/**
+ * What both providers do with their client: own it (built from options) or share it, bridge its
+ * events once initialized, start it, and on close either close it (owned) or flush it (shared).
+ */
+export class ProviderClient {
+  readonly client: SluiceClient;
+  readonly #owned: boolean;
+  #initialized = false;
+  #unbridge: (() => void) | undefined;
+
+  constructor(clientOrOptions: SluiceClient | SluiceClientOptions) {
+    this.#owned = !(clientOrOptions instanceof SluiceClient);
+    this.client = clientOrOptions instanceof SluiceClient ? clientOrOptions : new SluiceClient(clientOrOptions);
+  }
+
+  async initialize(signals: ProviderSignals): Promise<void> {
+    this.#unbridge ??= bridgeClientEvents(this.client, signals, () => this.#initialized);
+    try {
+      await this.client.start();
+    } finally {
+      this.#initialized = true;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#unbridge?.();
+    this.#unbridge = undefined;
+    if (this.#owned) await this.client.close();
+    else await this.client.flush();
+  }
 }

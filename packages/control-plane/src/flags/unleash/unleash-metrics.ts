@@ -35,18 +35,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Parses a JSON object body, or throws INVALID_REQUEST at `$`. */
-export function parseJsonObject(text: string): Record<string, unknown> {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw bad('$', `not valid JSON (${(error as Error).message})`, 'a JSON object');
-  }
-  if (!isObject(body)) throw bad('$', 'not a JSON object', 'a JSON object');
-  return body;
-}
-
 function text(body: Record<string, unknown>, key: string, required: boolean): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) {

@@ -6,7 +6,8 @@ import { limitBody } from '../../http/request-input.js';
 import { changesAfter, deltaEvents, readSnapshot } from '../flag-state.js';
 import { parseLastEventId, streamFlags } from './flag-sse.js';
 import { etagMatches, featureQuery, featuresResponse, wantsSegmentList } from './unleash-features.js';
-import { clientRegistrationsOf, parseJsonObject, parseMetrics, parseRegistration, usageOf } from './unleash-metrics.js';
+import { parseJsonObject } from '../../http/request-input.js';
+import { clientRegistrationsOf, parseMetrics, parseRegistration, usageOf } from './unleash-metrics.js';
 
 /** Metrics and registration bodies: at most 1 MiB. */
 export const MAX_CLIENT_BODY_BYTES = 1024 * 1024;
