@@ -13,3 +13,12 @@ test('the demo files the README tells users to apply parse, and refer only to wh
   const verified = resources.find((r) => r.name === 'shop-v2-verified');
   assert.deepEqual(verified?.kind === 'Rollout' && verified.spec.strategy.steps.map((s) => s.kind), ['setWeight', 'checklist', 'approval', 'load', 'analysis', 'setWeight']);
 });
+
+test('the demo flags parse: a segment shared with routes, a boolean flag with an override, a rule and a 10 % default, a string flag', () => {
+  const resources = parseResources(readFileSync(new URL('demo/flags.yaml', repo), 'utf8'), { file: 'demo/flags.yaml' });
+  assert.deepEqual(resources.map((r) => `${r.kind}/${r.name}`), ['Segment/beta-testers', 'Flag/new-checkout', 'Flag/button-color']);
+  const checkout = resources[1];
+  assert.ok(checkout?.kind === 'Flag');
+  assert.deepEqual(checkout.spec.environments['production']?.default, { rollout: 10, stickiness: 'userId' });
+  assert.deepEqual(checkout.spec.environments['production']?.rules[0]?.segments, ['beta-testers']);
+});
