@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < WARMUP; i++) await round(server.url, clients, 60 + i);
     const all: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      all.push(...(await round(server.url, clients, 2 + (i % 50))));
+      const got = (await round(server.url, clients, 2 + (i % 50))).sort((a, b) => a - b);
+      if (process.argv.includes('--rounds-detail')) console.log(`  round ${i + 1}: p50 ${percentile(got, 50).toFixed(1)} ms, p99 ${percentile(got, 99).toFixed(1)} ms, API ${apiMs.at(-1)?.toFixed(1)} ms`);
+      all.push(...got);
       await new Promise((r) => setTimeout(r, 200));
     }
     await Promise.all(clients.map((c) => c.close()));

@@ -27,7 +27,7 @@ export interface SluiceClientOptions {
   readonly metricsIntervalMs?: number;
   /** Reconnect backoff: first delay (default 1 000, or the server's `retry:`), cap (default 30 000), and the delay after 401/404 (default 300 000). */
   readonly retry?: { readonly minDelayMs?: number; readonly maxDelayMs?: number; readonly fatalDelayMs?: number };
-  /** A stream with no data and no ping for this long is reconnected. Default 60 000 (the server pings every 15 s). */
+  /** A stream with no data and no ping for this long (checked every this long, so within twice it) is reconnected. Default 60 000 (the server pings every 15 s). */
   readonly idleTimeoutMs?: number;
   /** Identifies this process in metrics. Default: a random UUID. */
   readonly instanceId?: string;

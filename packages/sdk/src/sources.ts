@@ -118,6 +118,8 @@ export class StreamSource extends TimedSource {
   #lastEventId = '';
   #baseDelayMs = this.timing.minDelayMs;
   #idle: unknown;
+  /** Data arrived since the idle watchdog last looked (a flag, so a message costs no timer). */
+  #heard = false;
 
   protected async run(): Promise<void> {
     if (this.closed) return;
@@ -143,7 +145,7 @@ export class StreamSource extends TimedSource {
     });
     this.#armIdle(controller);
     try {
-      await readResponseEvents(response, parser, () => this.#armIdle(controller));
+      await readResponseEvents(response, parser, () => (this.#heard = true));
     } catch {
       // a dropped connection (or our own abort): reconnect below
     }
@@ -183,10 +185,19 @@ export class StreamSource extends TimedSource {
     this.sink.onEvents(events, parseEventId(message.lastEventId));
   }
 
+  /**
+   * The idle watchdog: it looks every idleTimeoutMs and drops a stream that sent nothing (no data, no
+   * ping) since it last looked, so a silent stream goes within one to two intervals.
+   */
   #armIdle(controller: AbortController | undefined): void {
     this.#clearIdle();
     if (this.timing.idleTimeoutMs <= 0 || !controller) return;
-    this.#idle = this.timing.timers.setTimeout(() => controller.abort(), this.timing.idleTimeoutMs);
+    this.#heard = false;
+    this.#idle = this.timing.timers.setTimeout(() => {
+      this.#idle = undefined;
+      if (this.#heard) this.#armIdle(controller);
+      else controller.abort();
+    }, this.timing.idleTimeoutMs);
   }
 
   #clearIdle(): void {

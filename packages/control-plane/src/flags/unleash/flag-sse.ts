@@ -43,6 +43,14 @@ class NoticeQueue {
     return this.#items.splice(0);
   }
 
+  /** True while the stream's loop writes notices it took: a change must wait its turn then. */
+  busy = false;
+
+  /** Nothing waits and nothing is being written: a change may be written at once. */
+  get idle(): boolean {
+    return this.#items.length === 0 && !this.busy;
+  }
+
   wake(): void {
     this.#wake?.();
     this.#wake = undefined;
@@ -112,9 +120,14 @@ async function sendStart(sink: SseSink, options: FlagStreamOptions): Promise<Str
   return { seq: snapshot.seq, segments };
 }
 
+/** Whether the stream at `at` gets the notice's shared frame: every version in it is new to the client, no segment changed. */
+function sharesFrame(notice: FlagNotice, at: StreamPosition): boolean {
+  return notice.segments === undefined && notice.revisions.length > 0 && notice.revisions.every((r) => r.seq > at.seq);
+}
+
 /** Writes one notice, leaving out flag versions the client already has. */
 async function sendNotice(sink: SseSink, notice: FlagNotice, environment: string, at: StreamPosition): Promise<void> {
-  if (notice.segments === undefined && notice.revisions.length > 0 && notice.revisions.every((r) => r.seq > at.seq)) {
+  if (sharesFrame(notice, at)) {
     at.seq = Math.max(at.seq, notice.seq);
     await sink.write(sharedFrame(notice, environment));
     return;
@@ -127,11 +140,14 @@ async function sendNotice(sink: SseSink, notice: FlagNotice, environment: string
 }
 
 /** Runs one stream until the client goes away: the start, then every notice, pings when idle. */
-async function pump(sink: SseSink, options: FlagStreamOptions, queue: NoticeQueue): Promise<void> {
+async function pump(sink: SseSink, options: FlagStreamOptions, queue: NoticeQueue, started?: (at: StreamPosition) => void): Promise<void> {
   const at = await sendStart(sink, options);
+  started?.(at);
   while (!sink.closed) {
     const notices = queue.take();
+    queue.busy = notices.length > 0;
     for (const notice of notices) await sendNotice(sink, notice, options.environment, at);
+    queue.busy = false;
     if (notices.length > 0) continue;
     const woken = await queue.wait(options.pingMs ?? PING_INTERVAL_MS);
     if (!woken && !sink.closed) await sink.write(': ping\n\n');
@@ -155,12 +171,20 @@ function rawStream(outgoing: ServerResponse, options: FlagStreamOptions): Respon
     },
   };
   const queue = new NoticeQueue();
-  const unsubscribe = options.hub.subscribe((notice) => queue.push(notice));
+  let position: StreamPosition | undefined;
+  // Once the start is sent and nothing waits, a change is written right here, in the hub's call:
+  // a thousand streams then cost a thousand socket writes, not a thousand wake-ups.
+  const unsubscribe = options.hub.subscribe((notice) => {
+    if (position !== undefined && queue.idle && !sink.closed && sharesFrame(notice, position)) {
+      position.seq = Math.max(position.seq, notice.seq);
+      sink.write(sharedFrame(notice, options.environment));
+    } else queue.push(notice);
+  });
   outgoing.on('close', () => {
     unsubscribe();
     queue.wake();
   });
-  pump(sink, options, queue)
+  pump(sink, options, queue, (at) => (position = at))
     .catch((error: Error) => {
       options.log?.warn('flag stream failed', { error: error.message });
       outgoing.destroy();
