@@ -23,8 +23,9 @@ after(async () => {
 // it: the server gets SIGINT twice. The second must not kill it before it stopped its processes.
 test('two SIGINTs in a row still stop the server cleanly, with every local process it started', async () => {
   const server = await startServer(`${dir.path}/data`);
-  // Every answer takes 1.5 s, so the stop is still draining one when the second signal arrives.
-  const file = await writeSpec(dir.path, 'shop.yaml', demoServiceYaml().replace('env: { VERSION: v1 }', 'env: { VERSION: v1, LATENCY_MS: "1500" }'));
+  // Every answer takes 3 s, so the stop is still draining one when the second signal arrives (with
+  // room for a loaded machine to take a while getting the request to v1: 1.5 s was not, under npm test).
+  const file = await writeSpec(dir.path, 'shop.yaml', demoServiceYaml().replace('env: { VERSION: v1 }', 'env: { VERSION: v1, LATENCY_MS: "3000" }').replaceAll('gracePeriod: 2s', 'gracePeriod: 6s'));
   assert.equal((await sluice(server.url, ['apply', '-f', file])).code, 0);
   const pids = await waitFor('both demo versions running', async () => {
     const s = await getJson(`${server.url}/api/v1/services/shop`);
@@ -33,7 +34,7 @@ test('two SIGINTs in a row still stop the server cleanly, with every local proce
   });
   const proxy = (await getJson(`${server.url}/api/v1/services/shop`)).traffic.address as string;
   const slow = fetch(`http://${proxy}/`).then((r) => r.status, () => 0);
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 1000));
   server.child.kill('SIGINT');
   await waitFor('the server to start stopping', async () => (/SIGINT received: stopping/.test(server.output()) ? true : undefined));
   server.child.kill('SIGINT');
