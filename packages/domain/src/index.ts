@@ -49,3 +49,4 @@ export * from './waves/target.js';
 export * from './waves/waves.js';
 export * from './waves/wave-progress.js';
 export * from './flags/index.js';
+export * from './migrations/column-change.js';
