@@ -8,6 +8,7 @@ import { registerExperiment } from './commands/experiment.js';
 import { registerExplain } from './commands/explain.js';
 import { registerFlag } from './commands/flag.js';
 import { registerGet } from './commands/get.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerHistory } from './commands/history.js';
 import { registerPromote } from './commands/promote.js';
 import { registerProxy } from './commands/proxy.js';
@@ -60,6 +61,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerExperiment(program, ctx);
   registerFlag(program, ctx);
   registerProxy(program, ctx);
+  registerMigrate(program, ctx);
   registerVersion(program, ctx);
   return program;
 }

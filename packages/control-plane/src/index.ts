@@ -4,3 +4,4 @@ export type { TrafficRouter, RouterCapability } from './traffic/traffic-router.j
 export type { Runtime, WorkloadSpec, WorkloadStatus, WorkloadKey } from './runtime/runtime.js';
 export type { StepExecutor, StepContext, StepProgress } from './orchestrator/step-executor.js';
 export { parseFlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
+export { loadSqlParser, parseMigrationSql } from './migrations/parse-sql.js';

@@ -50,3 +50,4 @@ export * from './waves/waves.js';
 export * from './waves/wave-progress.js';
 export * from './flags/index.js';
 export * from './migrations/column-change.js';
+export * from './migrations/index.js';

@@ -1,0 +1,4 @@
+SET lock_timeout = '2s';
+ALTER TABLE users
+  ADD COLUMN nickname text,
+  ADD COLUM oops int;

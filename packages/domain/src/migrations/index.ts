@@ -1,0 +1,5 @@
+export * from './lint/lint-rule.js';
+export * from './lint/lint.js';
+export { ALL_RULES, COMPAT_RULES, HYGIENE_RULES, LOCKING_RULES } from './lint/rules/index.js';
+export { nodeKind, relationName } from './lint/ast.js';
+export { ruleInfo, type ClassifiedLintRule } from './lint/classified-rule.js';
