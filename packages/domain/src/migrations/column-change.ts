@@ -1,3 +1,5 @@
+import { ident, qualified } from './lint/ast.js';
+
 /**
  * A column rename or type change done without breaking the version still running, as pgroll does it
  * but on one physical table: expand adds the new column and a trigger that keeps the old and new
@@ -36,16 +38,9 @@ export interface ColumnChangePlan {
   readonly down: readonly string[];
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_$]{0,62}$/;
-
-/** A SQL identifier, quoted when it is not a plain lower-case name. */
-export function quoteIdentifier(name: string): string {
-  return IDENTIFIER.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-function quoteQualified(name: string): string {
-  return name.split('.').map(quoteIdentifier).join('.');
-}
+/** A SQL identifier, quoted when it is not a plain lower-case name (the linter's quoting). */
+export const quoteIdentifier = ident;
+const quoteQualified = qualified;
 
 /** The trigger function's name: derived from table and columns, at most 63 bytes. */
 function functionName(change: ColumnChange): string {

@@ -1,14 +1,15 @@
 /**
- * Small, total accessors over libpg-query AST JSON shared by the compat-* and hygiene-* rules
- * (the linter's own `ast.ts` did not exist when these rules were written). Nothing here throws on
- * odd shapes: a missing field reads as undefined / empty.
+ * The compat-* and hygiene-* rules' accessors, in their own vocabulary but built on the linter's
+ * `ast.ts` (the primitives and identifier quoting live there once). Nothing here throws on odd
+ * shapes: a missing field reads as undefined / empty.
  */
+import { ident, isObject, names, relationName, type AstNode } from '../ast.js';
 import type { LintContext, LintFinding, LintSeverity, MigrationClass, SqlStatement } from '../lint-rule.js';
 
-export type AstNode = Readonly<Record<string, unknown>>;
+export type { AstNode } from '../ast.js';
 
 export function asNode(value: unknown): AstNode | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as AstNode) : undefined;
+  return isObject(value) ? value : undefined;
 }
 
 export function asList(value: unknown): readonly unknown[] {
@@ -30,9 +31,7 @@ export function unwrap(value: unknown, kind: string): AstNode | undefined {
 }
 
 /** An identifier as it would be written in SQL: quoted unless plain lower-case. */
-export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
+export const quoteIdent = ident;
 
 /** `schema.table` from a RangeVar (quoted where needed); `?` when absent. */
 export function rangeVarName(value: unknown): string {
@@ -45,20 +44,12 @@ export function rangeVarName(value: unknown): string {
 
 /** The key `LintContext.createdBefore` expects: lower-case, schema-qualified when written so. */
 export function rangeVarKey(value: unknown): string {
-  const rv = asNode(value) ?? unwrap(value, 'RangeVar');
-  const rel = asString(rv?.['relname']) ?? '';
-  const schema = asString(rv?.['schemaname']);
-  return (schema === undefined ? rel : `${schema}.${rel}`).toLowerCase();
+  return relationName(asNode(value) ?? unwrap(value, 'RangeVar')) ?? '';
 }
 
 /** The strings of a name list `[{ String: { sval } }, …]`. */
 export function nameParts(value: unknown): string[] {
-  const out: string[] = [];
-  for (const item of asList(value)) {
-    const sval = asString(unwrap(item, 'String')?.['sval']);
-    if (sval !== undefined) out.push(sval);
-  }
-  return out;
+  return names(asList(value));
 }
 
 /** A dotted name from a name list, each part quoted where needed. */

@@ -18,7 +18,7 @@ export const rule: LintRule = {
         'error',
         `Renaming schema ${from} to ${to} breaks the version still running: its qualified names and search_path still say ${from}.`,
         [
-          `(1) expand: CREATE SCHEMA IF NOT EXISTS ${to}; with views over the ${from} tables (Sluice's Migration resource can generate versioned-schema views);`,
+          `(1) expand: CREATE SCHEMA IF NOT EXISTS ${to}; with views over the ${from} tables (views keep the old name working while both versions run);`,
           `(2) switch the new version to ${to};`,
           `(3) contract, after the old version is gone: drop the views and ALTER SCHEMA ${from} RENAME TO ${to}; in one transaction.`,
         ].join('\n'),

@@ -7,7 +7,7 @@ const ID = 'renaming-column';
 export function renameColumnFix(table: string, from: string, to: string): string {
   return [
     `Rename in phases instead of in place:`,
-    `(1) expand: ALTER TABLE ${table} ADD COLUMN ${to} <type of ${from}>; plus a trigger keeping ${from} and ${to} in step while both versions run (Sluice's Migration resource generates it);`,
+    `(1) expand: ALTER TABLE ${table} ADD COLUMN ${to} <type of ${from}>; plus a trigger keeping ${from} and ${to} in step while both versions run (planColumnChange in Sluice generates it: see docs/migrations.md);`,
     `(2) backfill: UPDATE ${table} SET ${to} = ${from} WHERE ${to} IS NULL; in batches;`,
     `(3) switch the new version to read and write ${to};`,
     `(4) contract, after the old version is gone: ALTER TABLE ${table} DROP COLUMN ${from}; (and drop the trigger).`,
