@@ -30,4 +30,6 @@ export function ensureInstalled() {
 export function build() {
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b',
     'packages/cli/tsconfig.build.json', 'packages/control-plane/tsconfig.build.json', 'packages/sdk/tsconfig.build.json']);
+  // The release center (packages/ui/dist), served by the control plane at /ui/; under a second.
+  run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: join(root, 'packages', 'ui') });
 }

@@ -8,7 +8,11 @@ import { build, ensureInstalled, root, run } from './ensure-installed.mjs';
 ensureInstalled();
 build();
 const tsx = ['--import', 'tsx', '--conditions=sluice-source'];
-run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']);
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+run(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit']);
+// The release center: its browser code (DOM, JSX) and its Node-side tests have configs of their own.
+run(process.execPath, [tsc, '-p', 'packages/ui/tsconfig.json']);
+run(process.execPath, [tsc, '-p', 'packages/ui/tsconfig.test.json']);
 run(process.execPath, [...tsx, 'tools/check-layers.ts']);
 run(process.execPath, [...tsx, 'tools/check-error-docs.ts']);
 

@@ -1,6 +1,7 @@
 // The architecture, as a check run by `npm test`:
 //  - each package imports only the packages (and npm dependencies) its layer allows;
 //  - the domain imports nothing outside itself (no node:, no npm packages);
+//  - the release center (packages/ui) imports Preact and only types from the other packages;
 //  - plugin implementations (traffic/*, runtime/*, store/*) import only the domain, their own
 //    plugin point's folder (its contract and shared base), never another plugin point;
 //  - source files stay under 400 lines and functions under 60 (tests excepted).
@@ -21,9 +22,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The SDK runs in browsers too: no node: imports.
   sdk: ['@sluice/domain', '@openfeature/core', '@openfeature/server-sdk', '@openfeature/web-sdk'],
   cli: ['@sluice/domain', '@sluice/spec', '@sluice/control-plane', 'node:', 'commander'],
+  // The release center runs in browsers: Preact, and only types (`import type`) from the other packages.
+  ui: ['preact', '@sluice/domain', '@sluice/cli/api-types'],
 };
+/** Packages whose imports of other Sluice packages must be `import type` (erased from the bundle). */
+const TYPES_ONLY_SLUICE = ['ui'];
 /** Test files may also use the test oracle and each package's own dev tools. */
 const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane', '@sluice/sdk', 'unleash-client', '@openfeature/server-sdk', '@openfeature/web-sdk', 'esbuild'];
+/** The UI's browser tests drive Chromium. */
+const UI_TEST_EXTRA = ['playwright-core'];
 /** Plugin points inside the control plane: implementations live in subfolders of these. */
 const PLUGIN_POINTS = ['traffic', 'runtime', 'store', 'providers'];
 
@@ -32,19 +39,25 @@ function walk(dir: string, out: string[] = []): string[] {
     if (name === 'node_modules' || name === 'dist') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) walk(path, out);
-    else if (name.endsWith('.ts')) out.push(path);
+    else if (name.endsWith('.ts') || name.endsWith('.tsx')) out.push(path);
   }
   return out;
 }
 
-function importsOf(source: ts.SourceFile): { spec: string; line: number }[] {
-  const found: { spec: string; line: number }[] = [];
+/** Whether the declaration brings in types only (`import type …`, `export type … from`), erased at build. */
+function isTypeOnly(node: ts.Node): boolean {
+  if (ts.isImportDeclaration(node)) return node.importClause?.isTypeOnly === true;
+  return ts.isExportDeclaration(node) && node.isTypeOnly;
+}
+
+function importsOf(source: ts.SourceFile): { spec: string; line: number; typeOnly: boolean }[] {
+  const found: { spec: string; line: number; typeOnly: boolean }[] = [];
   const visit = (node: ts.Node): void => {
     let spec: ts.Expression | undefined;
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) spec = node.moduleSpecifier;
     if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) spec = node.arguments[0];
     if (spec && ts.isStringLiteral(spec)) {
-      found.push({ spec: spec.text, line: source.getLineAndCharacterOfPosition(spec.getStart()).line + 1 });
+      found.push({ spec: spec.text, line: source.getLineAndCharacterOfPosition(spec.getStart()).line + 1, typeOnly: isTypeOnly(node) });
     }
     ts.forEachChild(node, visit);
   };
@@ -73,7 +86,7 @@ function pluginFolder(rel: string): { point: string; impl: string | undefined } 
   return { point: m[1], impl: m[2] };
 }
 
-function checkImport(rel: string, spec: string, isTest: boolean): string | undefined {
+function checkImport(rel: string, spec: string, isTest: boolean, typeOnly: boolean): string | undefined {
   const pkg = rel.split('/')[1] ?? '';
   if (spec.startsWith('.')) {
     const target = relative(root, resolve(root, dirname(rel), spec));
@@ -88,7 +101,9 @@ function checkImport(rel: string, spec: string, isTest: boolean): string | undef
   }
   // The SDK's Node entry (src/node/) may use node: — the browser bundle never includes it.
   const nodeEntry = pkg === 'sdk' && rel.startsWith('packages/sdk/src/node/') ? ['node:'] : [];
-  const allowed = [...(ALLOWED[pkg] ?? []), ...nodeEntry, ...(isTest && pkg !== 'domain' ? TEST_EXTRA : [])];
+  if (TYPES_ONLY_SLUICE.includes(pkg) && !isTest && spec.startsWith('@sluice/') && !typeOnly) return `package ${pkg} may import only types from "${spec}": write \`import type\``;
+  const testExtra = isTest && pkg !== 'domain' ? [...TEST_EXTRA, ...(pkg === 'ui' ? UI_TEST_EXTRA : [])] : [];
+  const allowed = [...(ALLOWED[pkg] ?? []), ...nodeEntry, ...testExtra];
   // Domain tests may parse SQL with PostgreSQL's parser (libpg-query) to feed the pure lint rules real ASTs.
   if (pkg === 'domain' && isTest && (spec.startsWith('node:') || spec === 'murmurhash3js-revisited' || spec === 'libpg-query')) return undefined;
   const ok = allowed.some((a) => (a.endsWith(':') ? spec.startsWith(a) : spec === a || spec.startsWith(`${a}/`)));
@@ -102,8 +117,8 @@ for (const file of walk(join(root, 'packages'))) {
   const text = readFileSync(file, 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const isTest = /\.(test|contract)\.ts$/.test(rel) || rel.includes('/testing/');
-  for (const { spec, line } of importsOf(source)) {
-    const problem = checkImport(rel, spec, isTest);
+  for (const { spec, line, typeOnly } of importsOf(source)) {
+    const problem = checkImport(rel, spec, isTest, typeOnly);
     if (problem) failures.push(`${rel}:${line}: ${problem}`);
   }
   if (isTest) continue;

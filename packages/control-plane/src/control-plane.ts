@@ -6,6 +6,7 @@ import { BuiltinProxy, ClusterProxy, type ProxyObservation } from '@sluice/proxy
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
 import { createApi } from './http/api-routes.js';
+import { defaultUiDir } from './http/ui-routes.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
 import { TrafficWindows } from './metrics/traffic-windows.js';
@@ -67,6 +68,8 @@ export interface ControlPlaneOptions {
   readonly proxyWorkers?: number | undefined;
   /** Client tokens for flag SDKs (Sluice's and Unleash's), each reading one environment. */
   readonly flagTokens?: readonly FlagTokenEntry[] | undefined;
+  /** The built release center served at /ui/; packages/ui/dist by default. */
+  readonly uiDir?: string | undefined;
 }
 
 export interface RunningControlPlane {
@@ -215,7 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir() });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });

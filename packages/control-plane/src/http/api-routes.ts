@@ -22,6 +22,7 @@ import { rolloutRoutes, STATUS_EXCLUDED_TYPES } from './rollout-routes.js';
 import { segmentRoutes } from './segment-routes.js';
 import { serviceRevisionRoutes } from './service-revision-routes.js';
 import { serviceView } from './views.js';
+import { uiRoutes } from './ui-routes.js';
 import { targetRoutes } from '../waves/target-routes.js';
 import type { TargetRouters } from '../waves/target-routers.js';
 import type { ProviderResolver } from '../providers/provider-factory.js';
@@ -41,6 +42,8 @@ export interface ApiDeps {
   readonly providers?: ProviderResolver | undefined;
   /** The flag stream hub and client tokens; absent (some tests), flag routes work without live push. */
   readonly flags?: FlagServices | undefined;
+  /** The built release center (packages/ui/dist) to serve at /ui/; absent, there is no web UI. */
+  readonly uiDir?: string | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -104,7 +107,7 @@ function serviceRoutes(api: Hono, deps: ApiDeps): void {
   });
 }
 
-/** The control-plane HTTP API: REST JSON under /api/v1, plus /healthz and /metrics. */
+/** The control-plane HTTP API: REST JSON under /api/v1, plus /healthz, /metrics and the release center at /ui/. */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   app.onError((error, c) => {
@@ -120,6 +123,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }));
+  if (deps.uiDir !== undefined) app.route('/', uiRoutes(deps.uiDir));
   const api = new Hono();
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
   api.get('/schema', (c) => c.json(resourceJsonSchema()));
