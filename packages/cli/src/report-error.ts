@@ -16,6 +16,7 @@ const BAD_INPUT: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.INVALID_REQUEST,
   ErrorCode.UNKNOWN_REFERENCE,
   ErrorCode.UNSUPPORTED_CAPABILITY,
+  ErrorCode.UNSAFE_MIGRATION,
   ErrorCode.PAYLOAD_TOO_LARGE,
 ]);
 

@@ -13,6 +13,9 @@ import { TrafficWindows } from './metrics/traffic-windows.js';
 import { Controller } from './orchestrator/controller.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
 import type { AnalysisDeps } from './analysis/run-analysis.js';
+import { createPgSchemaMigrator } from './migrations/schema-migrator.js';
+import { createMigrationExpandExecutor } from './migrations/expand-executor.js';
+import { createMigrationContractExecutor } from './migrations/contract-executor.js';
 import { createAnalysisExecutor } from './orchestrator/step-executors/analysis-executor.js';
 import { approvalExecutor } from './orchestrator/step-executors/approval-executor.js';
 import { createChecklistExecutor } from './orchestrator/step-executors/checklist-executor.js';
@@ -204,8 +207,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []), evaluations: new FlagEvaluationCounter() };
   const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd(), flags.evaluations);
   const { analysis, loads, afterPass, guardian } = verification;
-  const executors = defaultStepExecutors(verification).register(createWaveExecutor(targets)).register(createSetFlagExecutor({ store, hub: flags.hub }));
-  const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }) });
+  const migrator = createPgSchemaMigrator();
+  const executors = defaultStepExecutors(verification)
+    .register(createWaveExecutor(targets))
+    .register(createSetFlagExecutor({ store, hub: flags.hub }))
+    .register(createMigrationExpandExecutor({ migrator, analysis }))
+    .register(createMigrationContractExecutor(migrator));
+  const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }), migrator });
   const unsubscribe = runtime.onChange(() => controller.kick());
   // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
   const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
@@ -215,14 +223,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     await flags.hub.start();
   } catch (error) {
     flags.hub.close();
-    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), store.close()]);
+    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
     throw error;
   }
   const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir() });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => store.close()]);
+  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

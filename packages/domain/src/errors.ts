@@ -25,6 +25,8 @@ export const ErrorCode = {
   IMMUTABLE_FIELD: 'IMMUTABLE_FIELD',
   /** The spec needs something the configured data plane cannot do (e.g. mirroring where it has none). */
   UNSUPPORTED_CAPABILITY: 'UNSUPPORTED_CAPABILITY',
+  /** A rollout's migration SQL lints unsafe, or its expand would break the stable version; refused at apply. */
+  UNSAFE_MIGRATION: 'UNSAFE_MIGRATION',
   /** A request or document exceeds a size limit. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The route, path or method does not exist. */

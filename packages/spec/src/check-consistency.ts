@@ -5,6 +5,7 @@ import { describeValue, problemAt } from './problem-at.js';
 import { rolloutAnalysisProblems, templateProblems } from './analysis-consistency.js';
 import { experimentProblems } from './experiment-consistency.js';
 import { flagProblems } from './flag-consistency.js';
+import { migrationProblems } from './migration-consistency.js';
 import { VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schemas.js';
 import type { ResourceKind } from './schemas.js';
 import { MAX_PROBLEMS_PER_DOCUMENT } from './problems-from-issues.js';
@@ -28,7 +29,7 @@ export interface KindedDocument {
  */
 export function documentProblems(doc: KindedDocument): Problem[] {
   if (doc.kind === 'AnalysisTemplate') return templateProblems(doc.source, field(doc.data, 'spec'));
-  if (doc.kind === 'Rollout') return rolloutAnalysisProblems(doc.source, field(doc.data, 'spec'));
+  if (doc.kind === 'Rollout') return [...rolloutAnalysisProblems(doc.source, field(doc.data, 'spec')), ...migrationProblems(doc.source, field(doc.data, 'spec'))];
   if (doc.kind === 'Experiment') return experimentProblems(doc.source, doc.data);
   if (doc.kind === 'Flag') return flagProblems(doc.source, doc.data);
   if (doc.kind !== 'Service') return [];

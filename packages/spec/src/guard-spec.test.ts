@@ -277,7 +277,7 @@ describe('adaptive steps', () => {
   test('an adaptive step is a step kind of its own', () => {
     problemAt(step(`{ setWeight: 5, adaptive: { startWeight: 1, factor: 2, maxWeight: 50, healthyFor: 1m, ${HEALTHY} } }`), '{ setWeight', {
       path: 'spec.strategy.canary.steps[0]',
-      message: /^a step must have exactly one of .*, load, adaptive, pointOfNoReturn$/,
+      message: /^a step must have exactly one of .*, load, adaptive, pointOfNoReturn, contract$/,
       found: 'setWeight and adaptive',
     });
   });

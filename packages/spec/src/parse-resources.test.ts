@@ -284,7 +284,7 @@ describe('parseResources on invalid fields', () => {
     const path = 'spec.strategy.canary.steps';
     assertProblem(problems[0]!, { line: 11, col: 11, path: `${path}[0]`, message: /exactly one of setWeight, pause/, found: 'setWeight and pause' });
     assertProblem(problems[1]!, { line: 12, col: 11, path: `${path}[1]`, message: /exactly one of setWeight, pause/, found: 'none of them' });
-    assertProblem(problems[2]!, { line: 13, col: 11, path: `${path}[2].bogus`, message: /unknown field "bogus"/, expected: 'one of: setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, setFlag, analysis, approval, checklist, load, adaptive, pointOfNoReturn' });
+    assertProblem(problems[2]!, { line: 13, col: 11, path: `${path}[2].bogus`, message: /unknown field "bogus"/, expected: 'one of: setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, setFlag, analysis, approval, checklist, load, adaptive, pointOfNoReturn, contract' });
   });
 
   test('parseResources bounds the number of steps', () => {

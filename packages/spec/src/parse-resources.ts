@@ -50,7 +50,7 @@ export function parseResources(text: string, options: ParseOptions): ParsedResou
   checkSize(text, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const present = docs.flatMap((doc, index) => (isEmpty(doc) ? [] : [createSourceMap(file, index, doc, lines)]));
+  const present = docs.flatMap((doc, index) => (isEmpty(doc) ? [] : [createSourceMap(file, index, doc, lines, text)]));
   checkCount(present, file, options.maxDocuments ?? DEFAULT_MAX_DOCUMENTS);
 
   const problems: Problem[] = [];

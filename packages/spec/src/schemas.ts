@@ -9,6 +9,7 @@ import { blueGreen } from './blue-green-schemas.js';
 import { targetSpec, waves } from './waves-schemas.js';
 import { experimentSpec } from './experiment-schemas.js';
 import { flagSpec, setFlagStep } from './flag-schemas.js';
+import { contractStep, migration } from './migration-schemas.js';
 import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
@@ -111,7 +112,7 @@ const serviceSpec = z.strictObject({
   rollbackWindow: duration(1000).optional(),
 });
 
-export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', 'setFlag', ...VERIFICATION_STEP_KINDS, 'adaptive', 'pointOfNoReturn'] as const;
+export const STEP_KINDS = ['setWeight', 'pause', 'setHeaderRoute', 'setSegmentRoute', 'setMirror', 'setFlag', ...VERIFICATION_STEP_KINDS, 'adaptive', 'pointOfNoReturn', 'contract'] as const;
 const pointOfNoReturn = hint(
   z.strictObject({ reason: hint(z.string().trim().min(1).max(1000), 'why what follows cannot be undone, e.g. "contract: drop column orders.legacy_id"', 'invalid reason') }),
   'a map with reason',
@@ -128,6 +129,7 @@ const step = hint(
       ...verificationStepFields,
       adaptive: adaptiveStep.optional(),
       pointOfNoReturn: pointOfNoReturn.optional(),
+      contract: contractStep.optional(),
     })
     .superRefine(exactlyOneKey(STEP_KINDS, 'a step'))
     .meta({ minProperties: 1, maxProperties: 1 }),
@@ -160,6 +162,7 @@ const rolloutSpec = z.strictObject({
   progressDeadline: duration(1000).optional(),
   guard: guard.optional(),
   exposureBudget: exposureBudget.optional(),
+  migration: migration.optional(),
 });
 
 const apiVersion = hint(z.literal(API_VERSION), `"${API_VERSION}"`, 'unsupported apiVersion');
@@ -176,7 +179,7 @@ export const rolloutDocument = z.strictObject({
   apiVersion,
   kind: hint(z.literal('Rollout'), '"Rollout"'),
   metadata,
-  spec: hint(rolloutSpec, 'a map with service, target, strategy and optional progressDeadline, guard and exposureBudget'),
+  spec: hint(rolloutSpec, 'a map with service, target, strategy and optional progressDeadline, guard, exposureBudget and migration'),
 });
 
 export const segmentDocument = z.strictObject({

@@ -18,6 +18,11 @@ export interface SourceMap {
   readonly docIndex: number;
   /** Position of the value at `path`, or of its nearest existing ancestor; undefined only for an empty document. */
   locate(path: FieldPath): Position | undefined;
+  /**
+   * Where the text of the string at `path` begins: after a block scalar's `|` line or an opening quote
+   * (a line inside the string is then at `line + n`); absent on maps that do not know the text.
+   */
+  locateContent?(path: FieldPath): Position | undefined;
 }
 
 /** The parser's own view: also finds the key of a field, which is where an unknown field is reported. */
@@ -26,7 +31,7 @@ export interface DocumentSource extends SourceMap {
   locateKey(path: FieldPath): Position | undefined;
 }
 
-export function createSourceMap(file: string, docIndex: number, doc: Document, lines: LineCounter): DocumentSource {
+export function createSourceMap(file: string, docIndex: number, doc: Document, lines: LineCounter, text?: string): DocumentSource {
   const at = (node: Node | null | undefined) => {
     const offset = node?.range?.[0];
     return offset === undefined ? undefined : lines.linePos(offset);
@@ -35,6 +40,10 @@ export function createSourceMap(file: string, docIndex: number, doc: Document, l
     file,
     docIndex,
     locate: (path) => at(walk(doc, path).node),
+    locateContent(path) {
+      const offset = walk(doc, path).node?.range?.[0];
+      return offset === undefined || text === undefined ? undefined : lines.linePos(contentStart(text, offset));
+    },
     locateKey(path) {
       const { node, pair, complete } = walk(doc, path);
       if (complete && pair && isScalar(pair.key)) return at(pair.key);
@@ -86,4 +95,16 @@ function resolve(doc: Document, node: Node | null): Node | null {
 
 function asNode(value: unknown): Node | null {
   return value !== null && typeof value === 'object' && 'range' in value ? (value as Node) : null;
+}
+
+/** The offset of a scalar's first character of content: past `|`/`>` and its line, or past an opening quote. */
+function contentStart(text: string, offset: number): number {
+  const c = text[offset];
+  if (c === '"' || c === "'") return offset + 1;
+  if (c !== '|' && c !== '>') return offset;
+  const nl = text.indexOf('\n', offset);
+  if (nl < 0) return offset;
+  let at = nl + 1;
+  while (text[at] === ' ') at++;
+  return at;
 }

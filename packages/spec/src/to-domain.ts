@@ -1,6 +1,6 @@
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_READINESS } from '@sluice/domain';
 import { toSetFlagStep } from './flag-to-domain.js';
-import type { ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, Strategy, VersionSource } from '@sluice/domain';
+import type { BackgroundAnalysis, ReadinessProbe, RolloutSpec, RunSpec, ServiceSpec, Step, Strategy, VersionSource } from '@sluice/domain';
 import { ms } from './analysis-to-domain.js';
 import { toAdaptiveStep, toExposureBudget, toGuardSpec } from './guard-to-domain.js';
 import { toHosts, toProxySettings } from './proxy-to-domain.js';
@@ -10,6 +10,7 @@ import type { RawCanaryStep, RolloutDocument, ServiceDocument } from './schemas.
 import { toBlueGreenStrategy } from './blue-green-to-domain.js';
 import { toWavesStrategy } from './waves-to-domain.js';
 import { toBackgroundAnalysis, toVerificationStep } from './verification-to-domain.js';
+import { toContractStep, toMigrationSpec, withMigrationSteps } from './migration-to-domain.js';
 
 type RawService = ServiceDocument['spec'];
 type RawVersion = RawService['versions'][string];
@@ -35,15 +36,22 @@ export function toServiceSpec(name: string, raw: RawService): ServiceSpec {
 
 export function toRolloutSpec(raw: RolloutDocument['spec']): RolloutSpec {
   const background = raw.strategy.canary?.analysis;
+  const migration = raw.migration === undefined ? undefined : toMigrationSpec(raw.migration);
   return {
     service: raw.service,
     target: raw.target,
-    strategy: toStrategy(raw.strategy),
+    strategy: withMigrationSteps(toStrategy(raw.strategy), migration),
     ...(raw.progressDeadline === undefined ? {} : { progressDeadlineMs: ms(raw.progressDeadline) }),
     ...(raw.guard === undefined ? {} : { guard: toGuardSpec(raw.guard) }),
     ...(raw.exposureBudget === undefined ? {} : { exposureBudget: toExposureBudget(raw.exposureBudget) }),
-    ...(background === undefined ? {} : { analysis: { background: toBackgroundAnalysis(background) } }),
+    // The migration's expand step comes first: the background analysis starts one step later.
+    ...(background === undefined ? {} : { analysis: { background: shifted(toBackgroundAnalysis(background), migration === undefined ? 0 : 1) } }),
+    ...(migration === undefined ? {} : { migration }),
   };
+}
+
+function shifted(analysis: BackgroundAnalysis, by: number): BackgroundAnalysis {
+  return { ...analysis, fromStep: analysis.fromStep + by };
 }
 
 function toVersionSource(raw: RawVersion): VersionSource {
@@ -80,6 +88,7 @@ function toStep(raw: RawCanaryStep): Step {
   if (raw.setWeight !== undefined) return { kind: 'setWeight', weight: raw.setWeight };
   if (raw.pointOfNoReturn !== undefined) return { kind: 'pointOfNoReturn', reason: raw.pointOfNoReturn.reason };
   if (raw.setFlag !== undefined) return toSetFlagStep(raw.setFlag);
+  if (raw.contract !== undefined) return toContractStep(raw.contract);
   const other = toRoutingStep(raw) ?? toVerificationStep(raw) ?? toAdaptiveStep(raw);
   if (other !== undefined) return other;
   const duration = raw.pause?.duration;

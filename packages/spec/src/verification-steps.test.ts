@@ -166,7 +166,7 @@ describe('analysis steps and background analysis', () => {
   });
 
   test('a step still has exactly one kind', () => {
-    problemAt(step('{ approval: {}, load: { rps: 1, duration: 1s } }'), '{ approval', { path: `${STEPS}[0]`, message: /exactly one of setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, setFlag, analysis, approval, checklist, load, adaptive, pointOfNoReturn$/, found: 'approval and load' });
+    problemAt(step('{ approval: {}, load: { rps: 1, duration: 1s } }'), '{ approval', { path: `${STEPS}[0]`, message: /exactly one of setWeight, pause, setHeaderRoute, setSegmentRoute, setMirror, setFlag, analysis, approval, checklist, load, adaptive, pointOfNoReturn, contract$/, found: 'approval and load' });
   });
 });
 

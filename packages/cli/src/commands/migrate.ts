@@ -15,7 +15,8 @@ import {
 } from '@sluice/domain';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
-import { toJson } from '../output-format.js';
+import { outputOption, toJson, type OutputFormat } from '../output-format.js';
+import { migrationStateOf, renderMigrationDetail, renderMigrationTable } from '../render/migration-view.js';
 import { ExitCode } from '../report-error.js';
 import { lintJson, renderLintText, renderRules, type LintedFile } from '../render/lint-report.js';
 
@@ -34,7 +35,7 @@ interface LintOptions {
 }
 
 export function registerMigrate(program: Command, ctx: CommandContext): void {
-  const migrate = program.command('migrate').description('schema migrations: lint SQL for locks, rewrites and breaking changes');
+  const migrate = program.command('migrate').description('schema migrations: lint SQL for locks, rewrites and breaking changes; follow a rollout\'s migration');
   migrate
     .command('lint')
     .description('check migration SQL files with PostgreSQL\'s parser: classify every statement expand / contract / unsafe')
@@ -49,6 +50,24 @@ export function registerMigrate(program: Command, ctx: CommandContext): void {
       const threshold = LINT_SEVERITIES.indexOf(options.failOn);
       const failing = linted.some((f) => f.result.findings.some((x) => LINT_SEVERITIES.indexOf(x.severity) >= threshold));
       ctx.exitCode = failing ? ExitCode.Failed : ExitCode.Ok;
+    });
+  migrate
+    .command('status')
+    .description('show each rollout\'s migration: phase, backfill progress and ETA, contract (or one rollout\'s in detail)')
+    .argument('[rollout]', 'a rollout with a migration')
+    .addOption(outputOption())
+    .action(async (name: string | undefined, options: { output: OutputFormat }) => {
+      const client = ctx.client();
+      if (name !== undefined) {
+        const view = await client.getRollout(name);
+        const out = options.output === 'json' ? toJson({ rollout: view.name, migration: migrationStateOf(view) ?? null, waitingFor: view.waitingFor ?? null }) : renderMigrationDetail(view, ctx.now()).join('\n');
+        writeLine(ctx.io.stdout, out);
+        return;
+      }
+      const views = await client.listRollouts();
+      const withMigration = views.filter((v) => v.spec.migration !== undefined);
+      const out = options.output === 'json' ? toJson(withMigration.map((v) => ({ rollout: v.name, service: v.spec.service, phase: v.status.phase, migration: migrationStateOf(v) }))) : renderMigrationTable(withMigration, ctx.now()).join('\n');
+      writeLine(ctx.io.stdout, out);
     });
   migrate
     .command('rules')

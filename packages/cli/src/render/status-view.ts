@@ -1,4 +1,5 @@
 import { blueGreenColors, describeMirror, describeRule, formatDuration, Phase, type BlueGreenColors, type ReleaseEvent } from '@sluice/domain';
+import { migrationFields } from './migration-view.js';
 import type { RolloutView, StepView } from '../api-types.js';
 import { eventCells } from './event-line.js';
 import { renderTable } from './table.js';
@@ -92,6 +93,7 @@ export function renderStatus(view: RolloutView, now: number): string[] {
     stepParts(view),
     ['Traffic:', weightLine(spec.target, status.stable, status.canaryWeight)],
     ...targetsField(view),
+    ...migrationFields(view, now),
     ...routingFields(view),
     ...(pause === undefined ? [] : [['Pause:', pause] as [string, string]]),
     ...waitingField(view),

@@ -6,6 +6,8 @@ export type SqlClient = Pick<pg.Client, 'query'>;
 export interface DdlOptions {
   /** `lock_timeout` for each attempt: a statement that would wait longer for its lock gives up instead of queueing everyone behind it (default 1,000 ms). */
   readonly lockTimeoutMs?: number;
+  /** `statement_timeout` inside each transaction, so a slow rewrite cannot hold its lock for long; absent: the server's. */
+  readonly statementTimeoutMs?: number;
   /** Attempts after the first when the lock was not granted in time (default 10). */
   readonly retries?: number;
   /** First wait between attempts, doubled each time up to 5 s (default 100 ms). */
@@ -36,6 +38,7 @@ export async function runDdl(client: SqlClient, statements: readonly string[], o
     try {
       await client.query('BEGIN');
       await client.query(`SET LOCAL lock_timeout = '${lockTimeoutMs}ms'`);
+      if (options.statementTimeoutMs !== undefined) await client.query(`SET LOCAL statement_timeout = '${Math.max(1, Math.floor(options.statementTimeoutMs))}ms'`);
       for (const statement of statements) await client.query(statement);
       await client.query('COMMIT');
       return;

@@ -4,6 +4,7 @@ import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { FlagRestorer } from './rollback.js';
+import type { SchemaMigrator } from '../migrations/schema-migrator.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { reconcileRollout, type ReconcileOutcome } from './reconcile-rollout.js';
@@ -28,6 +29,8 @@ export interface ControllerDeps {
   readonly targets?: TargetRouting | undefined;
   /** Restores flags during a rollback (the plan's `flags` op). */
   readonly flags?: FlagRestorer | undefined;
+  /** Runs rollouts' schema migrations. */
+  readonly migrator?: SchemaMigrator | undefined;
   /** Longest the loop sleeps between passes (it also wakes on `kick`). Default 1000 ms. */
   readonly pollMs?: number | undefined;
 }

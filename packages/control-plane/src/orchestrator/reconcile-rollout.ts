@@ -19,7 +19,11 @@ import {
   type Rollout,
   type RolloutChange,
   type Service,
+  backfillDueAt,
+  backfillPending,
 } from '@sluice/domain';
+import { backfillStep } from '../migrations/migration-actions.js';
+import type { SchemaMigrator } from '../migrations/schema-migrator.js';
 import type { AnalysisDeps } from '../analysis/run-analysis.js';
 import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
@@ -48,6 +52,8 @@ export interface RolloutReconcileDeps {
   readonly targets?: TargetRouting | undefined;
   /** Restores flags during a rollback (the plan's `flags` op). */
   readonly flags?: FlagRestorer | undefined;
+  /** Runs rollouts' schema migrations (backfill batches, down on rollback). */
+  readonly migrator?: SchemaMigrator | undefined;
 }
 
 interface PassContext {
@@ -101,7 +107,7 @@ async function syncTargets({ rollout, service, segments, deps, signal }: PassCon
 async function completeAbort({ rollout, service, segments, now, deps, signal }: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Aborting) return NEXT;
   const wanted = rolloutSplit(rollout, service, segments);
-  const action = await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets, readyBackends: deps.readyBackends, flags: deps.flags });
+  const action = await advanceRollback({ rollout, service, wanted, traffic: deps.traffic, analysis: deps.analysis, now, signal, targets: deps.targets, readyBackends: deps.readyBackends, flags: deps.flags, migrator: deps.migrator });
   if (action.kind === 'change' && rollout.spec.strategy.kind === 'rolling' && isTerminal(action.change.rollout.status.phase)) {
     return { kind: 'commit', commit: { rollout: action.change, service: targetIdle(rollout, service, now) } };
   }
@@ -138,6 +144,13 @@ async function runBackground({ rollout, now, deps, signal }: PassContext): Promi
   return fromVerification(await backgroundAnalysis(rollout, deps.analysis, now, signal));
 }
 
+/** The migration's backfill, beside the steps: one batch when due, its progress committed. */
+async function runBackfill({ rollout, now, deps }: PassContext): Promise<ActionResult> {
+  if (deps.migrator === undefined) return NEXT;
+  const change = await backfillStep(rollout, deps.migrator, now);
+  return change === undefined ? NEXT : commitOf(change);
+}
+
 /** Ready instances the target needs before everyone goes to it: all of them for blue-green (a full environment), else one. */
 function instancesNeeded(rollout: Rollout, service: Service): number {
   const source = service.spec.versions[rollout.spec.target];
@@ -148,6 +161,8 @@ function instancesNeeded(rollout: Rollout, service: Service): number {
 async function promote(ctx: PassContext): Promise<ActionResult> {
   const { rollout, service, now, deps, signal } = ctx;
   if (rollout.status.phase !== Phase.Promoting) return NEXT;
+  const backfilling = backfillPending(rollout);
+  if (backfilling !== undefined) return { kind: 'wait', why: `${backfilling} before promoting`, until: backfillDueAt(rollout) ?? now + 1000 };
   const target = rollout.spec.target;
   const ready = deps.readyBackends(service)[target]?.length ?? 0;
   const needed = instancesNeeded(rollout, service);
@@ -203,7 +218,7 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
 const VERIFYING_STEPS: ReadonlySet<string> = new Set(['analysis', 'checklist', 'load', 'adaptive']);
 
 /** The reconcile pass: small idempotent actions in order; the first that has work to do wins. */
-const ACTIONS = [startIfPending, syncTraffic, syncTargets, completeAbort, runGuard, promote, runBackground, advanceStep] as const;
+const ACTIONS = [startIfPending, syncTraffic, syncTargets, completeAbort, runGuard, runBackfill, promote, runBackground, advanceStep] as const;
 
 /** The earliest time the background analysis needs a pass, so a long step wait does not delay it. */
 function backgroundDue(rollout: Rollout): number | undefined {
@@ -231,7 +246,7 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
       if (result.kind !== 'next') break;
     }
     if (result.kind === 'wait') {
-      const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity, deps.guardian?.due(rollout.name) ?? Infinity);
+      const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity, backfillDueAt(rollout) ?? Infinity, deps.guardian?.due(rollout.name) ?? Infinity);
       return { kind: 'waiting', why: result.why, ...(Number.isFinite(until) ? { until } : {}) };
     }
     if (result.kind === 'next') {

@@ -18,6 +18,9 @@ import type { TrafficRouter } from '../traffic/traffic-router.js';
 import { sameRulesAndMirror } from './traffic-split.js';
 import { rollbackChecks, rollbackFailures, type VerificationAction } from './verification-actions.js';
 import { advanceTargetRollback } from '../waves/target-rollback.js';
+import { revertMigration } from '../migrations/migration-actions.js';
+import { failureText } from '../migrations/migration-errors.js';
+import type { SchemaMigrator } from '../migrations/schema-migrator.js';
 import type { TargetRouting } from '../waves/target-routers.js';
 
 export interface RollbackContext {
@@ -35,6 +38,8 @@ export interface RollbackContext {
   readonly readyBackends?: ((service: Service) => Readonly<Record<string, readonly string[]>>) | undefined;
   /** Restores the flags the rollout's setFlag steps changed; absent, a plan with a `flags` op waits. */
   readonly flags?: FlagRestorer | undefined;
+  /** Runs the migration's down; absent, a plan with a `migration` op waits. */
+  readonly migrator?: SchemaMigrator | undefined;
 }
 
 /**
@@ -49,6 +54,19 @@ function done(rollout: Rollout, op: Parameters<typeof markRollbackOp>[1], detail
   const plan = rollout.status.rollbackPlan ?? planRollback(rollout, now);
   const marked = markRollbackOp(plan, op, detail, now);
   return { kind: 'change', change: patchRollout(rollout, { rollbackPlan: marked.plan, message: marked.event.reason }, now, [marked.event]) };
+}
+
+/** The `migration` op: down, once no request reaches the target; a failure is retried on the next pass. */
+async function revertSchema(ctx: RollbackContext): Promise<VerificationAction> {
+  const { rollout, now } = ctx;
+  if (ctx.migrator === undefined) return { kind: 'wait', why: 'Rolling back: no migration runner to run down with' };
+  try {
+    const reverted = await revertMigration(rollout, ctx.migrator, now);
+    const marked = done(reverted.change.rollout, 'migration', reverted.detail, now);
+    return marked.kind === 'change' ? { kind: 'change', change: { rollout: marked.change.rollout, events: [...reverted.change.events, ...marked.change.events] } } : marked;
+  } catch (error) {
+    return { kind: 'wait', why: `Rolling back: down failed, retrying: ${failureText(error)}`, until: now + 2000 };
+  }
 }
 
 /** Aborted or Failed, with failed rollback verifications (if any) written into the final message. */
@@ -135,6 +153,9 @@ export async function advanceRollback(ctx: RollbackContext): Promise<Verificatio
       if (canaryServed || !sameRulesAndMirror(observed, wanted)) return { kind: 'wait', why: 'Returning traffic to stable' };
       return done(rollout, 'verify', `the data plane reports all traffic on ${rollout.status.stable}`, now);
     }
+    case 'migration':
+      failpoint('rollback.before-migration');
+      return revertSchema(ctx);
     case 'runtime':
       failpoint('rollback.before-runtime');
       return restoreScale(ctx);

@@ -21,6 +21,7 @@ import { planExperiments } from '../experiments/apply-experiments.js';
 import { planFlags } from '../flags/apply-flags.js';
 import { stampEvents } from '../orchestrator/commit.js';
 import { capabilityProblems } from './check-capabilities.js';
+import { migrationGateProblems } from '../migrations/migration-gate.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -37,6 +38,8 @@ export interface ApplyOptions {
   readonly now: number;
   /** The data plane's capabilities; specs needing others are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
   readonly dataPlane?: { readonly kind: string; readonly capabilities: ReadonlySet<string> };
+  /** Where migrations' database URL variables are looked up (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A problem at a field of a parsed resource, located in its source file. */
@@ -142,6 +145,10 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
   if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
   const unsupported = opts.dataPlane ? capabilityProblems(resources, opts.dataPlane.capabilities, opts.dataPlane.kind) : [];
   if (unsupported.length > 0) throw invalid(ErrorCode.UNSUPPORTED_CAPABILITY, unsupported);
+  // A migration whose SQL lints unsafe is refused before anything is stored or runs.
+  const rollouts = resources.filter((r): r is ParsedResource & { kind: 'Rollout' } => r.kind === 'Rollout');
+  const unsafe = (await Promise.all(rollouts.map((r) => migrationGateProblems(r, opts.env ?? process.env)))).flat();
+  if (unsafe.length > 0) throw invalid(ErrorCode.UNSAFE_MIGRATION, unsafe);
   // References are checked against each service's effective stable (a promotion moves it), not the declared one.
   const stored = new Map((await store.services.list()).map((s) => [s.name, s] as const));
   const existingServices = new Map([...stored.values()].map((s) => [s.name, { ...s.spec, stable: s.status.stable }] as const));

@@ -37,6 +37,8 @@ export const EventType = {
    * (from "idle", to "running"); the subject is the service, data has the version.
    */
   WorkloadChanged: 'WorkloadChanged',
+  /** A rollout's schema migration changed phase (from/to: pending, expanding, expanded, backfilling, …); data has backfill progress. */
+  MigrationChanged: 'MigrationChanged',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 

@@ -1,3 +1,4 @@
+import { backfillSql } from './backfill-sql.js';
 import { ident, qualified } from './lint/ast.js';
 
 /**
@@ -60,6 +61,7 @@ export function planColumnChange(change: ColumnChange): ColumnChangePlan {
   const key = quoteIdentifier(change.key ?? 'id');
   const fn = quoteIdentifier(functionName(change));
   const trigger = quoteIdentifier(`${functionName(change).slice(0, 58)}_trg`);
+  const copy = { table: change.table, key: change.key ?? 'id', set: `${to} = ${convert(change.up, from)}`, where: `${to} IS NULL AND ${from} IS NOT NULL` };
   // Whichever column a writer set or changed is copied to the other one; a writer that set both wins as is.
   const body = `BEGIN
   IF TG_OP = 'INSERT' THEN
@@ -79,9 +81,8 @@ END`;
       `DROP TRIGGER IF EXISTS ${trigger} ON ${table}`,
       `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
     ],
-    backfillBatch: (batchSize: number) =>
-      `UPDATE ${table} SET ${to} = ${convert(change.up, from)} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${to} IS NULL AND ${from} IS NOT NULL ORDER BY ${key} LIMIT ${Math.max(1, Math.floor(batchSize))} FOR UPDATE SKIP LOCKED)`,
-    remaining: `SELECT count(*)::bigint AS n FROM ${table} WHERE ${to} IS NULL AND ${from} IS NOT NULL`,
+    backfillBatch: (batchSize: number) => backfillSql(copy, batchSize).batchSql,
+    remaining: backfillSql(copy, 1).remainingSql,
     contract: [`DROP TRIGGER IF EXISTS ${trigger} ON ${table}`, `DROP FUNCTION IF EXISTS ${fn}()`, `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${from}`],
     down: [`DROP TRIGGER IF EXISTS ${trigger} ON ${table}`, `DROP FUNCTION IF EXISTS ${fn}()`, `ALTER TABLE ${table} DROP COLUMN IF EXISTS ${to}`],
   };

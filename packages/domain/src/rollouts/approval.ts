@@ -42,7 +42,7 @@ export function approveStep(rollout: Rollout, actor: string, comment: string | u
   const step = currentStep(rollout);
   const state = stateFor(rollout, now);
   const approval = record(actor, comment, now);
-  if (step?.kind === 'approval') {
+  if (step?.kind === 'approval' || step?.kind === 'migrationContract') {
     if (step.approvers !== undefined && !step.approvers.includes(actor)) {
       throw new SluiceError(ErrorCode.FORBIDDEN, `"${actor}" may not approve step ${rollout.status.stepIndex + 1} of rollout "${rollout.name}": its approvers are ${step.approvers.join(', ')}`, {
         details: { rollout: rollout.name, actor, approvers: step.approvers },

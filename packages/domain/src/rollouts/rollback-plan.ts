@@ -1,6 +1,7 @@
 import { EventType, type EventDraft } from '../events/release-event.js';
 import { touchedTargets } from '../waves/wave-progress.js';
 import type { Rollout } from './rollout.js';
+import { needsMigrationDown } from '../migrations/migration-state.js';
 
 /**
  * A rollback is a plan of idempotent operations run in a safe order — traffic back to stable first,
@@ -11,9 +12,11 @@ import type { Rollout } from './rollout.js';
  * targets of waves that never started get none. A rolling rollout (rolling.ts) has a `runtime`
  * operation after them: once no traffic reaches the target, the stable version goes back to its
  * replicas and the target to 0. A rollout whose setFlag steps changed flags has a `flags` operation
- * after traffic that sets each flag's environment back to its settings before the rollout.
+ * after traffic that sets each flag's environment back to its settings before the rollout. A rollout
+ * whose migration expanded the schema (and did not contract it) has a `migration` operation after
+ * verify: with no request on the target any more, the migration's `down` undoes expand.
  */
-export type RollbackOp = 'traffic' | 'flags' | 'verify' | 'runtime' | 'rollback-verifications';
+export type RollbackOp = 'traffic' | 'flags' | 'verify' | 'migration' | 'runtime' | 'rollback-verifications';
 
 export interface RollbackOpState {
   readonly op: RollbackOp;
@@ -38,6 +41,8 @@ export function planRollback(rollout: Rollout, now: number): RollbackPlan {
     ...(Object.keys(rollout.status.flagBaselines ?? {}).length > 0 ? [{ op: 'flags' as const }] : []),
     { op: 'verify' },
     ...targets.map((target) => ({ op: 'verify' as const, target })),
+    // The schema goes back once no request reaches the target: its `down` drops what the target used.
+    ...(needsMigrationDown(rollout) ? [{ op: 'migration' as const }] : []),
   ];
   if (rollout.spec.strategy.kind === 'rolling') ops.push({ op: 'runtime' });
   if ((rollout.status.rollbackChecks?.length ?? 0) > 0) ops.push({ op: 'rollback-verifications' });

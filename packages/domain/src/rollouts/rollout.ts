@@ -13,6 +13,8 @@ import type { BlueGreenStrategy } from './blue-green.js';
 import type { WavesStrategy } from '../waves/waves.js';
 import type { RollingStrategy, Scale } from './rolling.js';
 import type { TargetsProgress } from '../waves/wave-progress.js';
+import type { MigrationSpec } from '../migrations/migration-spec.js';
+import type { MigrationState } from '../migrations/migration-state.js';
 
 export interface CanaryStrategy {
   readonly kind: 'canary';
@@ -49,6 +51,8 @@ export interface RolloutSpec {
   readonly exposureBudget?: ExposureBudget;
   /** Analysis that runs beside the steps (Argo's spec.strategy.canary.analysis). */
   readonly analysis?: { readonly background?: BackgroundAnalysis };
+  /** The schema migration tied to the rollout's phases (expand before traffic, backfill, contract after 100 %). */
+  readonly migration?: MigrationSpec;
 }
 
 /** Runs from step `fromStep` (0-based index) until the rollout ends; a failure aborts the rollout. */
@@ -125,6 +129,8 @@ export interface RolloutStatus {
    * instead of the spec's; set from the first batch, restored by the rollback plan's `runtime` op.
    */
   readonly scale?: Scale;
+  /** The schema migration's phase and backfill progress (absent until it starts). */
+  readonly migration?: MigrationState;
   /** Last human-readable explanation of the state. */
   readonly message: string;
   readonly createdAt: number;

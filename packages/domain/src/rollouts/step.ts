@@ -6,6 +6,7 @@ import type { ApprovalStep, ChecklistStep, LoadStep } from './verification-steps
 import type { AdaptiveStep } from '../guard/guard-spec.js';
 import type { RollingBatchesStep } from './rolling.js';
 import type { SetFlagStep } from '../flags/flag-step.js';
+import type { MigrationContractStep, MigrationExpandStep } from '../migrations/migration-spec.js';
 
 /**
  * One step of a canary strategy. A discriminated union: later issues add kinds (analysis, checklist,
@@ -25,7 +26,9 @@ export type Step =
   | PointOfNoReturnStep
   | WaveStep
   | RollingBatchesStep
-  | SetFlagStep;
+  | SetFlagStep
+  | MigrationExpandStep
+  | MigrationContractStep;
 
 /**
  * Runs wave `wave` of a waves strategy (domain/waves/): its targets run the wave's own steps, at most
@@ -126,6 +129,10 @@ export function describeStep(step: Step): string {
       return `wave ${step.wave + 1} (${step.name})`;
     case 'setFlag':
       return describeSetFlag(step);
+    case 'migrationExpand':
+      return 'migration: expand (before traffic)';
+    case 'migrationContract':
+      return `migration: contract after ${step.drainMs / 1000}s of drain and approval${step.approvers === undefined ? '' : ` by ${step.approvers.join(' or ')}`} (point of no return)`;
     case 'rollingBatches':
       return `rolling batches (maxSurge ${step.maxSurge}, maxUnavailable ${step.maxUnavailable})`;
     case 'adaptive':
