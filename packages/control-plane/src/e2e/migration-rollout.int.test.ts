@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { startControlPlane, type RunningControlPlane } from '../control-plane.js';
 import { createTestDatabase, type TestDatabase } from '../store/testing/postgres-test-db.js';
+import { columnsOf, schemaOf, syncObjects } from '../migrations/testing/schema-probes.js';
 import { tempDir, waitFor } from './testing/sluice-process.js';
 
 /**
@@ -121,14 +122,33 @@ async function api(base: string, path: string, init: { method?: string; body?: s
   return { http: res.status, ...((await res.json()) as Record<string, unknown>) };
 }
 
-async function columns(pool: pg.Pool): Promise<string[]> {
-  const { rows } = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position`);
-  return rows.map((r: { column_name: string }) => r.column_name);
+/** A test database with env var `env` naming it, the two versions of the shop, and a control plane. */
+interface Fixture {
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly shop: Shop;
+  readonly cp: RunningControlPlane;
+  close(): Promise<void>;
 }
 
-async function syncObjects(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query(`SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'sluice_%') AS n`);
-  return Number(rows[0].n);
+async function startFixture(env: string, prefix: string): Promise<Fixture | undefined> {
+  const db = await createTestDatabase();
+  if (!db) return undefined;
+  process.env[env] = db.url;
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  const shop = new Shop(pool);
+  await shop.start();
+  const dir = await tempDir(prefix);
+  const cp = await startControlPlane({ dataDir: dir.path, listen: '127.0.0.1:0', log: () => {}, pollMs: 100 });
+  const close = async () => {
+    await cp.close();
+    shop.close();
+    await pool.end();
+    await db.drop();
+    await dir.remove();
+    delete process.env[env];
+  };
+  return { db, pool, shop, cp, close };
 }
 
 /** Requests through the proxy, one at a time, until stopped. */
@@ -146,41 +166,22 @@ function load(url: string): { stop(): Promise<number> } {
 }
 
 describe('a rollout with a column rename tied to its phases (real PostgreSQL)', () => {
-  let db: TestDatabase | undefined;
-  let pool: pg.Pool;
-  let shop: Shop;
-  let cp: RunningControlPlane;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let proxyUrl: string;
-  const env = `SLUICE_E2E_SHOP_DB_${process.pid}`;
-
+  let f: Fixture | undefined;
   before(async () => {
-    db = await createTestDatabase();
-    if (!db) return;
-    process.env[env] = db.url;
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    shop = new Shop(pool);
-    await shop.start();
-    dir = await tempDir('sluice-migration-rollout-');
-    cp = await startControlPlane({ dataDir: dir.path, listen: '127.0.0.1:0', log: () => {}, pollMs: 100 });
+    f = await startFixture(`SLUICE_E2E_SHOP_DB_${process.pid}`, 'sluice-migration-rollout-');
   });
-
   after(async () => {
-    await cp?.close();
-    shop?.close();
-    await pool?.end();
-    await db?.drop();
-    await dir?.remove();
-    delete process.env[env];
+    await f?.close();
   });
 
   test('expand → gate → backfill → canary → 100 % → drain → approval → contract, with 0 errors in either version', async (t) => {
-    if (!db) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
+    if (!f) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
+    const { pool, shop, cp } = f;
+    const env = `SLUICE_E2E_SHOP_DB_${process.pid}`;
     await freshOrders(pool, shop);
     assert.equal((await api(cp.url, '/apply', { method: 'POST', body: SERVICE(shop) })).http, 200);
     const service = await waitFor('the proxy', async () => (await api(cp.url, '/services/shop')).traffic?.address as string | undefined);
-    proxyUrl = `http://${service}/`;
-    const traffic = load(proxyUrl);
+    const traffic = load(`http://${service}/`);
     const steps = '        - setWeight: 20\n        - pause: { duration: 1s }\n        - setWeight: 100\n        - contract: { drain: 1s }\n';
     const applied = await api(cp.url, '/apply', { method: 'POST', body: ROLLOUT('rename', env, '{ batchSize: 200, pause: 5ms, before: traffic }', steps) });
     assert.equal(applied.http, 200, JSON.stringify(applied));
@@ -194,7 +195,7 @@ describe('a rollout with a column rename tied to its phases (real PostgreSQL)', 
     assert.ok(backfill.rows > SEED_ROWS / 2 && backfill.remaining === 0, `the seed rows copied: ${JSON.stringify(backfill)}`);
     assert.ok(backfill.batches >= Math.floor(backfill.rows / 200), 'in throttled batches of 200');
     assert.equal(Number((await pool.query('SELECT count(*) AS n FROM orders WHERE client IS NULL')).rows[0].n), 0, 'no row left without the new column');
-    assert.deepEqual(await columns(pool), ['id', 'customer', 'amount', 'client'], 'both columns until contract');
+    assert.deepEqual(await columnsOf(pool), ['id', 'customer', 'amount', 'client'], 'both columns until contract');
     assert.equal(waiting.status.pointOfNoReturn, undefined, 'not past the point of no return before approval');
     const history = (await api(cp.url, '/rollouts/rename/events?limit=200')).items ?? waiting.events;
     const order = history.filter((e: { type: string }) => e.type === 'MigrationChanged' || e.type === 'WeightChanged').map((e: { type: string; to: string }) => `${e.type}:${e.to}`);
@@ -209,7 +210,7 @@ describe('a rollout with a column rename tied to its phases (real PostgreSQL)', 
     const failures = await traffic.stop();
     assert.equal(done.status.migration.phase, 'contracted');
     assert.match(done.status.pointOfNoReturn.reason, /schema contract \(contract approved by dba: v1 drained\)/);
-    assert.deepEqual(await columns(pool), ['id', 'amount', 'client']);
+    assert.deepEqual(await columnsOf(pool), ['id', 'amount', 'client']);
     assert.equal(await syncObjects(pool), 0, 'contract removed the trigger and its function');
     assert.deepEqual(shop.errors, [], 'no error in either version');
     assert.equal(failures, 0, 'no failed request through the proxy');
@@ -222,40 +223,22 @@ describe('a rollout with a column rename tied to its phases (real PostgreSQL)', 
 });
 
 describe('a migration rollout that aborts during the backfill, and one refused for unsafe SQL (real PostgreSQL)', () => {
-  let db: TestDatabase | undefined;
-  let pool: pg.Pool;
-  let shop: Shop;
-  let cp: RunningControlPlane;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let f: Fixture | undefined;
   const env = `SLUICE_E2E_ABORT_DB_${process.pid}`;
-
   before(async () => {
-    db = await createTestDatabase();
-    if (!db) return;
-    process.env[env] = db.url;
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    shop = new Shop(pool);
-    await shop.start();
-    await freshOrders(pool, shop);
-    dir = await tempDir('sluice-migration-abort-');
-    cp = await startControlPlane({ dataDir: dir.path, listen: '127.0.0.1:0', log: () => {}, pollMs: 100 });
-    await api(cp.url, '/apply', { method: 'POST', body: SERVICE(shop) });
+    f = await startFixture(env, 'sluice-migration-abort-');
+    if (!f) return;
+    await freshOrders(f.pool, f.shop);
+    await api(f.cp.url, '/apply', { method: 'POST', body: SERVICE(f.shop) });
   });
-
   after(async () => {
-    await cp?.close();
-    shop?.close();
-    await pool?.end();
-    await db?.drop();
-    await dir?.remove();
-    delete process.env[env];
+    await f?.close();
   });
-
-  const schemaOf = async () => (await pool.query(`SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position`)).rows;
 
   test('the backfill stops, down runs once no request reaches v2, and the schema is exactly as before', async (t) => {
-    if (!db) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
-    const before = await schemaOf();
+    if (!f) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
+    const { pool, shop, cp } = f;
+    const before = await schemaOf(pool);
     const address = await waitFor('the proxy', async () => (await api(cp.url, '/services/shop')).traffic?.address as string | undefined);
     const traffic = load(`http://${address}/`);
     const steps = '        - pause: {}\n        - setWeight: 100\n        - contract: {}\n';
@@ -277,7 +260,7 @@ describe('a migration rollout that aborts during the backfill, and one refused f
     assert.equal(done.status.migration.phase, 'reverted');
     const copied = done.status.migration.backfill.rows;
     assert.ok(copied < SEED_ROWS, `the backfill stopped with the abort (${copied} of ${SEED_ROWS} rows)`);
-    assert.deepEqual(await schemaOf(), before, 'down left the schema exactly as before');
+    assert.deepEqual(await schemaOf(pool), before, 'down left the schema exactly as before');
     assert.equal(await syncObjects(pool), 0, 'no trigger or function left');
     const failures = await traffic.stop();
     assert.deepEqual(shop.errors, [], 'v1 never failed');
@@ -287,7 +270,8 @@ describe('a migration rollout that aborts during the backfill, and one refused f
   });
 
   test('an index built without CONCURRENTLY, or a drop in expand, is refused at apply with the findings, before anything runs', async (t) => {
-    if (!db) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
+    if (!f) return t.skip('PostgreSQL not reachable (install Debian package postgresql)');
+    const { pool, cp } = f;
     const unsafe = `apiVersion: sluice.dev/v1
 kind: Rollout
 metadata: { name: unsafe-index }

@@ -4,6 +4,7 @@ import { planColumnChange } from '@sluice/domain';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../store/testing/postgres-test-db.js';
 import { runBackfill, runDdl } from './run-ddl.js';
+import { columnsOf, schemaOf, syncObjects } from './testing/schema-probes.js';
 
 /**
  * One version of the application, writing and reading `orders` continuously through its own column:
@@ -101,16 +102,6 @@ async function withClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Pro
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RENAME = planColumnChange({ table: 'orders', from: 'customer', to: 'client', type: 'text' });
 
-async function columns(pool: pg.Pool): Promise<string[]> {
-  const { rows } = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position`);
-  return rows.map((r: { column_name: string }) => r.column_name);
-}
-
-async function triggersAndFunctions(pool: pg.Pool): Promise<number> {
-  const { rows } = await pool.query(`SELECT (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) + (SELECT count(*) FROM pg_proc WHERE proname LIKE 'sluice_%') AS n`);
-  return Number(rows[0].n);
-}
-
 describe('a column rename as expand → dual write → backfill → contract on real PostgreSQL', () => {
   let db: TestDatabase | undefined;
   let pool: pg.Pool;
@@ -152,14 +143,14 @@ describe('a column rename as expand → dual write → backfill → contract on 
     await newApp.stop();
     assert.deepEqual([...oldApp.errors, ...newApp.errors], [], 'no errors in either version');
     assert.ok(oldApp.ops > 20 && newApp.ops > 20, `both versions worked all along (${oldApp.ops}, ${newApp.ops} operations)`);
-    assert.deepEqual(await columns(pool), ['id', 'amount', 'client']);
+    assert.deepEqual(await columnsOf(pool), ['id', 'amount', 'client']);
     // Every row has the value its last writer gave it, whichever version and column wrote it.
     const { rows } = await pool.query(`SELECT id, client FROM orders`);
     const byId = new Map(rows.map((r: { id: string; client: string }) => [Number(r.id), r.client] as const));
     for (const [id, value] of [...oldApp.written, ...newApp.written]) assert.equal(byId.get(id), value, `order ${id}`);
     assert.equal(rows.filter((r: { client: string | null }) => r.client === null).length, 0);
     assert.equal(byId.get(1), 'seed-1');
-    assert.equal(await triggersAndFunctions(pool), 0, 'contract removed the trigger and its function');
+    assert.equal(await syncObjects(pool), 0, 'contract removed the trigger and its function');
   });
 });
 
@@ -171,8 +162,7 @@ describe('an abort after expand', () => {
     try {
       await pool.query(`CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer text NOT NULL, amount int NOT NULL)`);
       await pool.query(`INSERT INTO orders (customer, amount) VALUES ('a', 1), ('b', 2)`);
-      const schemaOf = async () => (await pool.query(`SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position`)).rows;
-      const before = await schemaOf();
+      const before = await schemaOf(pool);
       const client = await pool.connect();
       try {
         await runDdl(client, RENAME.expand);
@@ -182,8 +172,8 @@ describe('an abort after expand', () => {
       } finally {
         client.release();
       }
-      assert.deepEqual(await schemaOf(), before);
-      assert.equal(await triggersAndFunctions(pool), 0);
+      assert.deepEqual(await schemaOf(pool), before);
+      assert.equal(await syncObjects(pool), 0);
       assert.deepEqual((await pool.query(`SELECT customer FROM orders ORDER BY id`)).rows.map((r: { customer: string }) => r.customer), ['a', 'b', 'c']);
     } finally {
       await pool.end();
