@@ -175,6 +175,21 @@ spec:
     assert.deepEqual(await store.segments.list(), []);
   });
 
+  test('a segment matching the client address is refused for a data plane without source-match, and accepted with it', async () => {
+    const store = new MemoryStore();
+    const office = `apiVersion: sluice.dev/v1
+kind: Segment
+metadata: { name: office }
+spec:
+  anyOf: [ { match: [ { header: x-user-id, in: [u1] } ] }, { match: [ { sourceCidr: [10.0.0.0/8] } ] } ]
+`;
+    const gateway = { kind: 'gateway-api', capabilities: new Set(['weights', 'header-match', 'mirror']) };
+    await assert.rejects(apply(store, office, { ...opts, dataPlane: gateway }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /gateway-api data plane cannot match on the client address/));
+    assert.deepEqual(await store.segments.list(), []);
+    const nginx = { kind: 'nginx', capabilities: new Set(['weights', 'header-match', 'source-match', 'mirror']) };
+    assert.equal((await apply(store, office, { ...opts, dataPlane: nginx })).length, 1);
+  });
+
   test('applyResources rejects a setMirror step the data plane cannot serve, before writing anything', async () => {
     const store = new MemoryStore();
     const mirrored = SERVICE + rollout('r1', 'v2').replace('{ pause: {} }', '{ setMirror: { percent: 10 } }');

@@ -15,7 +15,7 @@ const SERVICE = 'contract-shop';
 const INITIAL: TrafficSplit = { stable: 'v1', canary: 'v2', weight: 10, salt: 'contract-rollout' };
 
 /** A split exercising every condition kind, a rule split with its own salt, and a mirror. */
-const WITH_RULES: TrafficSplit = {
+const ALL_RULES: TrafficSplit = {
   ...INITIAL,
   weight: 12.34,
   rules: [
@@ -181,9 +181,25 @@ export function runTrafficRouterContract(name: string, create: () => Promise<Tra
 type WithRouter = (body: (router: TrafficRouter, route: RouteSpec) => Promise<void>) => Promise<void>;
 
 /** Match rules and mirror: stored exactly, versioned like any split change, and dropped by reset. */
+/**
+ * The rules every router serves: all condition kinds, minus the client-address group for a router
+ * without "source-match" (Gateway API and Istio cannot match on it; apply refuses such specs for them),
+ * and the mirror only for a router with "mirror" (HAProxy has none).
+ */
+function rulesFor(router: TrafficRouter): TrafficSplit {
+  const { mirror, ...rest } = ALL_RULES;
+  const base = router.capabilities.has('mirror') && mirror !== undefined ? { ...rest, mirror } : rest;
+  if (router.capabilities.has('source-match')) return base;
+  const rules = (ALL_RULES.rules ?? []).map((rule) =>
+    rule.name === 'segment:testers' ? { ...rule, conditions: [{ kind: 'header' as const, name: 'x-user-id', match: { in: ['u1', 'u2'] } }] } : rule,
+  );
+  return { ...base, rules };
+}
+
 function registerRuleCases(name: string, withRouter: WithRouter): void {
   test(`${name} setSplit with rules and mirror round-trips exactly through observeSplit`, () =>
     withRouter(async (router, route) => {
+      const WITH_RULES = rulesFor(router);
       await router.upsertRoute(route, INITIAL);
       const before = await router.observeSplit(SERVICE);
       await router.setSplit(SERVICE, structuredClone(WITH_RULES));
@@ -196,12 +212,14 @@ function registerRuleCases(name: string, withRouter: WithRouter): void {
 
   test(`${name} upsertRoute serves the rules and mirror of a new route's initial split`, () =>
     withRouter(async (router, route) => {
+      const WITH_RULES = rulesFor(router);
       await router.upsertRoute(route, WITH_RULES);
       assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), WITH_RULES);
     }));
 
   test(`${name} a change of rules or mirror alone is a new generation`, () =>
     withRouter(async (router, route) => {
+      const WITH_RULES = rulesFor(router);
       await router.upsertRoute(route, WITH_RULES);
       const first = await router.observeSplit(SERVICE);
       const fewer: TrafficSplit = { ...WITH_RULES, rules: WITH_RULES.rules?.slice(1) ?? [] };
@@ -209,6 +227,7 @@ function registerRuleCases(name: string, withRouter: WithRouter): void {
       const second = await router.observeSplit(SERVICE);
       assert.deepEqual(splitOf(second), fewer);
       assert.ok(second.generation > first.generation);
+      if (!router.capabilities.has('mirror')) return;
       const { mirror: _mirror, ...unmirrored } = fewer;
       await router.setSplit(SERVICE, unmirrored);
       const third = await router.observeSplit(SERVICE);
@@ -218,6 +237,7 @@ function registerRuleCases(name: string, withRouter: WithRouter): void {
 
   test(`${name} reset drops the rules and the mirror`, () =>
     withRouter(async (router, route) => {
+      const WITH_RULES = rulesFor(router);
       await router.upsertRoute(route, WITH_RULES);
       await router.reset(SERVICE);
       assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), { stable: 'v1', weight: 0, salt: INITIAL.salt });
@@ -225,12 +245,21 @@ function registerRuleCases(name: string, withRouter: WithRouter): void {
 
   test(`${name} rejects a malformed rule or mirror with INVALID_REQUEST and keeps the split`, () =>
     withRouter(async (router, route) => {
+      const WITH_RULES = rulesFor(router);
       await router.upsertRoute(route, WITH_RULES);
       const badRegex = { ...WITH_RULES, rules: [{ name: 'r', conditions: [{ kind: 'header', name: 'ua', match: { regex: '(' } }], action: { kind: 'version', version: 'v2' } }] } as TrafficSplit;
       await assert.rejects(router.setSplit(SERVICE, badRegex), hasCode('INVALID_REQUEST'));
       const badCidr = { ...WITH_RULES, rules: [{ name: 'r', conditions: [{ kind: 'sourceCidr', cidrs: ['10.0.0.0/33'] }], action: { kind: 'version', version: 'v2' } }] } as TrafficSplit;
       await assert.rejects(router.setSplit(SERVICE, badCidr), hasCode('INVALID_REQUEST'));
+      if (!router.capabilities.has('source-match')) {
+        // A router that cannot match the client address refuses a well-formed sourceCidr rule too, saying so.
+        const cidr = { ...WITH_RULES, rules: [{ name: 'r', conditions: [{ kind: 'sourceCidr', cidrs: ['10.0.0.0/8'] }], action: { kind: 'version', version: 'v2' } }] } as TrafficSplit;
+        await assert.rejects(router.setSplit(SERVICE, cidr), hasCode('UNSUPPORTED_CAPABILITY'));
+      }
       await assert.rejects(router.setSplit(SERVICE, { ...WITH_RULES, mirror: { version: 'v2', percent: 101, maxBodyBytes: 0 } }), hasCode('INVALID_REQUEST'));
+      if (!router.capabilities.has('mirror')) {
+        await assert.rejects(router.setSplit(SERVICE, { ...WITH_RULES, mirror: { version: 'v2', percent: 5, maxBodyBytes: 0 } }), hasCode('UNSUPPORTED_CAPABILITY'));
+      }
       assert.deepEqual(splitOf(await router.observeSplit(SERVICE)), WITH_RULES);
     }));
 }

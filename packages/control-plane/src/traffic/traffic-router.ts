@@ -1,7 +1,10 @@
 import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
 
-/** weights: percentage splits; sticky: users keep their version; header-match: routing rules; mirror: shadow traffic. */
-export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'mirror';
+/**
+ * weights: percentage splits; sticky: users keep their version; header-match: routing rules on request
+ * attributes; source-match: rules on the client address (sourceCidr); mirror: shadow traffic.
+ */
+export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'source-match' | 'mirror';
 
 /**
  * Moves traffic for one service between its stable and canary versions. Every method is idempotent;
