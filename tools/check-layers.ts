@@ -18,7 +18,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   domain: [],
   spec: ['@sluice/domain', 'yaml', 'zod'],
   proxy: ['@sluice/domain', 'node:'],
-  'control-plane': ['@sluice/domain', '@sluice/spec', '@sluice/proxy', 'node:', 'hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'pg', 'prom-client', 'libpg-query'],
+  'control-plane': ['@sluice/domain', '@sluice/spec', '@sluice/proxy', 'node:', 'hono', '@hono/node-server', 'better-sqlite3', 'kysely', 'pg', 'prom-client', 'libpg-query', '@kubernetes/client-node'],
   // The SDK runs in browsers too: no node: imports.
   sdk: ['@sluice/domain', '@openfeature/core', '@openfeature/server-sdk', '@openfeature/web-sdk'],
   cli: ['@sluice/domain', '@sluice/spec', '@sluice/control-plane', 'node:', 'commander'],
@@ -28,7 +28,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 /** Packages whose imports of other Sluice packages must be `import type` (erased from the bundle). */
 const TYPES_ONLY_SLUICE = ['ui'];
 /** Test files may also use the test oracle and each package's own dev tools. */
-const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane', '@sluice/sdk', 'unleash-client', '@openfeature/server-sdk', '@openfeature/web-sdk', 'esbuild'];
+const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane', '@sluice/sdk', 'unleash-client', '@openfeature/server-sdk', '@openfeature/web-sdk', 'esbuild', 'yaml'];
 /** The UI's browser tests drive Chromium. */
 const UI_TEST_EXTRA = ['playwright-core'];
 /** Plugin points inside the control plane: implementations live in subfolders of these. */
