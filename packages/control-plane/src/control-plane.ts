@@ -2,10 +2,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
-import { BuiltinProxy, ClusterProxy, type ProxyObservation } from '@sluice/proxy';
+import { BuiltinProxy, type ProxyObservation } from '@sluice/proxy';
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
 import { createApi } from './http/api-routes.js';
+import { startDataPlane, type DataPlaneKind } from './data-plane.js';
 import { defaultUiDir } from './http/ui-routes.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
@@ -44,7 +45,6 @@ import { trafficGate } from './runtime/data-plane-gate.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
 import { openStore } from './store/open-store.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
-import { ClusterProxyRouter } from './traffic/proxy-cluster/cluster-proxy-router.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
 import { TargetRouters, type TargetRouting } from './waves/target-routers.js';
 import { createWaveExecutor } from './waves/wave-executor.js';
@@ -69,6 +69,8 @@ export interface ControlPlaneOptions {
    * (one per core is a good choice) that can be restarted without refusing a connection.
    */
   readonly proxyWorkers?: number | undefined;
+  /** Which engine serves traffic: the built-in proxy (default), or an nginx or HAProxy Sluice starts and drives. */
+  readonly dataPlane?: DataPlaneKind | undefined;
   /** Client tokens for flag SDKs (Sluice's and Unleash's), each reading one environment. */
   readonly flagTokens?: readonly FlagTokenEntry[] | undefined;
   /** The built release center served at /ui/; packages/ui/dist by default. */
@@ -137,13 +139,6 @@ function observationSink(windows: TrafficWindows): { record: (o: ProxyObservatio
 }
 
 /** The built-in data plane: in this process, or as a cluster of worker processes. */
-async function startDataPlane(workers: number, observer: (o: ProxyObservation) => void, log: Logger): Promise<TrafficRouter> {
-  if (workers <= 0) return new BuiltinProxyRouter(new BuiltinProxy({ observer }));
-  const cluster = await ClusterProxy.start({ workers, observer, log: (line) => log.warn(line) });
-  log.info('built-in proxy running as worker processes', { workers });
-  return new ClusterProxyRouter(cluster);
-}
-
 /**
  * Metric providers (from specs, over the proxy's windows), templates from the store, and the load
  * generators, which belong to a rollout's current load step: each pass stops any whose step is over.
@@ -191,7 +186,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const windows = new TrafficWindows({ clock });
   bindTrafficMetrics(metrics, windows);
   const { record, keys } = observationSink(windows);
-  const traffic = await startDataPlane(options.proxyWorkers ?? 0, record, log);
+  const traffic = await startDataPlane({ kind: options.dataPlane ?? 'builtin', workers: options.proxyWorkers ?? 0, stateDir: dataDir, observer: record, log });
   // Each Target gets a built-in proxy of its own (its own listeners), created here on first use; all feed the same windows.
   const targetRouters = new TargetRouters(() => new BuiltinProxyRouter(new BuiltinProxy({ observer: record })));
   const targets: TargetRouting = { routers: targetRouters, store: store.targets };

@@ -19,6 +19,8 @@ interface StartControlPlaneOptions {
   readonly log: (line: string) => void;
   /** Worker processes for the built-in proxy; 0 runs it inside the control plane. */
   readonly proxyWorkers: number;
+  /** builtin, nginx or haproxy. */
+  readonly dataPlane: 'builtin' | 'nginx' | 'haproxy';
   /** Client tokens for flag SDKs, each reading one environment. */
   readonly flagTokens: readonly FlagTokenEntry[];
 }
@@ -50,6 +52,7 @@ interface ServerOptions {
   readonly databaseUrl?: string;
   readonly apply?: string[];
   readonly proxyWorkers?: string;
+  readonly dataPlane?: string;
   readonly flagToken: string[];
 }
 
@@ -62,6 +65,7 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
     .option('--apply <file...>', 'spec files to apply once started')
     .option('--proxy-workers <n>', 'run the built-in proxy as N worker processes, restartable with SIGHUP or `sluice proxy restart` (env SLUICE_PROXY_WORKERS; default 0: in-process)')
+    .option('--data-plane <kind>', 'which engine serves traffic: builtin (default), nginx or haproxy — Sluice starts the nginx or HAProxy (Debian packages) and drives it (env SLUICE_DATA_PLANE)')
     .option('--flag-token <env:token>', 'a client token flag SDKs present to read one environment, repeatable (env SLUICE_FLAG_TOKENS, comma-separated; tokens of 16 to 512 characters)', collect, [])
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
@@ -83,6 +87,7 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     applyFiles: options.apply ?? [],
     log: (line) => writeLine(ctx.io.stderr, line),
     proxyWorkers: proxyWorkersOf(options.proxyWorkers ?? env['SLUICE_PROXY_WORKERS']),
+    dataPlane: dataPlaneOf(options.dataPlane ?? env['SLUICE_DATA_PLANE']),
     flagTokens,
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
@@ -99,6 +104,19 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   writeLine(ctx.io.stderr, `${signal} received: stopping the control plane`);
   process.off('SIGHUP', onHangUp);
   await running.close();
+}
+
+const DATA_PLANES = ['builtin', 'nginx', 'haproxy'] as const;
+
+function dataPlaneOf(text: string | undefined): (typeof DATA_PLANES)[number] {
+  if (text === undefined || text === '') return 'builtin';
+  const kind = DATA_PLANES.find((k) => k === text);
+  if (kind === undefined) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `--data-plane: "${text}" is not a data plane`, {
+      problems: [{ path: '--data-plane', message: 'unknown data plane', found: text, expected: DATA_PLANES.join(', ') }],
+    });
+  }
+  return kind;
 }
 
 function collect(value: string, previous: readonly string[]): string[] {

@@ -2,17 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, demoServiceYaml, rolloutYaml, type ServerProcess } from './testing/sluice-process.js';
 import { sample, versionsOf, withinBinomial } from './testing/traffic-sample.js';
+import { dataPlanesUnderTest } from './testing/data-planes.js';
 
 const ROLLOUT = rolloutYaml(['setWeight: 1', 'pause: {}', 'setWeight: 20', 'pause: {}', 'setWeight: 50', 'pause: {}', 'setWeight: 100']);
 
-describe('demo rollout end to end (CLI → API → controller → proxy → local processes)', () => {
+for (const plane of dataPlanesUnderTest()) describe(`demo rollout end to end on ${plane.kind} (CLI → API → controller → data plane → local processes)`, () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: ServerProcess;
   let proxy = '';
 
   before(async () => {
     dir = await tempDir('sluice-e2e-');
-    server = await startServer(`${dir.path}/data`);
+    server = await startServer(`${dir.path}/data`, { args: plane.args });
   });
   after(async () => {
     await server?.stop();

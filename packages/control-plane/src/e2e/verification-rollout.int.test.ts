@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getJson, sluice, startServer, tempDir, waitFor, writeSpec, type ServerProcess } from './testing/sluice-process.js';
+import { dataPlanesUnderTest } from './testing/data-planes.js';
 
 /** v2 is healthy; v3 answers half its requests with 500. */
 const SERVICE = `apiVersion: sluice.dev/v1
@@ -63,7 +64,7 @@ ${load ? '        - load: { rps: 40, duration: 2s, requests: [ { method: GET, pa
         - setWeight: 100
 `;
 
-describe('a rollout that must earn each step: checklist → approval → load → analysis (real processes, proxy and traffic)', () => {
+for (const plane of dataPlanesUnderTest()) describe(`a rollout that must earn each step on ${plane.kind}: checklist → approval → load → analysis (real processes, data plane and traffic)`, () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: ServerProcess;
   let proxy = '';
@@ -72,7 +73,7 @@ describe('a rollout that must earn each step: checklist → approval → load �
 
   before(async () => {
     dir = await tempDir('sluice-verify-');
-    server = await startServer(`${dir.path}/data`);
+    server = await startServer(`${dir.path}/data`, { args: plane.args });
   });
   after(async () => {
     sending = false;

@@ -205,7 +205,7 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   }
   const overBudget = budgetHold(rollout, now);
   if (overBudget !== undefined) return commitOf(overBudget);
-  const readyBackends = deps.readyBackends(service);
+  const readyBackends = await servedBackends(deps.traffic, service.name, deps.readyBackends(service), signal);
   const { segments } = ctx;
   const wantedSplit = (r: Rollout) => rolloutSplit(r, service, segments);
   const desiredReplicas = Object.fromEntries(Object.entries(service.spec.versions).flatMap(([v, source]) => (source.kind === 'run' ? [[v, source.run.replicas]] : [])));
@@ -213,6 +213,21 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   if (progress.kind === 'change') return commitOf(progress.change);
   if (progress.kind === 'done') return commitOf(completeStep(rollout, now, progress.why));
   return progress.until === undefined ? { kind: 'wait', why: progress.why } : progress;
+}
+
+/**
+ * The ready instances the data plane already routes to: a step may send traffic to a version only
+ * once its endpoints are in the data plane's table, not merely ready in the runtime (an instance can
+ * become ready between the service reconcile that pushes endpoints and this pass; an nginx or HAProxy
+ * takes a reload to add it).
+ */
+async function servedBackends(traffic: TrafficRouter, service: string, ready: Readonly<Record<string, readonly string[]>>, signal: AbortSignal): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const [version, endpoints] of Object.entries(ready)) {
+    const routed = await Promise.all(endpoints.map((e) => traffic.upstreamUse(service, e, signal).then((u) => u.routed === 'all', () => false)));
+    out[version] = endpoints.filter((_, i) => routed[i]);
+  }
+  return out;
 }
 
 const VERIFYING_STEPS: ReadonlySet<string> = new Set(['analysis', 'checklist', 'load', 'adaptive']);
