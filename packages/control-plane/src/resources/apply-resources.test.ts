@@ -188,6 +188,9 @@ spec:
     assert.deepEqual(await store.segments.list(), []);
     const nginx = { kind: 'nginx', capabilities: new Set(['weights', 'header-match', 'source-match', 'mirror']) };
     assert.equal((await apply(store, office, { ...opts, dataPlane: nginx })).length, 1);
+    // A flag's value is evaluated inside the built-in proxy only: nginx refuses a segment that needs it.
+    const flagged = office.replace('office', 'checkout-on').replace('{ match: [ { sourceCidr: [10.0.0.0/8] } ] }', '{ match: [ { flag: { name: new-checkout, environment: production } } ] }');
+    await assert.rejects(apply(store, flagged, { ...opts, dataPlane: nginx }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /nginx data plane cannot match on a feature flag/));
   });
 
   test('applyResources rejects a setMirror step the data plane cannot serve, before writing anything', async () => {

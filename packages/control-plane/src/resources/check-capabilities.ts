@@ -2,7 +2,7 @@ import type { Problem } from '@sluice/domain';
 import { stepFieldPath, type ParsedResource } from '@sluice/spec';
 
 /** What the configured data plane can do, as far as specs are concerned. */
-export type DataPlaneCapability = 'weights' | 'sticky' | 'header-match' | 'source-match' | 'mirror';
+export type DataPlaneCapability = 'weights' | 'sticky' | 'header-match' | 'source-match' | 'flag-match' | 'mirror';
 
 /**
  * Rejects specs the configured data plane cannot serve, before anything runs: a rollout must never
@@ -10,24 +10,26 @@ export type DataPlaneCapability = 'weights' | 'sticky' | 'header-match' | 'sourc
  */
 export function capabilityProblems(resources: readonly ParsedResource[], capabilities: ReadonlySet<string>, router: string): Problem[] {
   const problems: Problem[] = [];
-  const noSource = !capabilities.has('source-match');
-  const sourceProblem = (r: ParsedResource, path: readonly (string | number)[]) =>
-    at(r, path, `the ${router} data plane cannot match on the client address (sourceCidr)`, 'conditions on headers, cookies, query, method or path, or a data plane with source-match (builtin, nginx)');
+  // Conditions some engines cannot evaluate: the client address, a feature flag's value.
+  const lacking = (conditions: readonly AnyCondition[]) => [...needed(conditions)].filter((c) => !capabilities.has(c)) as (keyof typeof UNMATCHABLE)[];
+  const matchProblem = (r: ParsedResource, path: readonly (string | number)[], conditions: readonly AnyCondition[]) => {
+    const lacks = lacking(conditions);
+    if (lacks.length === 0) return;
+    problems.push(at(r, path, `the ${router} data plane cannot match on ${lacks.map((c) => UNMATCHABLE[c]).join(' or ')}`, `conditions on headers, cookies, query, method or path, or a data plane with ${lacks.join(' and ')}`));
+  };
   for (const r of resources) {
     if (r.kind === 'Service' && (r.spec.routes?.length ?? 0) > 0 && !capabilities.has('header-match')) {
       problems.push(at(r, ['spec', 'routes'], `the ${router} data plane cannot route by request attributes`, 'a data plane with header-match'));
     }
-    if (r.kind === 'Service' && noSource) {
-      r.spec.routes?.forEach((route, i) => (usesSource(route.conditions) ? problems.push(sourceProblem(r, ['spec', 'routes', i])) : undefined));
-    }
-    if (r.kind === 'Segment' && noSource && usesSource(r.spec.match)) problems.push(sourceProblem(r, ['spec', 'match']));
+    if (r.kind === 'Service') r.spec.routes?.forEach((route, i) => matchProblem(r, ['spec', 'routes', i], route.conditions));
+    if (r.kind === 'Segment') matchProblem(r, ['spec', 'match'], r.spec.match);
     if (r.kind !== 'Rollout') continue;
     r.spec.strategy.steps.forEach((step, i) => {
       const needs = step.kind === 'setMirror' ? 'mirror' : step.kind === 'setHeaderRoute' || step.kind === 'setSegmentRoute' ? 'header-match' : undefined;
       if (needs !== undefined && !capabilities.has(needs)) {
         problems.push(at(r, stepFieldPath(r.spec, i), `the ${router} data plane does not support ${step.kind} yet`, `a data plane with the "${needs}" capability, or no ${step.kind} step`));
       }
-      if (noSource && step.kind === 'setHeaderRoute' && usesSource(step.match ?? [])) problems.push(sourceProblem(r, stepFieldPath(r.spec, i)));
+      if (step.kind === 'setHeaderRoute') matchProblem(r, stepFieldPath(r.spec, i), step.match ?? []);
     });
   }
   return problems;
@@ -35,9 +37,18 @@ export function capabilityProblems(resources: readonly ParsedResource[], capabil
 
 type AnyCondition = { readonly kind: string; readonly groups?: readonly (readonly AnyCondition[])[] };
 
-/** Whether any condition, nested in anyOf groups too, matches on the client address. */
-function usesSource(conditions: readonly AnyCondition[]): boolean {
-  return conditions.some((c) => c.kind === 'sourceCidr' || (c.kind === 'anyOf' && (c.groups ?? []).some(usesSource)));
+const UNMATCHABLE = { 'source-match': 'the client address (sourceCidr)', 'flag-match': 'a feature flag (flag)' } as const;
+const NEEDS: Readonly<Record<string, keyof typeof UNMATCHABLE>> = { sourceCidr: 'source-match', flag: 'flag-match' };
+
+/** The capabilities, of those a data plane may lack, that the conditions (anyOf groups included) need. */
+function needed(conditions: readonly AnyCondition[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of conditions) {
+    const need = NEEDS[c.kind];
+    if (need !== undefined) out.add(need);
+    if (c.kind === 'anyOf') for (const group of c.groups ?? []) for (const n of needed(group)) out.add(n);
+  }
+  return out;
 }
 
 function at(r: ParsedResource, path: readonly (string | number)[], message: string, expected: string): Problem {

@@ -2,9 +2,10 @@ import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluic
 
 /**
  * weights: percentage splits; sticky: users keep their version; header-match: routing rules on request
- * attributes; source-match: rules on the client address (sourceCidr); mirror: shadow traffic.
+ * attributes; source-match: rules on the client address (sourceCidr); flag-match: rules on a feature
+ * flag's value for the request (evaluated in the data plane); mirror: shadow traffic.
  */
-export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'source-match' | 'mirror';
+export type RouterCapability = 'weights' | 'sticky' | 'header-match' | 'source-match' | 'flag-match' | 'mirror';
 
 /**
  * Moves traffic for one service between its stable and canary versions. Every method is idempotent;

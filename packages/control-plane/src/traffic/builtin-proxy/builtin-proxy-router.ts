@@ -6,7 +6,7 @@ import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 /** TrafficRouter over the in-process built-in proxy: a split change is a snapshot swap, accepted at once. */
 export class BuiltinProxyRouter implements TrafficRouter {
   readonly kind = 'builtin-proxy';
-  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'mirror']);
+  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'flag-match', 'mirror']);
   readonly #proxy: BuiltinProxy;
 
   constructor(proxy: BuiltinProxy = new BuiltinProxy()) {

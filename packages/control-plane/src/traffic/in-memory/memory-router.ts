@@ -28,7 +28,7 @@ function recordable(split: TrafficSplit): TrafficSplit {
 /** A TrafficRouter that only keeps state in maps (rules and mirror included), for orchestrator tests. */
 export class MemoryRouter implements TrafficRouter {
   readonly kind = 'memory';
-  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'mirror']);
+  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'flag-match', 'mirror']);
   readonly #routes = new Map<string, MemoryRoute>();
   readonly #calls: MemoryRouterCall[] = [];
   /** In-flight counts tests set per endpoint (setInflight); the memory router forwards nothing itself. */

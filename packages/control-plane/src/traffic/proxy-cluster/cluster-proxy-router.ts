@@ -8,7 +8,7 @@ import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
  */
 export class ClusterProxyRouter implements TrafficRouter {
   readonly kind = 'builtin-proxy-cluster';
-  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'mirror']);
+  readonly capabilities: ReadonlySet<RouterCapability> = new Set<RouterCapability>(['weights', 'sticky', 'header-match', 'source-match', 'flag-match', 'mirror']);
   readonly #proxy: ClusterProxy;
 
   constructor(proxy: ClusterProxy) {
