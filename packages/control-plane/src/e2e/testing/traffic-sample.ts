@@ -1,9 +1,21 @@
+/**
+ * One GET; a network error (a keep-alive connection an nginx reload closed under the request) is
+ * retried once, as browsers do. HTTP error statuses are returned, never retried.
+ */
+async function getOnce(url: string, headers: Record<string, string>): Promise<Response> {
+  try {
+    return await fetch(url, { headers });
+  } catch {
+    return fetch(url, { headers });
+  }
+}
+
 /** Sends `n` GETs through the proxy (50 at a time) and counts the version that answered each. */
 export async function sample(address: string, n: number, headers: (i: number) => Record<string, string> = () => ({})): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (let start = 0; start < n; start += 50) {
     const batch = Array.from({ length: Math.min(50, n - start) }, async (_, j) => {
-      const res = await fetch(`http://${address}/`, { headers: headers(start + j) });
+      const res = await getOnce(`http://${address}/`, headers(start + j));
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`proxy answered ${res.status}`);
       const version = res.headers.get('x-sluice-version') ?? 'none';
@@ -20,7 +32,7 @@ export async function versionsOf(address: string, users: readonly string[]): Pro
   for (let start = 0; start < users.length; start += 50) {
     await Promise.all(
       users.slice(start, start + 50).map(async (user) => {
-        const res = await fetch(`http://${address}/`, { headers: { 'x-user-id': user } });
+        const res = await getOnce(`http://${address}/`, { 'x-user-id': user });
         await res.arrayBuffer();
         out.set(user, res.headers.get('x-sluice-version') ?? 'none');
       }),

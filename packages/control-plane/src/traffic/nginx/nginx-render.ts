@@ -138,13 +138,27 @@ function renderChoice(names: Names, route: RouteSpec, split: TrafficSplit, write
     routeLines.push(`    ${pattern} ${literal(names.service, 'rule name', rule.name)};`);
   });
   const source = `"${terms.join('')}"`;
-  const chosen = names.v('version');
+  const chosen = names.v('chosen');
   blocks.push(`map ${source} ${chosen} {\n${versionLines.join('\n')}${versionLines.length > 0 ? '\n' : ''}    default ${main};\n}`);
   blocks.push(`map ${source} ${names.v('route')} {\n${routeLines.join('\n')}${routeLines.length > 0 ? '\n' : ''}    default split;\n}`);
+  const served = names.v('version');
+  blocks.push(servedVersion(route, split, chosen, served));
   const lines = versionsOf(route, split).map((v) => `    "v:${v}" ${(route.backends[v] ?? []).length === 0 ? '""' : upstreamName(names, v)};`);
-  blocks.push(`map "v:${chosen}" ${names.v('upstream')} {\n${lines.join('\n')}\n    default "";\n}`);
-  blocks.push(`map "v:${chosen}" ${names.v('logkey')} {\n    "v:${split.stable}" "";\n    default ${names.v('key')};\n}`);
+  blocks.push(`map "v:${served}" ${names.v('upstream')} {\n${lines.join('\n')}\n    default "";\n}`);
+  blocks.push(`map "v:${served}" ${names.v('logkey')} {\n    "v:${split.stable}" "";\n    default ${names.v('key')};\n}`);
   return blocks;
+}
+
+/**
+ * The version that serves: the chosen one, or the stable one when the chosen version has no endpoint
+ * and the stable has — as the built-in proxy does, a version with no ready instance never costs a
+ * user an error while stable can serve them (the stable itself without endpoints answers 503).
+ */
+function servedVersion(route: RouteSpec, split: TrafficSplit, chosen: string, served: string): string {
+  const stableUp = (route.backends[split.stable] ?? []).length > 0;
+  const empty = stableUp ? versionsOf(route, split).filter((v) => v !== split.stable && (route.backends[v] ?? []).length === 0) : [];
+  const lines = empty.map((v) => `    "v:${v}" ${split.stable};`);
+  return `map "v:${chosen}" ${served} {\n${lines.join('\n')}${lines.length > 0 ? '\n' : ''}    default ${chosen};\n}`;
 }
 
 function ruleTarget(names: Names, blocks: string[], split: TrafficSplit, rule: RouteRule, index: number): string {
