@@ -111,20 +111,24 @@ export async function fixedRateLatency(targets: readonly Runnable[], rounds: num
 /** The printed table and the JSON keys (`<target>FixedP99Ms`, `addedP99MsFixedRate`, …) of the fixed-rate phase. */
 export function fixedRateReport(summaries: ReadonlyMap<string, FixedRateSummary>, rounds: number): { text: string; json: Record<string, number | null> } {
   const json: Record<string, number | null> = {};
-  const lines = [`Fixed rate: ${FIXED_CONNECTIONS} connections × ${FIXED_PER_CONNECTION_RPS} requests/s (hey), median of ${rounds} rounds`, 'proxy          rps  p50 ms  p99 ms  errors'];
+  const lines = [`Fixed rate: ${FIXED_CONNECTIONS} connections × ${FIXED_PER_CONNECTION_RPS} requests/s (hey), median of ${rounds} rounds`, 'proxy            rps  p50 ms  p99 ms  errors'];
   for (const [name, s] of summaries) {
-    const key = name === 'http-proxy' ? 'httpProxy' : name;
+    const key = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     json[`${key}FixedRps`] = s.rps;
     json[`${key}FixedP50Ms`] = s.p50Ms;
     json[`${key}FixedP99Ms`] = s.p99Ms;
-    lines.push(`${name.padEnd(11)}${s.rps.toFixed(0).padStart(6)}${s.p50Ms.toFixed(2).padStart(8)}${s.p99Ms.toFixed(2).padStart(8)}${String(s.errors).padStart(8)}`);
+    lines.push(`${name.padEnd(13)}${s.rps.toFixed(0).padStart(6)}${s.p50Ms.toFixed(2).padStart(8)}${s.p99Ms.toFixed(2).padStart(8)}${String(s.errors).padStart(8)}`);
   }
   const sluice = summaries.get('sluice')?.p99Ms;
   const direct = summaries.get('direct')?.p99Ms;
   const nginx = summaries.get('nginx')?.p99Ms;
+  const sluiceNginx = summaries.get('sluice-nginx')?.p99Ms;
   json['addedP99MsFixedRate'] = sluice === undefined || direct === undefined ? null : sluice - direct;
   json['nginxAddedP99MsFixedRate'] = nginx === undefined || direct === undefined ? null : nginx - direct;
+  json['sluiceNginxAddedP99MsFixedRate'] = sluiceNginx === undefined || direct === undefined ? null : sluiceNginx - direct;
+  json['sluiceNginxAddedP99MsOverNginxFixedRate'] = sluiceNginx === undefined || nginx === undefined ? null : sluiceNginx - nginx;
   const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(2));
-  lines.push(`added p99 over direct at this rate: Sluice ${fmt(json['addedP99MsFixedRate'])} ms, nginx ${fmt(json['nginxAddedP99MsFixedRate'])} ms`);
+  const driven = sluiceNginx === undefined ? '' : `, nginx driven by Sluice ${fmt(json['sluiceNginxAddedP99MsFixedRate'])} ms (${fmt(json['sluiceNginxAddedP99MsOverNginxFixedRate'])} ms over nginx)`;
+  lines.push(`added p99 over direct at this rate: Sluice ${fmt(json['addedP99MsFixedRate'])} ms, nginx ${fmt(json['nginxAddedP99MsFixedRate'])} ms${driven}`);
   return { text: lines.join('\n'), json };
 }

@@ -7,7 +7,7 @@ import { freePort, startProcess, waitForHttp } from './processes.js';
 import type { Managed } from './processes.js';
 
 /** The targets wrk drives, in the order of the first round. */
-export const TARGETS = ['direct', 'sluice', 'nginx', 'haproxy', 'http-proxy'] as const;
+export const TARGETS = ['direct', 'sluice', 'nginx', 'sluice-nginx', 'haproxy', 'http-proxy'] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 /** One thing wrk can be pointed at. */
@@ -16,6 +16,8 @@ export interface Target {
   readonly url: string;
   /** The process whose tree's CPU time is charged to this target (for direct: backend v1). */
   readonly process: Managed;
+  /** A process inside that tree whose own tree's CPU is also reported apart (sluice-nginx: the nginx master). */
+  readonly part?: { readonly pid: number; readonly label: string };
 }
 
 /** Where and how the servers run. */
@@ -215,6 +217,34 @@ export async function startSluice(settings: PeerSettings, backends: Backends, mu
   const url = `http://${ready.address}/`;
   await waitForHttp(managed, url);
   return { target: { name: 'sluice', url, process: managed }, ready };
+}
+
+/** What the sluice-nginx child reports once nginx serves the route. */
+export interface SluiceNginxReady {
+  readonly address: string;
+  /** The nginx master (a child of the node process, which also tails the access log). */
+  readonly nginxPid: number;
+  readonly headerRule: string;
+  readonly observer: string;
+  readonly accessLog: string;
+  /** The include NginxRouter rendered. */
+  readonly config: string;
+}
+
+/**
+ * nginx started and configured by Sluice's built NginxRouter (owned mode): same workers, backends,
+ * split, stickiness and header rule as the other targets; JSON access log on and tailed.
+ */
+export async function startSluiceNginx(settings: PeerSettings, backends: Backends): Promise<{ target: Target; ready: SluiceNginxReady }> {
+  const options = {
+    v1: `http://127.0.0.1:${backends.v1Port}`, v2: `http://127.0.0.1:${backends.v2Port}`, weight: settings.canaryPercent,
+    workers: settings.workers, stateDir: join(settings.dir, 'sluice-nginx'), observer: true,
+  };
+  const managed = startProcess('sluice-nginx', settings.proxyPin, process.execPath, [here('./sluice-nginx.mjs'), JSON.stringify(options)]);
+  const ready = (await readyLine(managed, 30_000)) as unknown as SluiceNginxReady;
+  const url = `http://${ready.address}/`;
+  await waitForHttp(managed, url);
+  return { target: { name: 'sluice-nginx', url, process: managed, part: { pid: ready.nginxPid, label: 'nginx' } }, ready };
 }
 
 /** node http-proxy with a keep-alive agent, choosing 90/10 at random. */

@@ -14,6 +14,8 @@ export interface Measurement {
   readonly cpuUsPerReq: number;
   /** Percent of the machine used by processes that are not the benchmark's during this run. */
   readonly foreignPct: number;
+  /** CPU µs per request of the target's `part` alone (sluice-nginx: nginx without the log tail), when it has one. */
+  readonly partCpuUsPerReq?: number;
 }
 
 /** Medians over rounds for one target at one connection count. */
@@ -28,6 +30,8 @@ export interface Summary {
   readonly errors: number;
   /** Highest share of the machine other processes used during these runs, in percent. */
   readonly foreignPctMax: number;
+  /** Median CPU µs per request of the target's `part` alone, when it has one. */
+  readonly partCpuUsPerReq?: number;
 }
 
 /** The Issue 3 targets. */
@@ -53,7 +57,9 @@ export function summarize(measurements: readonly Measurement[]): Map<string, Sum
   for (const [key, runs] of groups) {
     const cpu = runs.map((r) => r.cpuUsPerReq);
     const cpuMedian = median(cpu);
+    const parts = runs.flatMap((r) => (r.partCpuUsPerReq === undefined ? [] : [r.partCpuUsPerReq]));
     out.set(key, {
+      ...(parts.length === 0 ? {} : { partCpuUsPerReq: median(parts) }),
       rps: median(runs.map((r) => r.wrk.rps)),
       p50Ms: median(runs.map((r) => r.wrk.p50Ms)),
       p99Ms: median(runs.map((r) => r.wrk.p99Ms)),
@@ -97,7 +103,8 @@ export interface RunFacts {
   readonly notes: Readonly<Record<string, string>>;
 }
 
-const camel = (t: TargetName): string => (t === 'http-proxy' ? 'httpProxy' : t);
+/** A target's JSON prefix: http-proxy → httpProxy, sluice-nginx → sluiceNginx. */
+export const camel = (t: string): string => t.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The headline figures: worst case over connection counts for the CPU ratios. */
 export function headline(summaries: ReadonlyMap<string, Summary>, facts: RunFacts): Record<string, number | null> {
@@ -116,16 +123,53 @@ export function headline(summaries: ReadonlyMap<string, Summary>, facts: RunFact
     const direct = summaries.get(`direct@${c}`)?.p99Ms;
     out[`addedP99Ms${c}`] = sluice === undefined || direct === undefined ? null : sluice - direct;
     // The same figure for the reference proxies: what the closed loop lets any proxy reach here.
-    for (const peer of ['nginx', 'haproxy'] as const) {
+    for (const peer of ['nginx', 'haproxy', 'sluice-nginx'] as const) {
       const theirs = summaries.get(`${peer}@${c}`)?.p99Ms;
-      out[`${peer}AddedP99Ms${c}`] = theirs === undefined || direct === undefined ? null : theirs - direct;
+      out[`${camel(peer)}AddedP99Ms${c}`] = theirs === undefined || direct === undefined ? null : theirs - direct;
     }
+    Object.assign(out, sluiceNginxVsNginx(summaries, c));
   }
   out['cpuRatioToNginx'] = worst(facts.connections.map((c) => out[`cpuRatioToNginx${c}`] ?? null));
   out['cpuRatioToHttpProxy'] = worst(facts.connections.map((c) => out[`cpuRatioToHttpProxy${c}`] ?? null));
+  // nginx driven by Sluice against the hand-written nginx: worst case over connection counts.
+  const each = (key: string): (number | null)[] => facts.connections.map((c) => out[`${key}${c}`] ?? null);
+  out['sluiceNginxRpsRatioToNginx'] = each('sluiceNginxRpsRatioToNginx').some((v) => v === null) ? null : Math.min(...(each('sluiceNginxRpsRatioToNginx') as number[]));
+  out['sluiceNginxCpuRatioToNginx'] = worst(each('sluiceNginxCpuRatioToNginx'));
+  out['sluiceNginxAddedP99MsOverNginx'] = worst(each('sluiceNginxAddedP99MsOverNginx'));
   const split = facts.splits.get('sluice');
   out['splitErrorPct'] = split === undefined ? null : canaryPercent(split) - facts.canaryPercent;
   return out;
+}
+
+/** sluice-nginx against nginx at `c` connections: rps ratio, CPU ratio (whole tree and nginx alone), added p99. */
+export function sluiceNginxVsNginx(summaries: ReadonlyMap<string, Summary>, c: number): Record<string, number | null> {
+  const mine = summaries.get(`sluice-nginx@${c}`);
+  const nginx = summaries.get(`nginx@${c}`);
+  const ratio = (a: number | undefined, b: number | undefined): number | null => (a === undefined || b === undefined || !(b > 0) ? null : a / b);
+  return {
+    [`sluiceNginxRpsRatioToNginx${c}`]: ratio(mine?.rps, nginx?.rps),
+    [`sluiceNginxCpuRatioToNginx${c}`]: ratio(mine?.cpuUsPerReq, nginx?.cpuUsPerReq),
+    [`sluiceNginxNginxOnlyCpuRatioToNginx${c}`]: ratio(mine?.partCpuUsPerReq, nginx?.cpuUsPerReq),
+    [`sluiceNginxAddedP99MsOverNginx${c}`]: mine === undefined || nginx === undefined ? null : mine.p99Ms - nginx.p99Ms,
+  };
+}
+
+/** The lines comparing nginx driven by Sluice with the hand-written nginx (no target: reported as measured). */
+export function formatSluiceNginx(h: Record<string, number | null>, summaries: ReadonlyMap<string, Summary>, facts: RunFacts): string {
+  const perConn = (key: string, digits: number, unit: string): string =>
+    facts.connections.map((c) => `${fmt(h[`${key}${c}`] ?? undefined, digits)}${unit} @${c}`).join(', ');
+  const tail = facts.connections
+    .map((c) => {
+      const s = summaries.get(`sluice-nginx@${c}`);
+      return `${fmt(s === undefined || s.partCpuUsPerReq === undefined ? undefined : s.cpuUsPerReq - s.partCpuUsPerReq, 1)} µs @${c}`;
+    })
+    .join(', ');
+  return [
+    'nginx driven by Sluice (NginxRouter, owned) vs hand-written nginx, same workers, backends and 90/10 split',
+    `  rps ratio: worst ${fmt(h['sluiceNginxRpsRatioToNginx'] ?? undefined, 2)}× (${perConn('sluiceNginxRpsRatioToNginx', 2, '×')})`,
+    `  added p99 over nginx: worst ${fmt(h['sluiceNginxAddedP99MsOverNginx'] ?? undefined, 2)} ms (${perConn('sluiceNginxAddedP99MsOverNginx', 2, ' ms')})`,
+    `  CPU/request ratio: worst ${fmt(h['sluiceNginxCpuRatioToNginx'] ?? undefined, 2)}× with the log tail (${perConn('sluiceNginxCpuRatioToNginx', 2, '×')}); nginx alone ${perConn('sluiceNginxNginxOnlyCpuRatioToNginx', 2, '×')}; access-log tail ${tail} per request`,
+  ].join('\n');
 }
 
 /** The target lines with ✓/✗ (or "n/a" when a figure is missing). */
@@ -159,6 +203,7 @@ export function flatJson(summaries: ReadonlyMap<string, Summary>, facts: RunFact
       out[`${camel(t)}CpuSpreadPct${c}`] = s?.cpuSpreadPct ?? null;
       out[`${camel(t)}Errors${c}`] = s?.errors ?? null;
       out[`${camel(t)}ForeignCpuPctMax${c}`] = s?.foreignPctMax ?? null;
+      if (t === 'sluice-nginx') out[`sluiceNginxLogTailCpuUsPerReq${c}`] = s?.partCpuUsPerReq === undefined ? null : s.cpuUsPerReq - s.partCpuUsPerReq;
     }
     const split = facts.splits.get(t);
     if (t !== 'direct') out[`${camel(t)}CanaryPct`] = split === undefined ? null : canaryPercent(split);

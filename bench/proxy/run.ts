@@ -1,14 +1,15 @@
 // `npm run bench:proxy [-- --quick] [-- --multi-core]`: Sluice's built proxy against nginx, HAProxy and
-// node http-proxy, all splitting 90/10 over the same two nginx backends; see bench/README.md.
+// node http-proxy, and nginx configured by Sluice's NginxRouter (sluice-nginx), all splitting 90/10 over
+// the same two nginx backends; see bench/README.md.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clockTicksPerSecond, cpuUsPerRequest, foreignPercent, loadSnapshot, treeTicks, waitForQuiet } from './cpu.js';
-import { startBackends, startHaproxy, startHttpProxy, startNginxProxy, startSluice, TARGETS } from './peers.js';
-import type { PeerSettings, SluiceReady, Target, TargetName } from './peers.js';
+import { startBackends, startHaproxy, startHttpProxy, startNginxProxy, startSluice, startSluiceNginx, TARGETS } from './peers.js';
+import type { PeerSettings, SluiceNginxReady, SluiceReady, Target, TargetName } from './peers.js';
 import { hasCommand, killRemaining, recordDescendants, stopAll, trackWrk } from './processes.js';
-import { flatJson, formatTable, formatTargets, headline, summarize } from './report.js';
+import { flatJson, formatSluiceNginx, formatTable, formatTargets, headline, summarize } from './report.js';
 import type { Measurement, RunFacts } from './report.js';
 import { canaryPercent, sampleSplit } from './split-sample.js';
 import type { SplitCount } from './split-sample.js';
@@ -47,7 +48,8 @@ function parseOptions(argv: readonly string[]): Options {
     quick,
     multiCore: argv.includes('--multi-core'),
     rounds: value('--rounds') ?? (quick ? 2 : 5),
-    durationSec: value('--duration') ?? (quick ? 5 : 15),
+    // Six targets: 4 s runs keep quick (with the build, re-runs and the fixed-rate phase) under 3 minutes.
+    durationSec: value('--duration') ?? (quick ? 4 : 15),
     warmupSec: quick ? 1 : 5,
     splitSamples: quick ? 5_000 : 20_000,
     maxForeignPct: value('--max-foreign') ?? 10,
@@ -95,13 +97,16 @@ async function measure(target: Target, connections: number, durationSec: number,
   let untrack = (): void => undefined;
   const machineBefore = loadSnapshot();
   const before = treeTicks(target.process.pid);
+  const partBefore = target.part === undefined ? 0 : treeTicks(target.part.pid);
   const wrk = await runWrk({
     url: target.url, connections, durationSec, threads: drive.threads, pin: drive.pin,
     onSpawn: (pid) => (untrack = trackWrk(pid)),
   }).finally(() => untrack());
   const after = treeTicks(target.process.pid);
+  const partAfter = target.part === undefined ? 0 : treeTicks(target.part.pid);
   const foreignPct = foreignPercent(machineBefore, loadSnapshot());
-  return { target: target.name, connections, round, wrk, cpuUsPerReq: cpuUsPerRequest(after - before, drive.hz, wrk.requests), foreignPct };
+  const part = target.part === undefined ? {} : { partCpuUsPerReq: cpuUsPerRequest(partAfter - partBefore, drive.hz, wrk.requests) };
+  return { target: target.name, connections, round, wrk, cpuUsPerReq: cpuUsPerRequest(after - before, drive.hz, wrk.requests), foreignPct, ...part };
 }
 
 /** Measures; a run disturbed by other load is re-run (after waiting for quiet) while the budget lasts, keeping the quieter. */
@@ -131,18 +136,26 @@ async function tryStart(name: string, start: () => Promise<Target>, failures: st
 async function startAll(settings: PeerSettings, tools: { nginx: boolean; haproxy: boolean }, multiCore: boolean, failures: string[]) {
   const backends = await startBackends(settings, tools.nginx);
   const sluice = await startSluice(settings, backends, multiCore);
+  let sluiceNginx: SluiceNginxReady | undefined;
   const peers = [
     tools.nginx ? await tryStart('nginx', () => startNginxProxy(settings, backends), failures) : undefined,
+    tools.nginx
+      ? await tryStart('sluice-nginx', async () => {
+          const started = await startSluiceNginx(settings, backends);
+          sluiceNginx = started.ready;
+          return started.target;
+        }, failures)
+      : undefined,
     tools.haproxy ? await tryStart('haproxy', () => startHaproxy(settings, backends), failures) : undefined,
     await tryStart('http-proxy', () => startHttpProxy(settings, backends), failures),
   ];
   recordDescendants();
   const targets: Target[] = [backends.v1, sluice.target];
   for (const peer of peers) if (peer !== undefined) targets.push(peer);
-  return { targets, ready: sluice.ready };
+  return { targets, ready: sluice.ready, sluiceNginx };
 }
 
-function printHeader(options: Options, pinDescription: string, ready: SluiceReady, backendKind: string): void {
+function printHeader(options: Options, pinDescription: string, ready: SluiceReady, backendKind: string, sluiceNginx: SluiceNginxReady | undefined): void {
   const mode = options.multiCore ? 'multi-core' : 'single-core';
   console.log(`\nSluice proxy benchmark — ${options.quick ? 'quick' : 'full'}, ${mode}: ${options.rounds} rounds × ${options.durationSec} s per run, wrk at ${CONNECTIONS.join(' and ')} connections, interleaved`);
   console.log(`  pinning: ${pinDescription}`);
@@ -150,6 +163,9 @@ function printHeader(options: Options, pinDescription: string, ready: SluiceRead
   console.log(`  sluice: built @sluice/proxy (dist); metrics ${ready.metrics}; sticky hashing on (wrk sends no key: a new key + Set-Cookie per request)`);
   console.log(`  sluice header rule: ${ready.headerRule}`);
   console.log(`  sluice multi-core: ${ready.multiCore}`);
+  if (sluiceNginx !== undefined) {
+    console.log(`  sluice-nginx: nginx started and configured by the built NginxRouter (owned), same workers as nginx; same stickiness and header rule as sluice; JSON access log on, tail ${sluiceNginx.observer}; CPU = nginx + the tailing node process`);
+  }
 }
 
 async function splitSamples(targets: readonly Target[], samples: number): Promise<Map<TargetName, SplitCount>> {
@@ -158,7 +174,7 @@ async function splitSamples(targets: readonly Target[], samples: number): Promis
     if (t.name === 'direct') continue;
     const count = await sampleSplit(t.url, samples);
     splits.set(t.name, count);
-    console.log(`  split ${t.name.padEnd(10)} ${canaryPercent(count).toFixed(2)} % on v2 (${count.v1 + count.v2} answered, ${count.other} failed)`);
+    console.log(`  split ${t.name.padEnd(12)} ${canaryPercent(count).toFixed(2)} % on v2 (${count.v1 + count.v2} answered, ${count.other} failed)`);
   }
   return splits;
 }
@@ -201,7 +217,9 @@ function report(measurements: readonly Measurement[], targets: readonly Target[]
   }
   const fixedReport = fixed === undefined ? undefined : fixedRateReport(fixed, facts.rounds);
   if (fixedReport !== undefined) console.log(`\n${fixedReport.text}`);
-  console.log(`\n${formatTargets(headline(summaries, facts), facts)}`);
+  const h = headline(summaries, facts);
+  console.log(`\n${formatTargets(h, facts)}`);
+  if (targets.some((t) => t.name === 'sluice-nginx')) console.log(`\n${formatSluiceNginx(h, summaries, facts)}`);
   mkdirSync(dirname(resultsFile), { recursive: true });
   const json = { ...flatJson(summaries, facts, TARGETS), ...fixedReport?.json, foreignCpuPctMax: foreignMax };
   writeFileSync(resultsFile, `${JSON.stringify(json, null, 2)}\n`);
@@ -220,9 +238,9 @@ async function main(): Promise<number> {
   try {
     const workers = options.multiCore ? cores : 1;
     const settings: PeerSettings = { dir: scratchDir, proxyPin: pin.proxy, backendPin: pin.other, workers, canaryPercent: CANARY_PERCENT };
-    const { targets, ready } = await startAll(settings, tools, options.multiCore, failures);
-    printHeader(options, pin.description, ready, tools.nginx ? 'nginx (return 200), 1 worker each' : 'node http servers (nginx missing)');
-    if (options.multiCore) console.log(`  nginx worker_processes ${workers}, HAProxy nbthread ${workers}, http-proxy 1 process`);
+    const { targets, ready, sluiceNginx } = await startAll(settings, tools, options.multiCore, failures);
+    printHeader(options, pin.description, ready, tools.nginx ? 'nginx (return 200), 1 worker each' : 'node http servers (nginx missing)', sluiceNginx);
+    if (options.multiCore) console.log(`  nginx and sluice-nginx worker_processes ${workers}, HAProxy nbthread ${workers}, http-proxy 1 process`);
     const drive: Drive = { pin: pin.other, threads: options.multiCore ? Math.min(2, cores) : 1, hz: clockTicksPerSecond() };
     console.log(`\nWarm-up (${options.warmupSec} s each at 50 connections, not measured), then split samples of ${options.splitSamples} requests`);
     for (const t of targets) await measure(t, 50, options.warmupSec, -1, drive);
@@ -233,7 +251,10 @@ async function main(): Promise<number> {
     report(measurements, targets, {
       quick: options.quick, multiCore: options.multiCore, rounds: options.rounds, durationSec: options.durationSec,
       connections: CONNECTIONS, canaryPercent: CANARY_PERCENT, splits,
-      notes: { pinning: pin.description, headerRule: ready.headerRule, sluiceMultiCore: ready.multiCore, sluiceMetrics: ready.metrics, clockTicksPerSec: String(drive.hz) },
+      notes: {
+        pinning: pin.description, headerRule: ready.headerRule, sluiceMultiCore: ready.multiCore, sluiceMetrics: ready.metrics, clockTicksPerSec: String(drive.hz),
+        ...(sluiceNginx === undefined ? {} : { sluiceNginxObserver: sluiceNginx.observer }),
+      },
     }, fixed);
     return ci && failures.length > 0 ? 1 : 0;
   } finally {

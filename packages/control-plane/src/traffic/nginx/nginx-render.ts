@@ -74,7 +74,7 @@ function upstreamName(names: Names, version: string): string {
 function renderUpstream(names: Names, version: string, endpoints: readonly string[]): string {
   const servers = endpoints.map((endpoint) => `    server ${hostPort(names.service, endpoint)} max_fails=0;`);
   if (servers.length === 0) servers.push('    server 127.0.0.1:9 down;  # no ready endpoint');
-  return `# version ${version}\nupstream ${upstreamName(names, version)} {\n${servers.join('\n')}\n    keepalive 16;\n    keepalive_timeout 4s;\n}`;
+  return `# version ${version}\nupstream ${upstreamName(names, version)} {\n${servers.join('\n')}\n    keepalive 256;\n    keepalive_timeout 4s;\n}`;
 }
 
 /** host:port of an http endpoint URL. */
