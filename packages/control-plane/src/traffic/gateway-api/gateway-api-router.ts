@@ -4,14 +4,12 @@ import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 import {
   defaultBackendService,
   dnsLabel,
-  GENERATION_ANNOTATION,
   HTTP_ROUTE_API_VERSION,
   renderHttpRoute,
-  ROUTE_ANNOTATION,
-  SPLIT_ANNOTATION,
 } from './http-route-manifest.js';
-import type { GatewayParentRef, HttpRouteRenderOptions, StoredRoute } from './http-route-manifest.js';
-import type { KubeResource, KubeResourceApi, KubeResourceRef } from './kube-port.js';
+import type { GatewayParentRef, HttpRouteRenderOptions } from './http-route-manifest.js';
+import type { KubeResource, KubeResourceApi, KubeResourceRef } from '../kube-resources.js';
+import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
 import { awaitAccepted, requireAccepted } from './route-acceptance.js';
 
 export interface GatewayApiRouterOptions {
@@ -34,12 +32,7 @@ export interface GatewayApiRouterOptions {
   readonly acceptTimeoutMs?: number;
 }
 
-interface Stored {
-  readonly object: KubeResource;
-  readonly split: TrafficSplit;
-  readonly generation: number;
-  readonly route: StoredRoute;
-}
+type Stored = StoredState;
 
 /**
  * TrafficRouter over a Gateway API HTTPRoute (gateway.networking.k8s.io/v1), one per service: weighted
@@ -134,11 +127,7 @@ export class GatewayApiRouter implements TrafficRouter {
 
   async #read(service: string, signal?: AbortSignal): Promise<Stored | undefined> {
     const object = await this.#api.get(this.#ref(service), signal);
-    const annotations = object?.metadata.annotations ?? {};
-    const split = annotations[SPLIT_ANNOTATION];
-    const route = annotations[ROUTE_ANNOTATION];
-    if (object === undefined || split === undefined || route === undefined) return undefined;
-    return { object, split: JSON.parse(split) as TrafficSplit, generation: Number(annotations[GENERATION_ANNOTATION] ?? 1), route: JSON.parse(route) as StoredRoute };
+    return storedState(object);
   }
 
   async #mustRead(service: string, signal?: AbortSignal): Promise<Stored> {

@@ -2,15 +2,10 @@ import { ErrorCode, SluiceError } from '@sluice/domain';
 import type { MirrorSpec, RouteSpec, RuleAction, TrafficSplit } from '@sluice/domain';
 import { toMatches } from './http-route-matches.js';
 import type { HttpRouteMatch } from './http-route-matches.js';
-import type { KubeResource } from './kube-port.js';
+import type { KubeResource } from '../kube-resources.js';
 
 export const HTTP_ROUTE_API_VERSION = 'gateway.networking.k8s.io/v1';
-/** The split exactly as set (JSON), so observeSplit returns what setSplit was given. */
-export const SPLIT_ANNOTATION = 'sluice.dev/split';
-/** Increases with every accepted split change. */
-export const GENERATION_ANNOTATION = 'sluice.dev/generation';
-/** The RouteSpec's backends and stickiness (JSON), for upstreamUse and re-rendering. */
-export const ROUTE_ANNOTATION = 'sluice.dev/route';
+import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, type StoredRoute } from '../kube-resources.js';
 
 /** A Gateway (or other parent) the HTTPRoute attaches to. */
 export interface GatewayParentRef {
@@ -31,12 +26,6 @@ export interface HttpRouteRenderOptions {
   readonly sessionPersistence: boolean;
 }
 
-/** What a route stores besides the split: enough to answer upstreamUse and to render it again. */
-export interface StoredRoute {
-  readonly stickiness: RouteSpec['stickiness'];
-  readonly hosts?: readonly string[];
-  readonly backends: RouteSpec['backends'];
-}
 
 /** A DNS-1035 label from any text: lower-case, [a-z0-9-], starts with a letter, at most 63 characters. */
 export function dnsLabel(text: string): string {

@@ -1,5 +1,5 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { KubeResource, KubeResourceApi, KubeResourceRef } from './kube-port.js';
+import type { KubeResource, KubeResourceApi, KubeResourceRef } from '../kube-resources.js';
 
 /**
  * Where the Gateway implementation stands with an HTTPRoute's current generation, from

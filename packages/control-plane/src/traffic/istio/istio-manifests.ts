@@ -1,11 +1,9 @@
 import type { RouteSpec, RuleAction, TrafficSplit } from '@sluice/domain';
 import { toIstioMatches } from './istio-matches.js';
-import type { KubeResource } from './kube-port.js';
+import type { KubeResource } from '../kube-resources.js';
 
 export const ISTIO_API_VERSION = 'networking.istio.io/v1';
-export const SPLIT_ANNOTATION = 'sluice.dev/split';
-export const GENERATION_ANNOTATION = 'sluice.dev/generation';
-export const ROUTE_ANNOTATION = 'sluice.dev/route';
+import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, type StoredRoute } from '../kube-resources.js';
 
 export interface IstioRenderOptions {
   readonly namespace: string;
@@ -17,11 +15,6 @@ export interface IstioRenderOptions {
   readonly versionLabel: string;
 }
 
-export interface StoredRoute {
-  readonly stickiness: RouteSpec['stickiness'];
-  readonly hosts?: readonly string[];
-  readonly backends: RouteSpec['backends'];
-}
 
 /** A DNS-1123 label from any text (subset and object names). */
 export function dnsLabel(text: string): string {

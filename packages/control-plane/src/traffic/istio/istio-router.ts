@@ -3,16 +3,14 @@ import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluic
 import type { RouterCapability, TrafficRouter } from '../traffic-router.js';
 import {
   dnsLabel,
-  GENERATION_ANNOTATION,
   ISTIO_API_VERSION,
   renderDestinationRule,
   renderVirtualService,
-  ROUTE_ANNOTATION,
-  SPLIT_ANNOTATION,
   subsetVersions,
 } from './istio-manifests.js';
-import type { IstioRenderOptions, StoredRoute } from './istio-manifests.js';
-import type { KubeResource, KubeResourceApi, KubeResourceRef } from './kube-port.js';
+import type { IstioRenderOptions } from './istio-manifests.js';
+import type { KubeResource, KubeResourceApi, KubeResourceRef } from '../kube-resources.js';
+import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
 
 export interface IstioRouterOptions {
   /** A Kubernetes API client (the composition root passes runtime/kubernetes's KubeClient). */
@@ -26,12 +24,7 @@ export interface IstioRouterOptions {
   readonly versionLabel?: string;
 }
 
-interface Stored {
-  readonly object: KubeResource;
-  readonly split: TrafficSplit;
-  readonly generation: number;
-  readonly route: StoredRoute;
-}
+type Stored = StoredState;
 
 /**
  * TrafficRouter over Istio: a VirtualService per service (weighted routes to subsets, the split's rules
@@ -128,11 +121,7 @@ export class IstioRouter implements TrafficRouter {
 
   async #read(service: string, signal?: AbortSignal): Promise<Stored | undefined> {
     const object = await this.#api.get(this.#ref(service, 'virtualservices'), signal);
-    const annotations = object?.metadata.annotations ?? {};
-    const split = annotations[SPLIT_ANNOTATION];
-    const route = annotations[ROUTE_ANNOTATION];
-    if (object === undefined || split === undefined || route === undefined) return undefined;
-    return { object, split: JSON.parse(split) as TrafficSplit, generation: Number(annotations[GENERATION_ANNOTATION] ?? 1), route: JSON.parse(route) as StoredRoute };
+    return storedState(object);
   }
 
   async #mustRead(service: string, signal?: AbortSignal): Promise<Stored> {
