@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { nginxRefusal } from '../traffic/nginx/nginx-render.js';
 import { describe, test } from 'node:test';
 import { ErrorCode, Phase, SluiceError } from '@sluice/domain';
 import { parseResources } from '@sluice/spec';
@@ -191,6 +192,20 @@ spec:
     // A flag's value is evaluated inside the built-in proxy only: nginx refuses a segment that needs it.
     const flagged = office.replace('office', 'checkout-on').replace('{ match: [ { sourceCidr: [10.0.0.0/8] } ] }', '{ match: [ { flag: { name: new-checkout, environment: production } } ] }');
     await assert.rejects(apply(store, flagged, { ...opts, dataPlane: nginx }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /nginx data plane cannot match on a feature flag/));
+  });
+
+  test('a rule the engine itself cannot evaluate (nginx: a header name with "_") is refused at apply with the engine\'s reason', async () => {
+    const store = new MemoryStore();
+    const underscore = `apiVersion: sluice.dev/v1
+kind: Segment
+metadata: { name: legacy }
+spec:
+  match: [ { header: x_legacy_client, exact: "1" } ]
+`;
+    const nginx = { kind: 'nginx', capabilities: new Set(['weights', 'header-match', 'source-match', 'mirror']), refusal: nginxRefusal };
+    await assert.rejects(apply(store, underscore, { ...opts, dataPlane: nginx }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /nginx data plane cannot serve this rule: .*x_legacy_client/));
+    assert.deepEqual(await store.segments.list(), []);
+    assert.equal((await apply(store, underscore.replaceAll('x_legacy_client', 'x-legacy-client'), { ...opts, dataPlane: nginx })).length, 1);
   });
 
   test('applyResources rejects a setMirror step the data plane cannot serve, before writing anything', async () => {

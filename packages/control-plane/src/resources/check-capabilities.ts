@@ -1,4 +1,4 @@
-import type { Problem } from '@sluice/domain';
+import type { Problem, RouteRule, RouteSpec, SluiceError, TrafficSplit } from '@sluice/domain';
 import { stepFieldPath, type ParsedResource } from '@sluice/spec';
 
 /** What the configured data plane can do, as far as specs are concerned. */
@@ -8,8 +8,20 @@ export type DataPlaneCapability = 'weights' | 'sticky' | 'header-match' | 'sourc
  * Rejects specs the configured data plane cannot serve, before anything runs: a rollout must never
  * record a step as done on a data plane that ignores it.
  */
-export function capabilityProblems(resources: readonly ParsedResource[], capabilities: ReadonlySet<string>, router: string): Problem[] {
+/** What apply may ask the data plane: its capabilities, and (optionally) whether it could serve a rule. */
+export interface DataPlaneChecks {
+  readonly kind: string;
+  readonly capabilities: ReadonlySet<string>;
+  refusal?(route: RouteSpec, split: TrafficSplit): SluiceError | undefined;
+}
+
+export function capabilityProblems(resources: readonly ParsedResource[], dataPlane: DataPlaneChecks): Problem[] {
+  const { capabilities, kind: router } = dataPlane;
   const problems: Problem[] = [];
+  const engineProblem = (r: ParsedResource, path: readonly (string | number)[], rules: readonly { name: string; conditions: readonly AnyCondition[] }[], target?: string) => {
+    const error = refusalOf(dataPlane, rules, target);
+    if (error !== undefined) problems.push(at(r, path, `the ${router} data plane cannot serve this rule: ${error.message}`, 'conditions this engine can evaluate (see its docs), or the built-in data plane'));
+  };
   // Conditions some engines cannot evaluate: the client address, a feature flag's value.
   const lacking = (conditions: readonly AnyCondition[]) => [...needed(conditions)].filter((c) => !capabilities.has(c)) as (keyof typeof UNMATCHABLE)[];
   const matchProblem = (r: ParsedResource, path: readonly (string | number)[], conditions: readonly AnyCondition[]) => {
@@ -21,15 +33,15 @@ export function capabilityProblems(resources: readonly ParsedResource[], capabil
     if (r.kind === 'Service' && (r.spec.routes?.length ?? 0) > 0 && !capabilities.has('header-match')) {
       problems.push(at(r, ['spec', 'routes'], `the ${router} data plane cannot route by request attributes`, 'a data plane with header-match'));
     }
-    if (r.kind === 'Service') r.spec.routes?.forEach((route, i) => matchProblem(r, ['spec', 'routes', i], route.conditions));
-    if (r.kind === 'Segment') matchProblem(r, ['spec', 'match'], r.spec.match);
+    if (r.kind === 'Service') r.spec.routes?.forEach((route, i) => (matchProblem(r, ['spec', 'routes', i], route.conditions), engineProblem(r, ['spec', 'routes', i], [route])));
+    if (r.kind === 'Segment') (matchProblem(r, ['spec', 'match'], r.spec.match), engineProblem(r, ['spec', 'match'], [{ name: `segment:${r.name}`, conditions: r.spec.match }]));
     if (r.kind !== 'Rollout') continue;
     r.spec.strategy.steps.forEach((step, i) => {
       const needs = step.kind === 'setMirror' ? 'mirror' : step.kind === 'setHeaderRoute' || step.kind === 'setSegmentRoute' ? 'header-match' : undefined;
       if (needs !== undefined && !capabilities.has(needs)) {
         problems.push(at(r, stepFieldPath(r.spec, i), `the ${router} data plane does not support ${step.kind} yet`, `a data plane with the "${needs}" capability, or no ${step.kind} step`));
       }
-      if (step.kind === 'setHeaderRoute') matchProblem(r, stepFieldPath(r.spec, i), step.match ?? []);
+      if (step.kind === 'setHeaderRoute') (matchProblem(r, stepFieldPath(r.spec, i), step.match ?? []), engineProblem(r, stepFieldPath(r.spec, i), [{ name: step.name, conditions: step.match ?? [] }], r.spec.target));
     });
   }
   return problems;
@@ -55,4 +67,24 @@ function at(r: ParsedResource, path: readonly (string | number)[], message: stri
   const pos = r.source.locate(path);
   const dotted = path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
   return { file: r.source.file, ...(pos ?? {}), path: dotted, message, expected };
+}
+
+const PROBE_ENDPOINT = 'http://127.0.0.1:1';
+const PROBE_STABLE = 'sluice-probe-stable';
+
+/** Asks the engine about the rules' conditions it could evaluate here (segment and flag references are checked elsewhere). */
+function refusalOf(dataPlane: DataPlaneChecks, rules: readonly { name: string; conditions: readonly AnyCondition[] }[], target = 'sluice-probe-target'): SluiceError | undefined {
+  if (dataPlane.refusal === undefined) return undefined;
+  const basic = rules
+    .map((rule) => ({ name: rule.name, conditions: rule.conditions.filter(isBasic), action: { kind: 'version' as const, version: target } }))
+    .filter((rule) => rule.conditions.length > 0) as unknown as RouteRule[];
+  if (basic.length === 0) return undefined;
+  const route: RouteSpec = { service: 'sluice-probe', listen: '127.0.0.1:1', stickiness: { cookie: 'sluice-probe' }, backends: { [PROBE_STABLE]: [PROBE_ENDPOINT], [target]: [PROBE_ENDPOINT] } };
+  return dataPlane.refusal(route, { stable: PROBE_STABLE, weight: 0, salt: 'probe', rules: basic });
+}
+
+/** A condition without segment or flag references (anyOf groups made only of such). */
+function isBasic(condition: AnyCondition): boolean {
+  if (condition.kind === 'segment' || condition.kind === 'flag') return false;
+  return condition.kind !== 'anyOf' || (condition.groups ?? []).every((g) => g.every(isBasic));
 }

@@ -1,4 +1,4 @@
-import type { ObservedSplit, RouteSpec, TrafficSplit, UpstreamUse } from '@sluice/domain';
+import type { ObservedSplit, RouteSpec, SluiceError, TrafficSplit, UpstreamUse } from '@sluice/domain';
 
 /**
  * weights: percentage splits; sticky: users keep their version; header-match: routing rules on request
@@ -43,4 +43,10 @@ export interface TrafficRouter {
   restart?(): Promise<void>;
   /** Stops every route, draining in-flight requests. */
   close(): Promise<void>;
+  /**
+   * Optional: why this engine could not serve `split` on `route` (a header name, a regex syntax it
+   * lacks), without serving anything; undefined when it could. Apply asks it for every rule a spec
+   * declares, so such specs are refused before a rollout starts rather than failing at a step.
+   */
+  refusal?(route: RouteSpec, split: TrafficSplit): SluiceError | undefined;
 }

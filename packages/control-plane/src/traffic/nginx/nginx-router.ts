@@ -10,7 +10,7 @@ import { nginxBinary } from './nginx-binary.js';
 import { ExternalNginx, OwnedNginx, ownedPaths, type NginxControl } from './nginx-control.js';
 import { acceptingWorkers, converge } from './nginx-converge.js';
 import { resolveListen } from './nginx-probe.js';
-import { renderServiceConfig } from './nginx-render.js';
+import { nginxRefusal, renderServiceConfig } from './nginx-render.js';
 import { nginxWorkers } from './nginx-workers.js';
 
 /** The user's own nginx: its main configuration must `include <includeDir>/*.conf;` inside `http { }`. */
@@ -203,6 +203,10 @@ export class NginxRouter implements TrafficRouter {
       await this.#control.reload();
       await converge(this.#control, { generation: ++this.#generation, previousWorkers, timeoutMs: this.#timeout(), settleMs: this.#options.settleMs ?? 2000 });
     });
+  }
+
+  refusal(route: RouteSpec, split: TrafficSplit): SluiceError | undefined {
+    return nginxRefusal(route, split);
   }
 
   async close(): Promise<void> {
