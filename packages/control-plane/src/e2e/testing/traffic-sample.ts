@@ -16,8 +16,8 @@ export async function sample(address: string, n: number, headers: (i: number) =>
   for (let start = 0; start < n; start += 50) {
     const batch = Array.from({ length: Math.min(50, n - start) }, async (_, j) => {
       const res = await getOnce(`http://${address}/`, headers(start + j));
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`proxy answered ${res.status}`);
+      const body = await res.text();
+      if (res.status !== 200) throw new Error(`proxy answered ${res.status} (version ${res.headers.get('x-sluice-version') ?? '-'}, generation ${res.headers.get('x-sluice-generation') ?? '-'}): ${body.slice(0, 200)}`);
       const version = res.headers.get('x-sluice-version') ?? 'none';
       counts.set(version, (counts.get(version) ?? 0) + 1);
     });
