@@ -302,6 +302,21 @@ describe('parseResources on invalid fields', () => {
     assertProblem(problems[1]!, { line: 9, col: 9, path: 'spec.versions.v2', message: /exactly one of run, upstreams/, found: 'run and upstreams' });
   });
 
+  test('a run gives a command (local processes), an image (Kubernetes) or both, and an image must be an image reference', () => {
+    const withRun = (run: string) => service(SPEC.replace('      upstreams: ["http://127.0.0.1:9101"]\n', `      run: ${run}\n`));
+    const both = parseResources(withRun('{ command: "node app.js", image: "ghcr.io/acme/shop:1.4.0@sha256:' + 'a'.repeat(64) + '" }'), { file: 'shop.yaml' })[0];
+    assert.ok(both?.kind === 'Service');
+    const source = both.spec.versions['v1'];
+    assert.deepEqual(source?.kind === 'run' ? [source.run.command, source.run.image] : [], ['node app.js', `ghcr.io/acme/shop:1.4.0@sha256:${'a'.repeat(64)}`]);
+    const imageOnly = parseResources(withRun('{ image: "localhost:5000/shop" }'), { file: 'shop.yaml' })[0];
+    assert.ok(imageOnly?.kind === 'Service' && imageOnly.spec.versions['v1']?.kind === 'run');
+    assert.equal(imageOnly.spec.versions['v1'].run.command, undefined);
+    const neither = onlyProblem(problemsOf(withRun('{ env: { A: b } }')));
+    assertProblem(neither, { line: 9, col: 12, path: 'spec.versions.v1.run', message: /needs a command \(for local processes\) or an image \(for Kubernetes\)/, found: 'neither command nor image', expected: /or both/ });
+    const badImage = onlyProblem(problemsOf(withRun('{ image: "ghcr.io/Acme/Shop:1 0" }')));
+    assertProblem(badImage, { line: 9, col: 21, path: 'spec.versions.v1.run.image', message: /invalid image/, expected: /image reference/ });
+  });
+
   test('parseResources checks upstream URLs and their count', () => {
     const bad = onlyProblem(problemsOf(service(SPEC.replace('"http://127.0.0.1:9101"', '"http://ok:1", "ftp://x"'))));
     assertProblem(bad, { line: 9, col: 34, path: 'spec.versions.v1.upstreams[1]', message: /invalid upstream URL/, found: '"ftp://x"', expected: /http\(s\)/ });

@@ -30,6 +30,15 @@ export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A container image reference: [registry[:port]/]path[:tag][@sha256:digest], as the distribution spec's grammar allows. */
+const IMAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]*(:\d{1,5})?(\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/** A run is started by one runtime or another: the process runtime needs a command, Kubernetes an image (or the source Deployment's). */
+function commandOrImage(run: { command?: unknown; image?: unknown }, ctx: z.RefinementCtx): void {
+  if (run.command !== undefined || run.image !== undefined) return;
+  const message = 'a run needs a command (for local processes) or an image (for Kubernetes)';
+  ctx.addIssue({ code: 'custom', path: [], message, params: { message, found: 'neither command nor image', expected: 'command: "node app.js", image: ghcr.io/acme/shop:1.4.0, or both (each runtime uses its own)' } });
+}
 
 const readiness = hint(
   z.strictObject({
@@ -42,7 +51,8 @@ const readiness = hint(
 
 const run = hint(
   z.strictObject({
-    command: hint(z.string().trim().min(1).max(4096), 'a shell command, e.g. "node app.js"', 'invalid command'),
+    command: hint(z.string().trim().min(1).max(4096), 'a shell command, e.g. "node app.js"', 'invalid command').optional(),
+    image: hint(z.string().max(512).regex(IMAGE_PATTERN), 'a container image reference, e.g. ghcr.io/acme/shop:1.4.0', 'invalid image').optional(),
     env: hint(
       z.record(
         hint(z.string().regex(ENV_NAME_PATTERN), 'an environment variable name (letters, digits, "_")', 'invalid environment variable name'),
@@ -55,8 +65,10 @@ const run = hint(
     gracePeriod: duration(0).optional(),
     cwd: hint(z.string().min(1).max(4096), 'a directory path', 'invalid cwd').optional(),
     rollingUpdate: rollingUpdate.optional(),
-  }).superRefine(rollingUpdateFitsReplicas),
-  'a map with command and optional env, replicas, readiness, gracePeriod, cwd and rollingUpdate',
+  })
+    .superRefine(commandOrImage)
+    .superRefine(rollingUpdateFitsReplicas),
+  'a map with a command (local processes) and/or an image (Kubernetes), and optional env, replicas, readiness, gracePeriod, cwd and rollingUpdate',
 );
 
 const upstreams = hint(

@@ -66,7 +66,8 @@ function toRunSpec(raw: RawRun): RunSpec {
     timeoutMs: raw.readiness?.timeout === undefined ? DEFAULT_READINESS.timeoutMs : ms(raw.readiness.timeout),
   };
   return {
-    command: raw.command,
+    ...(raw.command === undefined ? {} : { command: raw.command }),
+    ...(raw.image === undefined ? {} : { image: raw.image }),
     env: { ...raw.env },
     replicas: raw.replicas ?? 1,
     readiness,

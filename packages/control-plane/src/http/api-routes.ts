@@ -77,7 +77,7 @@ async function apply(c: Context, deps: ApiDeps) {
   const dryRun = boolQuery(c, 'dryRun');
   const files = await readApplyFiles(c);
   const resources = parseAll(files);
-  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic });
+  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic, runtime: deps.runtime });
   if (!dryRun) {
     deps.controller.kick();
     // Flag and segment changes reach connected SDKs before the apply answers.

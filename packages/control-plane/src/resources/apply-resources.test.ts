@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { nginxRefusal } from '../traffic/nginx/nginx-render.js';
+import { kubernetesRunRefusal } from '../runtime/kubernetes/deployment-manifest.js';
+import { processRunRefusal } from '../runtime/process/validate-workload-spec.js';
 import { describe, test } from 'node:test';
 import { ErrorCode, Phase, SluiceError } from '@sluice/domain';
 import { parseResources } from '@sluice/spec';
@@ -206,6 +208,25 @@ spec:
     await assert.rejects(apply(store, underscore, { ...opts, dataPlane: nginx }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /nginx data plane cannot serve this rule: .*x_legacy_client/));
     assert.deepEqual(await store.segments.list(), []);
     assert.equal((await apply(store, underscore.replaceAll('x_legacy_client', 'x-legacy-client'), { ...opts, dataPlane: nginx })).length, 1);
+  });
+
+  test('a version the runtime cannot run is refused at its run: an image alone on the process runtime, a command alone on Kubernetes', async () => {
+    const store = new MemoryStore();
+    const commandOnly = SERVICE.replace('v1: { upstreams: ["http://127.0.0.1:9001"] }', 'v1: { run: { command: "node app.js", image: ghcr.io/acme/shop:1.0 } }').replace('v2: { upstreams: ["http://127.0.0.1:9002"] }', 'v2: { run: { command: "node app.js" } }');
+    const imageOnly = commandOnly.replace('v2: { run: { command: "node app.js" } }', 'v2: { run: { image: ghcr.io/acme/shop:2.0 } }');
+    const processRuntime = { kind: 'process', cannotRun: processRunRefusal };
+    await assert.rejects(apply(store, imageOnly, { ...opts, runtime: processRuntime }), (e: unknown) => {
+      assert.ok(e instanceof SluiceError && e.code === ErrorCode.UNSUPPORTED_CAPABILITY, String(e));
+      assert.equal(e.problems.length, 1);
+      assert.equal(e.problems[0]?.path, 'spec.versions.v2.run');
+      assert.match(e.problems[0]?.message ?? '', /process runtime cannot run version "v2": it starts commands, and this version gives only an image/);
+      assert.match(e.problems[0]?.expected ?? '', /--runtime kubernetes/);
+      return true;
+    });
+    assert.deepEqual(await store.services.list(), [], 'nothing stored');
+    const kubernetes = { kind: 'kubernetes', cannotRun: kubernetesRunRefusal };
+    assert.equal((await apply(store, imageOnly, { ...opts, runtime: kubernetes })).length, 1, 'an image is what Kubernetes runs (v1 gives both)');
+    await assert.rejects(apply(new MemoryStore(), commandOnly, { ...opts, runtime: kubernetes }), rejectsWith(ErrorCode.UNSUPPORTED_CAPABILITY, /kubernetes runtime cannot run version "v2": it runs images, and this version gives only a command/));
   });
 
   test('applyResources rejects a setMirror step the data plane cannot serve, before writing anything', async () => {

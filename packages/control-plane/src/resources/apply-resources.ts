@@ -20,7 +20,7 @@ import { checkReferences, type ParsedResource } from '@sluice/spec';
 import { planExperiments } from '../experiments/apply-experiments.js';
 import { planFlags } from '../flags/apply-flags.js';
 import { stampEvents } from '../orchestrator/commit.js';
-import { capabilityProblems, type DataPlaneChecks } from './check-capabilities.js';
+import { capabilityProblems, runtimeProblems, type DataPlaneChecks, type RuntimeChecks } from './check-capabilities.js';
 import { migrationGateProblems } from '../migrations/migration-gate.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
@@ -38,6 +38,8 @@ export interface ApplyOptions {
   readonly now: number;
   /** The data plane's capabilities; specs needing others are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
   readonly dataPlane?: DataPlaneChecks;
+  /** The runtime; Services with versions it could not run are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
+  readonly runtime?: RuntimeChecks;
   /** Where migrations' database URL variables are looked up (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -143,7 +145,7 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
 export async function applyResources(store: Store, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const dupes = duplicateProblems(resources);
   if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
-  const unsupported = opts.dataPlane ? capabilityProblems(resources, opts.dataPlane) : [];
+  const unsupported = [...(opts.dataPlane ? capabilityProblems(resources, opts.dataPlane) : []), ...(opts.runtime ? runtimeProblems(resources, opts.runtime) : [])];
   if (unsupported.length > 0) throw invalid(ErrorCode.UNSUPPORTED_CAPABILITY, unsupported);
   // A migration whose SQL lints unsafe is refused before anything is stored or runs.
   const rollouts = resources.filter((r): r is ParsedResource & { kind: 'Rollout' } => r.kind === 'Rollout');

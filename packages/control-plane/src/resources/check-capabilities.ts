@@ -1,4 +1,4 @@
-import type { Problem, RouteRule, RouteSpec, SluiceError, TrafficSplit } from '@sluice/domain';
+import type { Problem, RouteRule, RouteSpec, RunSpec, SluiceError, TrafficSplit } from '@sluice/domain';
 import { stepFieldPath, type ParsedResource } from '@sluice/spec';
 
 /** What the configured data plane can do, as far as specs are concerned. */
@@ -13,6 +13,26 @@ export interface DataPlaneChecks {
   readonly kind: string;
   readonly capabilities: ReadonlySet<string>;
   refusal?(route: RouteSpec, split: TrafficSplit): SluiceError | undefined;
+}
+
+/** What apply may ask the runtime: whether it could run a version's run spec. */
+export interface RuntimeChecks {
+  readonly kind: string;
+  cannotRun?(run: RunSpec): { readonly field: string; readonly message: string; readonly expected: string } | undefined;
+}
+
+/** Services whose `run` versions the configured runtime could not start (e.g. an image alone on the process runtime). */
+export function runtimeProblems(resources: readonly ParsedResource[], runtime: RuntimeChecks): Problem[] {
+  const problems: Problem[] = [];
+  for (const r of resources) {
+    if (r.kind !== 'Service' || runtime.cannotRun === undefined) continue;
+    for (const [version, source] of Object.entries(r.spec.versions)) {
+      if (source.kind !== 'run') continue;
+      const refusal = runtime.cannotRun(source.run);
+      if (refusal !== undefined) problems.push(at(r, ['spec', 'versions', version, 'run'], `the ${runtime.kind} runtime cannot run version "${version}": ${refusal.message}`, refusal.expected));
+    }
+  }
+  return problems;
 }
 
 export function capabilityProblems(resources: readonly ParsedResource[], dataPlane: DataPlaneChecks): Problem[] {

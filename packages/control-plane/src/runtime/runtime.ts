@@ -65,10 +65,22 @@ export const NO_DATA_PLANE: DataPlaneGate = {
   awaitDrained: async () => undefined,
 };
 
+/** What a runtime lacks to run a version: the run spec's field it needs, why, and what would do. */
+export interface RunRefusal {
+  readonly field: string;
+  readonly message: string;
+  readonly expected: string;
+}
+
 /** Starts, checks and retires the versions of services on one platform. */
 export interface Runtime {
-  /** "process", "memory", later "kubernetes". */
+  /** "process", "memory", "kubernetes". */
   readonly kind: string;
+  /**
+   * Why this runtime could not run `run` (e.g. the process runtime given only an image), or undefined.
+   * Apply asks before anything is stored, so such a spec is refused instead of failing a rollout.
+   */
+  cannotRun?(run: RunSpec): RunRefusal | undefined;
   /**
    * Makes `spec` run: starts missing instances, replaces instances whose spec changed (a rolling
    * update: in batches bounded by `run.rollingUpdate`, continuing in the background), and scales to

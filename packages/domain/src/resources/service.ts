@@ -19,7 +19,10 @@ export interface ReadinessProbe {
 
 /** A version started by Sluice as local processes. */
 export interface RunSpec {
-  readonly command: string;
+  /** Shell command the process runtime starts (required there; the Kubernetes runtime ignores it). */
+  readonly command?: string;
+  /** Container image the Kubernetes runtime runs (absent: the source Deployment's image; the process runtime ignores it). */
+  readonly image?: string;
   readonly env: Readonly<Record<string, string>>;
   readonly replicas: number;
   readonly readiness: ReadinessProbe;

@@ -1,5 +1,6 @@
 import { ErrorCode, rollingUpdateOf, SluiceError } from '@sluice/domain';
-import type { WorkloadSpec } from '../runtime.js';
+import type { RunSpec } from '@sluice/domain';
+import type { RunRefusal, WorkloadSpec } from '../runtime.js';
 import type { KubeObject } from './kube-client.js';
 
 /** How a version's Deployment and Service are derived from the source Deployment. */
@@ -102,5 +103,18 @@ export function versionService(spec: WorkloadSpec, port: number, options: Worklo
     kind: 'Service',
     metadata: { name: workloadName(spec.service, spec.version), namespace: options.namespace, labels: managedLabels(spec, options.versionLabel) },
     spec: { selector: selectorLabels(spec.service, spec.version), ports: [{ name: 'http', port, targetPort: port, protocol: 'TCP' }] },
+  };
+}
+
+/**
+ * What apply says of a run the Kubernetes runtime should not start: a command without an image is meant
+ * for local processes, and Kubernetes would silently run the source Deployment's image instead.
+ */
+export function kubernetesRunRefusal(run: RunSpec): RunRefusal | undefined {
+  if (run.image !== undefined || run.command === undefined) return undefined;
+  return {
+    field: 'image',
+    message: 'it runs images, and this version gives only a command',
+    expected: 'an image, e.g. ghcr.io/acme/shop:1.4.0 (the command runs with --runtime process; a version may give both)',
   };
 }

@@ -1,7 +1,8 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
+import type { RunSpec } from '@sluice/domain';
+import type { RunRefusal, Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
 import type { KubeClient, KubeObject, KubeRef, KubeWatchEvent } from './kube-client.js';
-import { containerPort, MANAGED_SELECTOR, versionDeployment, versionService, workloadName } from './deployment-manifest.js';
+import { containerPort, kubernetesRunRefusal, MANAGED_SELECTOR, versionDeployment, versionService, workloadName } from './deployment-manifest.js';
 import type { WorkloadManifestOptions } from './deployment-manifest.js';
 import { ObjectWatch } from './object-watch.js';
 import { desiredReplicas, rolloutStatus } from './rollout-status.js';
@@ -13,7 +14,7 @@ export interface KubernetesRuntimeOptions {
   readonly namespace: string;
   /** The Deployment every version is copied from; default the service's name. */
   readonly sourceDeployment?: (service: string) => string;
-  /** Image of a version; default keeps the source's image (only env changes). Until a `kubernetes` version source exists. */
+  /** Image of a version; default the run spec's `image`, else the source's image (only env changes). */
   readonly image?: (spec: WorkloadSpec) => string | undefined;
   /** Container whose image/env change; default the first. */
   readonly container?: string;
@@ -57,7 +58,7 @@ export class KubernetesRuntime implements Runtime {
     this.#options = options;
     this.#manifest = {
       namespace: options.namespace,
-      image: options.image ?? (() => undefined),
+      image: options.image ?? ((spec) => spec.run.image),
       versionLabel: options.versionLabel ?? 'version',
       ...(options.container === undefined ? {} : { container: options.container }),
       ...(options.port === undefined ? {} : { port: options.port }),
@@ -72,6 +73,10 @@ export class KubernetesRuntime implements Runtime {
   /** How many times the watch listed (1 + one per 410 Gone); for tests and diagnostics. */
   get relists(): number {
     return this.#watch.relists;
+  }
+
+  cannotRun(run: RunSpec): RunRefusal | undefined {
+    return this.#options.image === undefined ? kubernetesRunRefusal(run) : undefined;
   }
 
   async ensure(spec: WorkloadSpec, signal?: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '@sluice/domain';
+import type { Clock, RunSpec } from '@sluice/domain';
 import type { InstanceState, InstanceStatus, WorkloadSpec } from '../runtime.js';
 import { instanceId, specHash, workloadName } from '../spec-hash.js';
 import { pickFreePort } from './free-port.js';
@@ -202,7 +202,7 @@ export class ManagedInstance {
     let child: ChildProcess;
     try {
       // detached: the shell leads a new process group, so stopping signals the app behind it too.
-      child = spawn(SHELL, ['-c', run.command], { cwd: this.#settings.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(SHELL, ['-c', commandOf(run)], { cwd: this.#settings.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
       return this.#crashed(epoch, `failed to start: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -228,7 +228,7 @@ export class ManagedInstance {
       instance: this.id,
       pid: running.pgid,
       pgid: running.pgid,
-      command: run.command,
+      command: commandOf(run),
       token,
       specHash: this.specHash,
       port: this.#port,
@@ -316,4 +316,9 @@ export class ManagedInstance {
   #name(): string {
     return `${workloadName(this.#spec)}#${this.index}`;
   }
+}
+
+/** The run's command: validateWorkloadSpec refused a run without one before any instance exists. */
+function commandOf(run: RunSpec): string {
+  return run.command ?? '';
 }

@@ -1,9 +1,9 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { Clock } from '@sluice/domain';
+import type { Clock, RunSpec } from '@sluice/domain';
 import { NO_DATA_PLANE } from '../runtime.js';
-import type { DataPlaneGate, InstanceStatus, Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
+import type { DataPlaneGate, InstanceStatus, RunRefusal, Runtime, WorkloadKey, WorkloadSpec, WorkloadStatus } from '../runtime.js';
 import { workloadName } from '../spec-hash.js';
 import { waitForReady } from '../wait-for-ready.js';
 import { confirmInTable, leaveDataPlane } from './data-plane-steps.js';
@@ -15,7 +15,7 @@ import { cleanupOrphans } from './orphan-cleanup.js';
 import type { OrphanReport } from './orphan-cleanup.js';
 import { ProcessWorkload } from './process-workload.js';
 import type { Target } from './rolling-update.js';
-import { validateWorkloadSpec } from './validate-workload-spec.js';
+import { processRunRefusal, validateWorkloadSpec } from './validate-workload-spec.js';
 
 export interface ProcessRuntimeOptions {
   /** Directory for instances.json, the record of live processes used for orphan cleanup. */
@@ -86,6 +86,10 @@ export class ProcessRuntime implements Runtime {
   /** Resolves when leftovers of an earlier run are stopped, with what was found. */
   cleanupOrphans(): Promise<OrphanReport> {
     return this.#orphans;
+  }
+
+  cannotRun(run: RunSpec): RunRefusal | undefined {
+    return processRunRefusal(run);
   }
 
   async ensure(spec: WorkloadSpec, signal?: AbortSignal): Promise<void> {

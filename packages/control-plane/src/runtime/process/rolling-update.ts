@@ -174,7 +174,7 @@ export class RollingUpdate {
 /** `spec` running what `identity` runs (command, env, cwd), with everything else (replicas, readiness…) from `spec`. */
 export function withIdentity(spec: WorkloadSpec, identity: RunSpec): WorkloadSpec {
   const { cwd: _cwd, ...rest } = spec.run;
-  const run: RunSpec = { ...rest, command: identity.command, env: identity.env, ...(identity.cwd === undefined ? {} : { cwd: identity.cwd }) };
+  const run: RunSpec = { ...rest, ...(identity.command === undefined ? {} : { command: identity.command }), env: identity.env, ...(identity.cwd === undefined ? {} : { cwd: identity.cwd }) };
   return { ...spec, run };
 }
 

@@ -1,6 +1,7 @@
 import { ErrorCode, isIntOrPercent, SluiceError } from '@sluice/domain';
 import type { Problem } from '@sluice/domain';
-import type { WorkloadSpec } from '../runtime.js';
+import type { RunSpec } from '@sluice/domain';
+import type { RunRefusal, WorkloadSpec } from '../runtime.js';
 import { workloadName } from '../spec-hash.js';
 
 /**
@@ -15,7 +16,7 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
   const { run } = spec;
   check(typeof spec.service === 'string' && spec.service !== '', 'service', spec.service, 'a non-empty name');
   check(typeof spec.version === 'string' && spec.version !== '', 'version', spec.version, 'a non-empty name');
-  check(typeof run.command === 'string' && run.command.trim() !== '' && !run.command.includes('\0'), 'run.command', run.command, 'a non-empty shell command');
+  check(typeof run.command === 'string' && run.command.trim() !== '' && !run.command.includes('\0'), 'run.command', run.command ?? null, 'a non-empty shell command (the process runtime starts commands; an image alone runs on Kubernetes)');
   check(Number.isInteger(run.replicas) && run.replicas >= 0 && run.replicas <= 1000, 'run.replicas', run.replicas, 'a whole number from 0 to 1000');
   check(isPositive(run.readiness.intervalMs), 'run.readiness.intervalMs', run.readiness.intervalMs, 'a number of milliseconds > 0');
   check(isPositive(run.readiness.timeoutMs), 'run.readiness.timeoutMs', run.readiness.timeoutMs, 'a number of milliseconds > 0');
@@ -45,4 +46,14 @@ export function validateWorkloadSpec(spec: WorkloadSpec): void {
 
 function isPositive(value: number): boolean {
   return Number.isFinite(value) && value > 0;
+}
+
+/** What apply says of a run the process runtime cannot start: one without a command (an image alone is for Kubernetes). */
+export function processRunRefusal(run: RunSpec): RunRefusal | undefined {
+  if (run.command !== undefined) return undefined;
+  return {
+    field: 'command',
+    message: 'it starts commands, and this version gives only an image',
+    expected: 'a command, e.g. "node app.js" (an image runs with sluice server --runtime kubernetes; a version may give both)',
+  };
 }
