@@ -74,3 +74,8 @@ export function storedState(object: KubeResource | undefined): StoredState | und
   if (object === undefined || split === undefined || route === undefined) return undefined;
   return { object, split: JSON.parse(split) as TrafficSplit, generation: Number(annotations[GENERATION_ANNOTATION] ?? 1), route: JSON.parse(route) as StoredRoute };
 }
+
+/** Whether the stored route lists `endpoint` for some version: the Kubernetes routers' answer to upstreamUse. */
+export function listsEndpoint(route: StoredRoute, endpoint: string): boolean {
+  return Object.values(route.backends).some((endpoints) => endpoints.includes(endpoint));
+}

@@ -161,6 +161,11 @@ export function runTrafficRouterContract(name: string, create: () => Promise<Tra
         await router.upsertRoute(route, INITIAL);
         assert.deepEqual(await router.upstreamUse(SERVICE, endpoint), { routed: 'all', inflight: 0 });
         assert.deepEqual(await router.upstreamUse(SERVICE, 'http://127.0.0.1:9'), { routed: 'none', inflight: 0 }, 'never listed');
+        const [canary] = route.backends['v2'] ?? [];
+        assert.ok(canary !== undefined);
+        await router.setSplit(SERVICE, { stable: 'v1', weight: 0, salt: INITIAL.salt });
+        assert.equal((await router.upstreamUse(SERVICE, canary)).routed, 'all', 'listed for a version no request goes to yet: in the table, so a step may send it traffic');
+        await router.setSplit(SERVICE, INITIAL);
         await router.upsertRoute({ ...route, backends: { ...route.backends, v1: [] } }, INITIAL);
         assert.deepEqual(await router.upstreamUse(SERVICE, endpoint), { routed: 'none', inflight: 0 }, 'dropped from the route');
         await router.upsertRoute(route, INITIAL);

@@ -127,13 +127,13 @@ describe('GatewayApiRouter against the schema-validating fake (experimental chan
     await assert.rejects(router.observeSplit('shop'), hasCode('ADAPTER_FAILED'));
   });
 
-  test('upstreamUse answers from the weights the route sends; in-flight is always 0', async () => {
+  test('upstreamUse: an endpoint the route lists is in the table whatever its weight (the HTTPRoute can name its Service at once); in-flight is always 0', async () => {
     await router.upsertRoute(ROUTE, INITIAL);
     assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v1.default.svc:80'), { routed: 'all', inflight: 0 });
-    assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v2.default.svc:80'), { routed: 'none', inflight: 0 }, 'canary at 0 %');
-    await router.setSplit('shop', { ...INITIAL, weight: 100 });
-    assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v1.default.svc:80'), { routed: 'none', inflight: 0 }, 'stable at 0 %');
-    assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v2.default.svc:80'), { routed: 'all', inflight: 0 });
+    assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v2.default.svc:80'), { routed: 'all', inflight: 0 }, 'canary at 0 %: listed, ready for a step');
+    await router.upsertRoute({ ...ROUTE, backends: { ...ROUTE.backends, v2: [] } }, INITIAL);
+    assert.deepEqual(await router.upstreamUse('shop', 'http://shop-v2.default.svc:80'), { routed: 'none', inflight: 0 }, 'no longer listed');
+    assert.deepEqual(await router.upstreamUse('shop', 'http://elsewhere:80'), { routed: 'none', inflight: 0 }, 'never listed');
   });
 });
 

@@ -9,7 +9,7 @@ import {
 } from './http-route-manifest.js';
 import type { GatewayParentRef, HttpRouteRenderOptions } from './http-route-manifest.js';
 import type { KubeResource, KubeResourceApi, KubeResourceRef } from '../kube-resources.js';
-import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
+import { GENERATION_ANNOTATION, listsEndpoint, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
 import { awaitAccepted, requireAccepted } from './route-acceptance.js';
 
 export interface GatewayApiRouterOptions {
@@ -19,7 +19,7 @@ export interface GatewayApiRouterOptions {
   readonly namespace: string;
   /** The Gateway(s) every HTTPRoute attaches to. */
   readonly parentRefs: readonly GatewayParentRef[];
-  /** Port of the per-version Services (default 80). */
+  /** Port of the per-version Services; default the port of each version's endpoint (KubernetesRuntime's Service URL), else 80. */
   readonly port?: number;
   /** Service name of a version; default `${service}-${version}` as a DNS label (what KubernetesRuntime creates). */
   readonly backendService?: (service: string, version: string) => string;
@@ -55,7 +55,7 @@ export class GatewayApiRouter implements TrafficRouter {
     this.#render = {
       namespace: options.namespace,
       parentRefs: options.parentRefs,
-      port: options.port ?? 80,
+      ...(options.port === undefined ? {} : { port: options.port }),
       backendService: options.backendService ?? defaultBackendService,
       sessionPersistence: sticky,
     };
@@ -90,15 +90,15 @@ export class GatewayApiRouter implements TrafficRouter {
   }
 
   /**
-   * Kubernetes routes to Services, not to endpoints Sluice tracks: an endpoint is routed ("all") when it is
-   * listed for a version the HTTPRoute sends requests to (stable, a canary or rule target with weight > 0,
-   * or the mirror). In-flight counts are not visible through the API server: always 0.
+   * Kubernetes routes to Services, not to endpoints Sluice tracks: an endpoint is in the table ("all") while
+   * the route lists it for a version, since the HTTPRoute can name that version's Service at once (as the
+   * built-in proxy's pool holds every listed endpoint, whatever the weights). In-flight counts are not
+   * visible through the API server: always 0.
    */
   async upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse> {
     signal?.throwIfAborted();
-    const { split, route } = await this.#mustRead(service, signal);
-    const version = Object.entries(route.backends).find(([, endpoints]) => endpoints.includes(endpoint))?.[0];
-    return { routed: version !== undefined && routedVersions(split).has(version) ? 'all' : 'none', inflight: 0 };
+    const { route } = await this.#mustRead(service, signal);
+    return { routed: listsEndpoint(route, endpoint) ? 'all' : 'none', inflight: 0 };
   }
 
   async reset(service: string, signal?: AbortSignal): Promise<void> {
@@ -139,20 +139,4 @@ export class GatewayApiRouter implements TrafficRouter {
     }
     return stored;
   }
-}
-
-/** Versions the split sends new requests to (a mirror target included). */
-export function routedVersions(split: TrafficSplit): Set<string> {
-  const versions = new Set<string>();
-  if (split.weight < 100 || split.canary === undefined) versions.add(split.stable);
-  if (split.canary !== undefined && split.weight > 0) versions.add(split.canary);
-  for (const rule of split.rules ?? []) {
-    if (rule.action.kind === 'version') versions.add(rule.action.version);
-    else {
-      if (rule.action.weight < 100) versions.add(split.stable);
-      if (rule.action.weight > 0) versions.add(rule.action.canary);
-    }
-  }
-  if (split.mirror !== undefined && split.mirror.percent > 0) versions.add(split.mirror.version);
-  return versions;
 }

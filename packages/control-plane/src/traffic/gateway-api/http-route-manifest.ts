@@ -18,8 +18,8 @@ export interface GatewayParentRef {
 export interface HttpRouteRenderOptions {
   readonly namespace: string;
   readonly parentRefs: readonly GatewayParentRef[];
-  /** Port of every per-version Service. */
-  readonly port: number;
+  /** Port of every per-version Service; absent: the port of the version's endpoint (what the Kubernetes runtime reports), else 80. */
+  readonly port?: number;
   /** Name of the Service of one version; default `${service}-${version}`, made a valid DNS label. */
   readonly backendService: (service: string, version: string) => string;
   /** Adds rules[].sessionPersistence (Gateway API experimental channel). */
@@ -44,16 +44,29 @@ export function canaryWeight(percent: number): number {
 
 type BackendRef = { readonly name: string; readonly port: number; readonly weight: number };
 
-function backendRefs(service: string, stable: string, action: RuleAction | { kind: 'main'; canary?: string; weight: number }, options: HttpRouteRenderOptions): BackendRef[] {
-  const ref = (version: string, weight: number): BackendRef => ({ name: options.backendService(service, version), port: options.port, weight });
+/** The Service port of a version: the configured one, else its endpoint URL's (http://shop-v2.ns.svc.cluster.local:8080), else 80. */
+function portOf(version: string, route: StoredRoute, options: HttpRouteRenderOptions): number {
+  if (options.port !== undefined) return options.port;
+  const endpoint = route.backends[version]?.[0];
+  if (endpoint === undefined) return 80;
+  try {
+    const url = new URL(endpoint);
+    return url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  } catch {
+    return 80;
+  }
+}
+
+function backendRefs(service: string, stable: string, action: RuleAction | { kind: 'main'; canary?: string; weight: number }, route: StoredRoute, options: HttpRouteRenderOptions): BackendRef[] {
+  const ref = (version: string, weight: number): BackendRef => ({ name: options.backendService(service, version), port: portOf(version, route, options), weight });
   if (action.kind === 'version') return [ref(action.version, 1)];
   if (action.canary === undefined) return [ref(stable, 10_000)];
   const canary = canaryWeight(action.weight);
   return [ref(stable, 10_000 - canary), ref(action.canary, canary)];
 }
 
-function mirrorFilter(service: string, mirror: MirrorSpec, options: HttpRouteRenderOptions): Record<string, unknown> {
-  const backendRef = { name: options.backendService(service, mirror.version), port: options.port };
+function mirrorFilter(service: string, mirror: MirrorSpec, route: StoredRoute, options: HttpRouteRenderOptions): Record<string, unknown> {
+  const backendRef = { name: options.backendService(service, mirror.version), port: portOf(mirror.version, route, options) };
   const share = canaryWeight(mirror.percent);
   return { type: 'RequestMirror', requestMirror: share >= 10_000 ? { backendRef } : { backendRef, fraction: { numerator: share, denominator: 10_000 } } };
 }
@@ -69,17 +82,17 @@ function ruleName(index: number, name: string): string {
 
 /** The HTTPRoute rules of a split: the match rules in order (never-matching ones left out), then the weighted split. */
 export function renderRules(service: string, split: TrafficSplit, route: StoredRoute, options: HttpRouteRenderOptions): Record<string, unknown>[] {
-  const filters = split.mirror === undefined ? {} : { filters: [mirrorFilter(service, split.mirror, options)] };
+  const filters = split.mirror === undefined ? {} : { filters: [mirrorFilter(service, split.mirror, route, options)] };
   const sticky = options.sessionPersistence ? { sessionPersistence: sessionPersistence(route) } : {};
   const rules: Record<string, unknown>[] = [];
   (split.rules ?? []).forEach((rule, index) => {
     const matches: HttpRouteMatch[] = toMatches(rule.name, rule.conditions);
     if (matches.length === 0) return;
     const splitting = rule.action.kind === 'split';
-    rules.push({ name: ruleName(index, rule.name), matches, backendRefs: backendRefs(service, split.stable, rule.action, options), ...filters, ...(splitting ? sticky : {}) });
+    rules.push({ name: ruleName(index, rule.name), matches, backendRefs: backendRefs(service, split.stable, rule.action, route, options), ...filters, ...(splitting ? sticky : {}) });
   });
   const main = { kind: 'main' as const, weight: split.weight, ...(split.canary === undefined ? {} : { canary: split.canary }) };
-  rules.push({ name: 'split', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: backendRefs(service, split.stable, main, options), ...filters, ...sticky });
+  rules.push({ name: 'split', matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: backendRefs(service, split.stable, main, route, options), ...filters, ...sticky });
   return rules;
 }
 

@@ -10,7 +10,7 @@ import {
 } from './istio-manifests.js';
 import type { IstioRenderOptions } from './istio-manifests.js';
 import type { KubeResource, KubeResourceApi, KubeResourceRef } from '../kube-resources.js';
-import { GENERATION_ANNOTATION, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
+import { GENERATION_ANNOTATION, listsEndpoint, ROUTE_ANNOTATION, SPLIT_ANNOTATION, storedState, type StoredRoute, type StoredState } from '../kube-resources.js';
 
 export interface IstioRouterOptions {
   /** A Kubernetes API client (the composition root passes runtime/kubernetes's KubeClient). */
@@ -82,9 +82,8 @@ export class IstioRouter implements TrafficRouter {
   /** Routed when listed for a version the VirtualService sends requests to; in-flight counts are not visible (0). */
   async upstreamUse(service: string, endpoint: string, signal?: AbortSignal): Promise<UpstreamUse> {
     signal?.throwIfAborted();
-    const { split, route } = await this.#mustRead(service, signal);
-    const version = Object.entries(route.backends).find(([, endpoints]) => endpoints.includes(endpoint))?.[0];
-    return { routed: version !== undefined && sendsTo(split, version) ? 'all' : 'none', inflight: 0 };
+    const { route } = await this.#mustRead(service, signal);
+    return { routed: listsEndpoint(route, endpoint) ? 'all' : 'none', inflight: 0 };
   }
 
   async reset(service: string, signal?: AbortSignal): Promise<void> {
@@ -133,13 +132,4 @@ export class IstioRouter implements TrafficRouter {
     }
     return stored;
   }
-}
-
-function sendsTo(split: TrafficSplit, version: string): boolean {
-  if (version === split.stable && (split.canary === undefined || split.weight < 100)) return true;
-  if (version === split.canary && split.weight > 0) return true;
-  if (split.mirror !== undefined && split.mirror.version === version && split.mirror.percent > 0) return true;
-  return (split.rules ?? []).some((rule) =>
-    rule.action.kind === 'version' ? rule.action.version === version : (rule.action.canary === version && rule.action.weight > 0) || (version === split.stable && rule.action.weight < 100),
-  );
 }
