@@ -6,7 +6,7 @@ import { BuiltinProxy, type ProxyObservation } from '@sluice/proxy';
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
 import { createApi } from './http/api-routes.js';
-import { startDataPlane, type DataPlaneKind } from './data-plane.js';
+import { checkDataPlaneRuntime, startDataPlane, type DataPlaneKind } from './data-plane.js';
 import { defaultUiDir } from './http/ui-routes.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
@@ -41,8 +41,9 @@ import { FlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
 import { applyResources } from './resources/apply-resources.js';
-import { trafficGate } from './runtime/data-plane-gate.js';
-import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import type { Runtime } from './runtime/runtime.js';
+import { startRuntime, type RuntimeKind } from './runtime-choice.js';
+import { connectCluster, type KubernetesChoice } from './kubernetes-choice.js';
 import { openStore } from './store/open-store.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
@@ -71,6 +72,10 @@ export interface ControlPlaneOptions {
   readonly proxyWorkers?: number | undefined;
   /** Which engine serves traffic: the built-in proxy (default), or an nginx or HAProxy Sluice starts and drives. */
   readonly dataPlane?: DataPlaneKind | undefined;
+  /** Where versions run: local processes (default), or Deployments in a Kubernetes cluster. */
+  readonly runtime?: RuntimeKind | undefined;
+  /** The cluster, for the Kubernetes runtime and the gateway-api and istio data planes. */
+  readonly kubernetes?: KubernetesChoice | undefined;
   /** Client tokens for flag SDKs (Sluice's and Unleash's), each reading one environment. */
   readonly flagTokens?: readonly FlagTokenEntry[] | undefined;
   /** The built release center served at /ui/; packages/ui/dist by default. */
@@ -109,10 +114,10 @@ export function defaultStepExecutors(verification: VerificationWiring): StepExec
     .register(pointOfNoReturnExecutor);
 }
 
-async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter }) {
+async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter; runtime: Runtime }) {
   for (const file of files) {
     const resources = parseResources(await readFile(file, 'utf8'), { file });
-    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane });
+    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane, runtime: deps.runtime });
     for (const r of results) deps.log.info(`${r.kind.toLowerCase()}/${r.name} ${r.action}`, { file });
   }
 }
@@ -170,6 +175,11 @@ function shutdown(server: ServerType, parts: readonly (() => unknown)[]): () => 
     })());
 }
 
+/** A cluster is connected to only when the runtime or the data plane is Kubernetes. */
+function needsCluster(options: ControlPlaneOptions): boolean {
+  return options.runtime === 'kubernetes' || options.dataPlane === 'gateway-api' || options.dataPlane === 'istio';
+}
+
 /**
  * The composition root: the only place adapters are constructed and wired. Starts the store, the
  * built-in proxy, the local-process runtime, the controller and the HTTP API.
@@ -178,6 +188,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const log = createLineLogger(options.log ?? ((line) => process.stderr.write(`${line}\n`)));
   const clock: Clock = options.clock ?? { now: () => Date.now() };
   const { host, port } = parseListen(options.listen, '--listen');
+  // Bad platform options fail before anything is opened or started.
+  checkDataPlaneRuntime(options.dataPlane ?? 'builtin', options.runtime ?? 'process');
+  const cluster = needsCluster(options) ? await connectCluster(options.kubernetes ?? {}) : undefined;
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: options.databaseUrl, dataDir });
@@ -186,18 +199,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const windows = new TrafficWindows({ clock });
   bindTrafficMetrics(metrics, windows);
   const { record, keys } = observationSink(windows);
-  const traffic = await startDataPlane({ kind: options.dataPlane ?? 'builtin', workers: options.proxyWorkers ?? 0, stateDir: dataDir, observer: record, log });
+  const traffic = await startDataPlane({ kind: options.dataPlane ?? 'builtin', workers: options.proxyWorkers ?? 0, stateDir: dataDir, observer: record, log, cluster });
   // Each Target gets a built-in proxy of its own (its own listeners), created here on first use; all feed the same windows.
   const targetRouters = new TargetRouters(() => new BuiltinProxyRouter(new BuiltinProxy({ observer: record })));
   const targets: TargetRouting = { routers: targetRouters, store: store.targets };
-  const runtime = new ProcessRuntime({
-    stateDir: join(dataDir, 'runtime'),
-    cwd: options.cwd ?? process.cwd(),
-    clock,
-    log: (line) => log.info(line),
-    // Rolling updates add an instance only once the proxy routes to it, and stop one only once it left and drained.
-    dataPlane: trafficGate(traffic),
-  });
+  const runtime = await startRuntime({ kind: options.runtime ?? 'process', stateDir: dataDir, cwd: options.cwd ?? process.cwd(), clock, log, traffic, cluster });
   bindControllerMetrics(metrics, store);
   const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []), evaluations: new FlagEvaluationCounter() };
   const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd(), flags.evaluations);
@@ -213,7 +219,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
   const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
   try {
-    await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic });
+    await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic, runtime });
     await controller.start();
     await flags.hub.start();
   } catch (error) {

@@ -19,10 +19,20 @@ interface StartControlPlaneOptions {
   readonly log: (line: string) => void;
   /** Worker processes for the built-in proxy; 0 runs it inside the control plane. */
   readonly proxyWorkers: number;
-  /** builtin, nginx or haproxy. */
-  readonly dataPlane: 'builtin' | 'nginx' | 'haproxy';
+  readonly dataPlane: (typeof DATA_PLANES)[number];
+  readonly runtime: (typeof RUNTIMES)[number];
+  /** The cluster, for --runtime kubernetes and --data-plane gateway-api|istio. */
+  readonly kubernetes?: KubernetesOptions;
   /** Client tokens for flag SDKs, each reading one environment. */
   readonly flagTokens: readonly FlagTokenEntry[];
+}
+
+interface KubernetesOptions {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace?: string;
+  readonly gateway?: string;
+  readonly gatewayChannel?: 'standard' | 'experimental';
 }
 
 /** `environment:token`: what a flag SDK presents to read one environment's flags. */
@@ -53,6 +63,12 @@ interface ServerOptions {
   readonly apply?: string[];
   readonly proxyWorkers?: string;
   readonly dataPlane?: string;
+  readonly runtime?: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly namespace?: string;
+  readonly gateway?: string;
+  readonly gatewayChannel?: string;
   readonly flagToken: string[];
 }
 
@@ -65,7 +81,13 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
     .option('--apply <file...>', 'spec files to apply once started')
     .option('--proxy-workers <n>', 'run the built-in proxy as N worker processes, restartable with SIGHUP or `sluice proxy restart` (env SLUICE_PROXY_WORKERS; default 0: in-process)')
-    .option('--data-plane <kind>', 'which engine serves traffic: builtin (default), nginx or haproxy — Sluice starts the nginx or HAProxy (Debian packages) and drives it (env SLUICE_DATA_PLANE)')
+    .option('--data-plane <kind>', 'which engine serves traffic: builtin (default), nginx or haproxy (Sluice starts and drives it), gateway-api or istio (routes in the cluster; needs --runtime kubernetes) (env SLUICE_DATA_PLANE)')
+    .option('--runtime <kind>', 'where versions run: process (default: local processes) or kubernetes (a Deployment per version, copied from the service\'s Deployment) (env SLUICE_RUNTIME)')
+    .option('--kubeconfig <file>', 'kubeconfig for the cluster (default $KUBECONFIG, ~/.kube/config, else the in-cluster service account)')
+    .option('--context <name>', 'kubeconfig context (env SLUICE_KUBE_CONTEXT; default the current context)')
+    .option('--namespace <name>', 'namespace of the Deployments, Services and routes (env SLUICE_NAMESPACE; default the context\'s, else "default")')
+    .option('--gateway <[namespace/]name>', 'gateway-api: the Gateway the HTTPRoutes attach to (required); istio: the gateway VirtualServices bind to (env SLUICE_GATEWAY)')
+    .option('--gateway-channel <channel>', 'gateway-api: standard (default) or experimental, when the cluster has the experimental HTTPRoute CRD (version stickiness) (env SLUICE_GATEWAY_CHANNEL)')
     .option('--flag-token <env:token>', 'a client token flag SDKs present to read one environment, repeatable (env SLUICE_FLAG_TOKENS, comma-separated; tokens of 16 to 512 characters)', collect, [])
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
@@ -87,7 +109,9 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     applyFiles: options.apply ?? [],
     log: (line) => writeLine(ctx.io.stderr, line),
     proxyWorkers: proxyWorkersOf(options.proxyWorkers ?? env['SLUICE_PROXY_WORKERS']),
-    dataPlane: dataPlaneOf(options.dataPlane ?? env['SLUICE_DATA_PLANE']),
+    dataPlane: oneOf('--data-plane', 'data plane', DATA_PLANES, options.dataPlane ?? env['SLUICE_DATA_PLANE']),
+    runtime: oneOf('--runtime', 'runtime', RUNTIMES, options.runtime ?? env['SLUICE_RUNTIME']),
+    ...kubernetesOf(options, env),
     flagTokens,
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
@@ -106,17 +130,35 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   await running.close();
 }
 
-const DATA_PLANES = ['builtin', 'nginx', 'haproxy'] as const;
+const DATA_PLANES = ['builtin', 'nginx', 'haproxy', 'gateway-api', 'istio'] as const;
+const RUNTIMES = ['process', 'kubernetes'] as const;
+const GATEWAY_CHANNELS = ['standard', 'experimental'] as const;
 
-function dataPlaneOf(text: string | undefined): (typeof DATA_PLANES)[number] {
-  if (text === undefined || text === '') return 'builtin';
-  const kind = DATA_PLANES.find((k) => k === text);
+/** One of `choices` (the first when absent), or a usage error naming the option. */
+function oneOf<T extends string>(option: string, what: string, choices: readonly [T, ...T[]], text: string | undefined): T {
+  if (text === undefined || text === '') return choices[0];
+  const kind = choices.find((k) => k === text);
   if (kind === undefined) {
-    throw new SluiceError(ErrorCode.INVALID_REQUEST, `--data-plane: "${text}" is not a data plane`, {
-      problems: [{ path: '--data-plane', message: 'unknown data plane', found: text, expected: DATA_PLANES.join(', ') }],
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `${option}: "${text}" is not a ${what}`, {
+      problems: [{ path: option, message: `unknown ${what}`, found: text, expected: choices.join(', ') }],
     });
   }
   return kind;
+}
+
+/** The cluster options, when anything asks for Kubernetes (flags first, then environment). */
+function kubernetesOf(options: ServerOptions, env: Readonly<Record<string, string | undefined>>): { kubernetes?: KubernetesOptions } {
+  const picked: Record<string, string | undefined> = {
+    kubeconfig: options.kubeconfig,
+    context: options.context ?? env['SLUICE_KUBE_CONTEXT'],
+    namespace: options.namespace ?? env['SLUICE_NAMESPACE'],
+    gateway: options.gateway ?? env['SLUICE_GATEWAY'],
+  };
+  const channelText = options.gatewayChannel ?? env['SLUICE_GATEWAY_CHANNEL'];
+  const channel = channelText === undefined ? undefined : oneOf('--gateway-channel', 'Gateway API channel', GATEWAY_CHANNELS, channelText);
+  const kubernetes = Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined && v !== '')) as KubernetesOptions;
+  const all = channel === undefined ? kubernetes : { ...kubernetes, gatewayChannel: channel };
+  return Object.keys(all).length === 0 ? {} : { kubernetes: all };
 }
 
 function collect(value: string, previous: readonly string[]): string[] {

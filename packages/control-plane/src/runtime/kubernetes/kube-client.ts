@@ -15,6 +15,8 @@ export interface KubeConnection {
   readonly key?: string | Buffer;
   /** false only for insecure-skip-tls-verify clusters. */
   readonly rejectUnauthorized?: boolean;
+  /** The context's namespace (or the service account's), where Sluice works unless told otherwise. */
+  readonly namespace?: string;
 }
 
 /** A Kubernetes object as sent and received (only the fields Sluice reads are typed). */

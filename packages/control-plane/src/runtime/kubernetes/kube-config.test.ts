@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ErrorCode, SluiceError } from '@sluice/domain';
 import { loadKubeConnection } from './kube-config.js';
 
 const KUBECONFIG = `apiVersion: v1
@@ -35,6 +36,24 @@ test('loadKubeConnection reads the server, bearer token and TLS settings of a ku
     const prod = await loadKubeConnection({ kubeconfig: file, context: 'prod' });
     assert.equal(prod.server, 'https://10.0.0.1:6443');
     assert.notEqual(prod.rejectUnauthorized, false);
+    assert.equal(dev.namespace, 'shop', 'the context\'s namespace');
+    assert.equal(prod.namespace, undefined, 'a context without one');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a missing kubeconfig, an unknown context or a context without a cluster is an INVALID_REQUEST saying what is missing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-kubeconfig-'));
+  const rejects = (message: RegExp) => (error: unknown) => error instanceof SluiceError && error.code === ErrorCode.INVALID_REQUEST && message.test(error.message);
+  try {
+    const file = join(dir, 'config');
+    writeFileSync(file, KUBECONFIG);
+    await assert.rejects(loadKubeConnection({ kubeconfig: join(dir, 'absent') }), rejects(/absent: .*ENOENT.*expected a readable kubeconfig/));
+    await assert.rejects(loadKubeConnection({ kubeconfig: file, context: 'staging' }), rejects(/no context "staging"; expected one of dev, prod/));
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+    await assert.rejects(loadKubeConnection({ kubeconfig: empty }), rejects(/no current context; expected a current-context/));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { ErrorCode, SluiceError } from '@sluice/domain';
 import { KubeClient } from './kube-client.js';
 import type { KubeConnection } from './kube-client.js';
@@ -18,23 +21,51 @@ export interface KubeConfigOptions {
 export async function loadKubeConnection(options: KubeConfigOptions = {}): Promise<KubeConnection> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
-  if (options.kubeconfig === undefined) config.loadFromDefault();
-  else config.loadFromFile(options.kubeconfig);
-  if (options.context !== undefined) config.setCurrentContext(options.context);
+  const source = options.kubeconfig ?? defaultKubeconfig();
+  try {
+    if (source === undefined) config.loadFromCluster();
+    else config.loadFromFile(source);
+  } catch (error) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `kubeconfig ${source ?? '(in-cluster service account)'}: ${error instanceof Error ? error.message : String(error)}; expected a readable kubeconfig (--kubeconfig, $KUBECONFIG, ~/.kube/config) or an in-cluster service account`);
+  }
+  if (options.context !== undefined) {
+    if (config.getContextObject(options.context) === null) {
+      throw new SluiceError(ErrorCode.INVALID_REQUEST, `kubeconfig ${source ?? ''}: no context "${options.context}"; expected one of ${config.getContexts().map((c) => c.name).join(', ') || '(none)'}`);
+    }
+    config.setCurrentContext(options.context);
+  }
   const cluster = config.getCurrentCluster();
   if (cluster === null) {
-    throw new SluiceError(ErrorCode.INVALID_SPEC, `kubeconfig: no cluster for context "${config.getCurrentContext()}"; expected a context with a cluster`);
+    const context = config.getCurrentContext();
+    const what = context === undefined || context === '' ? 'no current context' : `no cluster for context "${context}"`;
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `kubeconfig ${source ?? '(in-cluster)'}: ${what}; expected a current-context (or --context) whose cluster is defined`);
   }
   const https: { headers?: Record<string, string>; ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer; rejectUnauthorized?: boolean } = {};
   await config.applyToHTTPSOptions(https);
+  const namespace = config.getContextObject(config.getCurrentContext())?.namespace;
   return {
     server: cluster.server,
+    ...(namespace === undefined || namespace === '' ? {} : { namespace }),
     ...(https.headers === undefined ? {} : { headers: flatHeaders(https.headers) }),
     ...(https.ca === undefined ? {} : { ca: https.ca }),
     ...(https.cert === undefined ? {} : { cert: https.cert }),
     ...(https.key === undefined ? {} : { key: https.key }),
     ...(https.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: https.rejectUnauthorized }),
   };
+}
+
+/**
+ * The kubeconfig client-node's loadFromDefault would read: the first of $KUBECONFIG, else ~/.kube/config;
+ * undefined inside a pod (the service account). Outside a pod with neither, client-node would silently
+ * aim at http://localhost:8080, so that case is an error naming what is missing.
+ */
+function defaultKubeconfig(): string | undefined {
+  const fromEnv = process.env['KUBECONFIG']?.split(delimiter).find((p) => p !== '');
+  if (fromEnv !== undefined) return fromEnv;
+  const home = join(homedir(), '.kube', 'config');
+  if (existsSync(home)) return home;
+  if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) return undefined;
+  throw new SluiceError(ErrorCode.INVALID_REQUEST, 'no kubeconfig: --kubeconfig is not given, $KUBECONFIG is unset, ~/.kube/config does not exist and this is not a pod; expected one of them');
 }
 
 function flatHeaders(headers: Record<string, unknown>): Record<string, string> {
