@@ -43,6 +43,7 @@ export class FakeStore {
   readonly #objects = new Map<string, Map<string, Json>>();
   readonly #history: FakeChange[] = [];
   readonly #watchers = new Set<FakeWatcher>();
+  readonly #observers = new Set<(change: FakeChange) => void>();
 
   get revision(): number {
     return this.#revision;
@@ -114,12 +115,19 @@ export class FakeStore {
     this.#watchers.clear();
   }
 
+  /** Every change of every collection, for the fake's own controllers (not a watch: never ended by endWatches). */
+  observe(listener: (change: FakeChange) => void): () => void {
+    this.#observers.add(listener);
+    return () => this.#observers.delete(listener);
+  }
+
   get watcherCount(): number {
     return this.#watchers.size;
   }
 
   #record(change: FakeChange): void {
     this.#history.push(change);
+    for (const observer of this.#observers) observer(change);
     for (const watcher of this.#watchers) {
       if (watcher.collection === change.collection && selects(watcher.selector, change.object)) watcher.send(change);
     }
