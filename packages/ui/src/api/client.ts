@@ -59,6 +59,19 @@ export class ApiClient {
     return `${this.#base}/api/v1/flags/stream?environment=${encodeURIComponent(environment)}`;
   }
 
+  /**
+   * Any call of /api/v1 (`path` starts with "/", may carry a query): the answer parsed as JSON, or an
+   * ApiError. Feature folders write their typed calls on top of it (e.g. rollout/rollout-api.ts).
+   */
+  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return this.#call<T>(method, path, body);
+  }
+
+  /** The server-sent events of every stored event after `after` (GET /api/v1/events/stream). */
+  eventStreamUrl(after?: number): string {
+    return `${this.#base}/api/v1/events/stream${after === undefined ? '' : `?after=${after}`}`;
+  }
+
   async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const what = `${method} /api/v1${path.replace(/\?.*$/, '')}`;
     let res: Response;

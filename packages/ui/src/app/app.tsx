@@ -3,6 +3,12 @@ import { ApiClient } from '../api/client';
 import { DEFAULT_ENVIRONMENT } from '../flags/environments';
 import { FlagDetail } from '../flags/flag-detail';
 import { FlagsPage } from '../flags/flags-page';
+import { AuditPage } from '../audit/audit-page';
+import { ExperimentsPage } from '../experiments/experiments-page';
+import { MigrationsPage } from '../migrations/migrations-page';
+import { ReleasesPage } from '../releases/releases-page';
+import { RolloutPage } from '../rollout/rollout-page';
+import { ServicePage } from '../service/service-page';
 import { useActor } from './actor';
 import { ApiContext } from './api-context';
 import { NoticeProvider } from './notices';
@@ -13,8 +19,14 @@ function environmentParam(raw: string | null): string {
   return raw !== null && /^[a-z][a-z0-9-]{0,62}$/.test(raw) ? raw : DEFAULT_ENVIRONMENT;
 }
 
-/** The pages in the navigation. Releases, Rollout and Audit join here as they are built. */
-const PAGES: readonly { readonly page: Route['page']; readonly path: string; readonly title: string }[] = [{ page: 'flags', path: 'flags', title: 'Flags' }];
+/** The pages in the navigation; a rollout's page is under Releases, a service's history too. */
+const PAGES: readonly { readonly page: Route['page']; readonly path: string; readonly title: string; readonly also?: readonly Route['page'][] }[] = [
+  { page: 'releases', path: '', title: 'Releases', also: ['rollout', 'service'] },
+  { page: 'flags', path: 'flags', title: 'Flags' },
+  { page: 'experiments', path: 'experiments', title: 'Experiments' },
+  { page: 'migrations', path: 'migrations', title: 'Migrations' },
+  { page: 'audit', path: 'audit', title: 'Audit log' },
+];
 
 function ActorField({ actor, setActor }: { readonly actor: string; readonly setActor: (name: string) => void }) {
   return (
@@ -35,7 +47,7 @@ function Header({ route, actor, setActor }: { readonly route: Route; readonly ac
         <ul>
           {PAGES.map((p) => (
             <li key={p.page}>
-              <Link to={href(p.path)} aria-current={route.page === p.page ? 'page' : undefined}>
+              <Link to={href(p.path)} aria-current={route.page === p.page || (p.also?.includes(route.page) ?? false) ? 'page' : undefined}>
                 {p.title}
               </Link>
             </li>
@@ -53,13 +65,28 @@ function Page({ route, environment }: { readonly route: Route; readonly environm
       <section class="panel">
         <h1>Not found</h1>
         <p>
-          There is no page at <code>{route.path}</code>. <Link to={href('flags')}>Go to the flags</Link>.
+          There is no page at <code>{route.path}</code>. <Link to={href('')}>Go to the releases</Link>.
         </p>
       </section>
     );
   }
-  if (route.flag !== undefined) return <FlagDetail key={route.flag} name={route.flag} environment={environment} />;
-  return <FlagsPage environment={environment} />;
+  switch (route.page) {
+    case 'releases':
+      return <ReleasesPage />;
+    case 'rollout':
+      return <RolloutPage key={route.name} name={route.name} />;
+    case 'service':
+      return <ServicePage key={route.name} name={route.name} />;
+    case 'experiments':
+      return <ExperimentsPage key={route.name ?? ''} name={route.name} />;
+    case 'migrations':
+      return <MigrationsPage />;
+    case 'audit':
+      return <AuditPage />;
+    case 'flags':
+      if (route.flag !== undefined) return <FlagDetail key={route.flag} name={route.flag} environment={environment} />;
+      return <FlagsPage environment={environment} />;
+  }
 }
 
 /** The shell: header, navigation and the page of the current URL. */

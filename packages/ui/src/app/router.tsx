@@ -6,8 +6,17 @@ export const BASE = '/ui/';
 
 /** The page a URL shows. Paths are relative to BASE; the query keeps page state (e.g. the environment). */
 export type Route =
+  | { readonly page: 'releases' }
+  | { readonly page: 'rollout'; readonly name: string }
+  | { readonly page: 'service'; readonly name: string }
   | { readonly page: 'flags'; readonly flag?: string }
+  | { readonly page: 'experiments'; readonly name?: string }
+  | { readonly page: 'migrations' }
+  | { readonly page: 'audit' }
   | { readonly page: 'not-found'; readonly path: string };
+
+/** Pages without a name segment, by their path. */
+const LIST_PAGES = { releases: 'releases', migrations: 'migrations', audit: 'audit' } as const;
 
 export interface Location {
   readonly route: Route;
@@ -26,12 +35,15 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname.replace(/^\/+/, '');
   const parts = path.split('/').filter((p) => p !== '');
   const [first, second, ...rest] = parts;
-  if (first === undefined) return { page: 'flags' };
-  if (first === 'flags' && rest.length === 0) {
-    if (second === undefined) return { page: 'flags' };
-    const flag = decodeSegment(second);
-    if (flag !== undefined) return { page: 'flags', flag };
-  }
+  if (first === undefined) return { page: 'releases' };
+  if (rest.length > 0) return { page: 'not-found', path: `/${path}` };
+  const name = second === undefined ? undefined : decodeSegment(second);
+  if (second !== undefined && name === undefined) return { page: 'not-found', path: `/${path}` };
+  if (first in LIST_PAGES && second === undefined) return { page: LIST_PAGES[first as keyof typeof LIST_PAGES] };
+  if (first === 'flags') return name === undefined ? { page: 'flags' } : { page: 'flags', flag: name };
+  if (first === 'experiments') return name === undefined ? { page: 'experiments' } : { page: 'experiments', name };
+  if (first === 'rollouts' && name !== undefined) return { page: 'rollout', name };
+  if (first === 'services' && name !== undefined) return { page: 'service', name };
   return { page: 'not-found', path: `/${path}` };
 }
 

@@ -100,9 +100,9 @@ if (browserAvailable('release center: Flags page')) {
       return page;
     }
 
-    test('/ opens the Flags page: every flag with its kind, state, rollout and environments', async () => {
-      const page = await open('/');
-      assert.equal(new URL(page.url()).pathname, '/ui/');
+    test('/ui/flags: every flag with its kind, state, rollout and environments', async () => {
+      const page = await open('/ui/flags');
+      assert.equal(new URL(page.url()).pathname, '/ui/flags');
       await page.locator('tr[data-flag]').nth(2).waitFor();
       assert.deepEqual(await page.locator('tr[data-flag]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-flag'))), ['checkout-v2', 'dark-mode', 'search-v3']);
       const row = page.locator('tr[data-flag="checkout-v2"]');
