@@ -57,6 +57,41 @@ interface DeploymentView {
   spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: { containers: { image: string; env: { name: string; value: string }[] }[] } } };
 }
 
+/** A fake cluster with its controllers and the source Deployment, and `sluice server` on it with `args`. */
+interface KubernetesSluice {
+  readonly cluster: FakeCluster;
+  readonly controllers: FakeControllers;
+  readonly dir: Awaited<ReturnType<typeof tempDir>>;
+  readonly server: ServerProcess;
+  close(): Promise<void>;
+}
+
+async function startOnFakeCluster(args: readonly string[], context: { namespace?: string }): Promise<KubernetesSluice> {
+  const cluster = await startFakeCluster();
+  const controllers = startFakeControllers(cluster.server);
+  await cluster.client.apply({ apiVersion: 'apps/v1', plural: 'deployments', namespace: NS, name: 'shop' }, SOURCE);
+  const dir = await tempDir('sluice-k8s-');
+  const kubeconfig = `${dir.path}/kubeconfig`;
+  const namespace = context.namespace === undefined ? '' : `, namespace: ${context.namespace}`;
+  await writeFile(kubeconfig, [
+    'apiVersion: v1',
+    'kind: Config',
+    `clusters: [ { name: fake, cluster: { server: "${cluster.server.url}", insecure-skip-tls-verify: true } } ]`,
+    'users: [ { name: tester, user: { token: not-a-secret-test-token } } ]',
+    `contexts: [ { name: fake, context: { cluster: fake, user: tester${namespace} } } ]`,
+    'current-context: fake',
+    '',
+  ].join('\n'));
+  const server = await startServer(`${dir.path}/data`, { args: ['--runtime', 'kubernetes', '--kubeconfig', kubeconfig, ...args] });
+  const close = async () => {
+    await server.stop();
+    controllers.stop();
+    await cluster.close();
+    await dir.remove();
+  };
+  return { cluster, controllers, dir, server, close };
+}
+
 describe('sluice server on Kubernetes (runtime kubernetes, data plane gateway-api) against the schema-validating fake API server', () => {
   let cluster: FakeCluster;
   let controllers: FakeControllers;
@@ -73,30 +108,12 @@ describe('sluice server on Kubernetes (runtime kubernetes, data plane gateway-ap
   };
   const phaseOf = async (name: string): Promise<{ phase: string; currentStep: number }> => (await getJson(`${server.url}/api/v1/rollouts/${name}`)).status;
 
+  let running: KubernetesSluice | undefined;
   before(async () => {
-    cluster = await startFakeCluster();
-    controllers = startFakeControllers(cluster.server);
-    await cluster.client.apply({ apiVersion: 'apps/v1', plural: 'deployments', namespace: NS, name: 'shop' }, SOURCE);
-    dir = await tempDir('sluice-k8s-');
-    const kubeconfig = `${dir.path}/kubeconfig`;
-    await writeFile(kubeconfig, [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters: [ { name: fake, cluster: { server: "' + cluster.server.url + '", insecure-skip-tls-verify: true } } ]',
-      'users: [ { name: tester, user: { token: not-a-secret-test-token } } ]',
-      `contexts: [ { name: fake, context: { cluster: fake, user: tester, namespace: ${NS} } } ]`,
-      'current-context: fake',
-      '',
-    ].join('\n'));
-    server = await startServer(`${dir.path}/data`, { args: ['--runtime', 'kubernetes', '--data-plane', 'gateway-api', '--kubeconfig', kubeconfig, '--gateway', 'gateways/edge'] });
+    running = await startOnFakeCluster(['--data-plane', 'gateway-api', '--gateway', 'gateways/edge'], { namespace: NS });
+    ({ cluster, controllers, dir, server } = running);
   });
-
-  after(async () => {
-    await server?.stop();
-    controllers?.stop();
-    await cluster?.close();
-    await dir?.remove();
-  });
+  after(() => running?.close());
 
   test('the service\'s versions become Deployments copied from its Deployment, with their images and env; the HTTPRoute sends everyone to stable', async () => {
     const file = await writeSpec(dir.path, 'service.yaml', SERVICE);
@@ -165,27 +182,16 @@ interface VirtualServiceView {
 
 describe('sluice server on Kubernetes with the Istio data plane against the schema-validating fake API server', () => {
   let cluster: FakeCluster;
-  let controllers: FakeControllers;
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let server: ServerProcess;
 
+  let running: KubernetesSluice | undefined;
   before(async () => {
-    cluster = await startFakeCluster();
-    controllers = startFakeControllers(cluster.server);
-    await cluster.client.apply({ apiVersion: 'apps/v1', plural: 'deployments', namespace: NS, name: 'shop' }, SOURCE);
-    dir = await tempDir('sluice-istio-');
-    const kubeconfig = `${dir.path}/kubeconfig`;
-    await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [ { name: fake, cluster: { server: "${cluster.server.url}", insecure-skip-tls-verify: true } } ]\nusers: [ { name: tester, user: {} } ]\ncontexts: [ { name: fake, context: { cluster: fake, user: tester } } ]\ncurrent-context: fake\n`);
     // The namespace comes from the flag here (the context names none).
-    server = await startServer(`${dir.path}/data`, { args: ['--runtime', 'kubernetes', '--data-plane', 'istio', '--kubeconfig', kubeconfig, '--namespace', NS, '--gateway', 'istio-system/edge'] });
+    running = await startOnFakeCluster(['--data-plane', 'istio', '--namespace', NS, '--gateway', 'istio-system/edge'], {});
+    ({ cluster, server, dir } = running);
   });
-
-  after(async () => {
-    await server?.stop();
-    controllers?.stop();
-    await cluster?.close();
-    await dir?.remove();
-  });
+  after(() => running?.close());
 
   test('a canary step is a weighted VirtualService over DestinationRule subsets of the version label', async () => {
     const file = await writeSpec(dir.path, 'all.yaml', `${SERVICE}---\n${rollout('shop-v2', 'v2', ['setWeight: 25', 'pause: {}'])}`);
