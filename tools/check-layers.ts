@@ -22,8 +22,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The SDK runs in browsers too: no node: imports.
   sdk: ['@sluice/domain', '@openfeature/core', '@openfeature/server-sdk', '@openfeature/web-sdk'],
   cli: ['@sluice/domain', '@sluice/spec', '@sluice/control-plane', 'node:', 'commander'],
-  // The release center runs in browsers: Preact, and only types (`import type`) from the other packages.
-  ui: ['preact', '@sluice/domain', '@sluice/cli/api-types'],
+  // The release center runs in browsers: Preact, uPlot (the rollout charts), and only types (`import type`) from the other packages.
+  ui: ['preact', 'uplot', '@sluice/domain', '@sluice/cli/api-types'],
 };
 /** Packages whose imports of other Sluice packages must be `import type` (erased from the bundle). */
 const TYPES_ONLY_SLUICE = ['ui'];

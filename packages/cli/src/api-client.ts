@@ -156,6 +156,16 @@ export class ApiClient {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/approve`, body);
   }
 
+  /** Holds the rollout for a person until resume. */
+  pause(name: string, reason?: string): Promise<RolloutView> {
+    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/pause`, reason === undefined ? {} : { reason });
+  }
+
+  /** Releases a pause made with pause. */
+  resume(name: string, comment?: string): Promise<RolloutView> {
+    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/resume`, comment === undefined ? {} : { comment });
+  }
+
   /** Rejects the rollout: it aborts. */
   reject(name: string, comment?: string): Promise<RolloutView> {
     return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/reject`, comment === undefined ? {} : { comment });

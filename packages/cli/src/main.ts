@@ -9,6 +9,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerFlag } from './commands/flag.js';
 import { registerGet } from './commands/get.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerPauseResume } from './commands/pause.js';
 import { registerHistory } from './commands/history.js';
 import { registerPromote } from './commands/promote.js';
 import { registerProxy } from './commands/proxy.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerStatus(program, ctx);
   registerPromote(program, ctx);
   registerAbort(program, ctx);
+  registerPauseResume(program, ctx);
   registerApprove(program, ctx);
   registerReject(program, ctx);
   registerExplain(program, ctx);

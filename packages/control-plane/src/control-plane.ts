@@ -5,12 +5,14 @@ import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
 import { BuiltinProxy, type ProxyObservation } from '@sluice/proxy';
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
+import { EventFeed } from './events/event-feed.js';
 import { createApi } from './http/api-routes.js';
 import { checkDataPlaneRuntime, startDataPlane, type DataPlaneKind } from './data-plane.js';
 import { defaultUiDir } from './http/ui-routes.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
 import { TrafficWindows } from './metrics/traffic-windows.js';
+import { MetricHistory } from './metrics/metric-history.js';
 import { Controller } from './orchestrator/controller.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
 import type { AnalysisDeps } from './analysis/run-analysis.js';
@@ -216,22 +218,26 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     .register(createMigrationContractExecutor(migrator));
   const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }), migrator });
   const unsubscribe = runtime.onChange(() => controller.kick());
+  // Per-second samples of the services under rollout, for the release center's charts.
+  const history = new MetricHistory({ store, windows, clock, log });
   // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
   const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic, runtime });
     await controller.start();
+    history.start();
     await flags.hub.start();
   } catch (error) {
     flags.hub.close();
-    await Promise.allSettled([controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
+    await Promise.allSettled([history.stop(), controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
     throw error;
   }
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir() });
+  const eventFeed = new EventFeed(store, { log });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  const close = shutdown(http.server, [() => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
+  const close = shutdown(http.server, [() => eventFeed.close(), () => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => history.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

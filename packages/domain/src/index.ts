@@ -39,6 +39,7 @@ export * from './analysis/analysis-spec.js';
 export * from './analysis/analysis-run.js';
 export * from './analysis/decision.js';
 export * from './rollouts/approval.js';
+export * from './rollouts/manual-pause.js';
 export * from './rollouts/rollback-plan.js';
 export * from './guard/guard-spec.js';
 export * from './analysis/burst.js';

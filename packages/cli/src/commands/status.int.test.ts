@@ -124,6 +124,20 @@ describe('sluice promote and abort', () => {
     assert.equal(out, 'rollout/shop-v2 abort accepted: Aborting (bad latency)\n');
   });
 
+  test('pause --reason and resume --comment send their text and print the new phase', async () => {
+    api.state.rollouts.set('shop-v2', [rolloutView({ phase: 'Progressing', pauseUntil: undefined })]);
+    const paused = await runCli(['pause', 'shop-v2', '--reason', 'checking dashboards'], { url: api.url });
+    assert.equal(paused.code, 0, paused.err);
+    assert.equal(api.requests[0]?.url, '/api/v1/rollouts/shop-v2/pause');
+    assert.deepEqual(JSON.parse(api.requests[0]?.body ?? ''), { reason: 'checking dashboards' });
+    assert.equal(paused.out, 'rollout/shop-v2 pause accepted: Paused (Paused by alice: checking dashboards)\n');
+    const resumed = await runCli(['resume', 'shop-v2', '--comment', 'all green'], { url: api.url });
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.equal(api.requests[1]?.url, '/api/v1/rollouts/shop-v2/resume');
+    assert.deepEqual(JSON.parse(api.requests[1]?.body ?? ''), { comment: 'all green' });
+    assert.equal(resumed.out, 'rollout/shop-v2 resume accepted: Progressing (Resumed by alice: all green)\n');
+  });
+
   test('promote of a finished rollout exits 1 with the transition error', async () => {
     api.state.rollouts.set('shop-v2', [rolloutView({ phase: 'Succeeded', stepIndex: 5, pauseUntil: undefined })]);
     const { code, err } = await runCli(['promote', 'shop-v2'], { url: api.url });

@@ -78,6 +78,13 @@ describe('pauseLine', () => {
     const view = rolloutView({ stepIndex: 3, pauseUntil: undefined });
     assert.equal(pauseLine(view, T0), 'until promoted: run `sluice promote shop-v2`');
   });
+
+  test('a pause made by a person says resume ends it, even in a timed pause step', () => {
+    const hold = { source: 'manual' as const, reason: 'Paused by alice', at: T0, paused: false };
+    const view = rolloutView({ hold });
+    assert.equal(pauseLine(view, T0 + 1_000), 'by a person: run `sluice resume shop-v2`');
+    assert.match(renderStatus(view, T0).join('\n'), /^Paused by a person: Paused by alice — `sluice resume shop-v2` goes on, `sluice abort shop-v2` rolls back$/m);
+  });
 });
 
 test('stepLine reports all steps done after the last one', () => {

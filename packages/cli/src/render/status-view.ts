@@ -33,6 +33,8 @@ export function stepFraction(view: RolloutView): string {
 /** What the pause is waiting for, or undefined when the rollout is not paused. */
 export function pauseLine(view: RolloutView, now: number): string | undefined {
   const { phase, pauseUntil } = view.status;
+  // A person's pause: nothing ends on its own while it stands (a pause step's timer waits too).
+  if (view.status.hold?.source === 'manual') return `by a person: run \`sluice resume ${view.name}\``;
   if (pauseUntil !== undefined) {
     const left = pauseUntil - now;
     const when = `at ${formatClock(pauseUntil)}`;

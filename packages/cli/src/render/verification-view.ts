@@ -31,7 +31,8 @@ function checklistLines(items: readonly ChecklistItemState[]): string[] {
  */
 export function verificationLines(status: RolloutStatus, rollout: string, currentKind: string | undefined): string[] {
   const lines: string[] = [];
-  if (status.hold) lines.push('', `Held for a person: ${status.hold.reason} — \`sluice promote ${rollout}\` goes on, \`sluice abort ${rollout}\` rolls back`);
+  if (status.hold?.source === 'manual') lines.push('', `Paused by a person: ${status.hold.reason} — \`sluice resume ${rollout}\` goes on, \`sluice abort ${rollout}\` rolls back`);
+  else if (status.hold) lines.push('', `Held for a person: ${status.hold.reason} — \`sluice promote ${rollout}\` goes on, \`sluice abort ${rollout}\` rolls back`);
   const state = status.stepState?.stepIndex === status.stepIndex ? status.stepState : undefined;
   if (state?.analysis) lines.push('', ...analysisLines('Analysis', state.analysis));
   if (state?.checklist) lines.push('', ...checklistLines(state.checklist));

@@ -125,7 +125,7 @@ function route(state: FakeState, method: string, url: URL, body: string): Answer
     if (service[2]) return { status: 200, body: { items: state.events.filter((e) => e.service === name) } };
     return { status: 200, body: serviceAnswer(state, name) };
   }
-  const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|approve|reject|events|decisions))?$/.exec(path);
+  const rollout = /^\/api\/v1\/rollouts\/([^/]+)(?:\/(promote|abort|approve|reject|pause|resume|events|decisions))?$/.exec(path);
   if (rollout?.[2] === 'decisions') return decisionsRoute(state, decodeURIComponent(rollout[1] ?? ''), url);
   if (rollout) return rolloutRoute(state, method, decodeURIComponent(rollout[1] ?? ''), rollout[2], body);
   return errorAnswer(404, 'NOT_FOUND', `no route ${key}`);
@@ -188,6 +188,8 @@ function commandStatus(status: RolloutView['status'], action: string | undefined
   const why = request.comment ? `: ${request.comment}` : '';
   if (action === 'abort') return { ...status, phase: 'Aborting', message: request.reason ?? 'Aborted by user' };
   if (action === 'reject') return { ...status, phase: 'Aborting', message: `Rejected${why}` };
+  if (action === 'pause') return { ...status, phase: 'Paused', message: `Paused by alice${request.reason ? `: ${request.reason}` : ''}` };
+  if (action === 'resume') return { ...status, phase: 'Progressing', message: `Resumed by alice${why}` };
   if (action === 'approve') return { ...status, phase: 'Progressing', message: `${request.item ? `Checklist item "${request.item}" confirmed` : 'Approved'}${why}` };
   if (request.full) return { ...status, phase: 'Promoting', message: 'Full promotion requested: skipping remaining steps' };
   return { ...status, message: 'Promote requested: the current pause ends' };

@@ -199,7 +199,7 @@ export class Guardian {
     const pause = fresh.find((b) => b.action === 'pause');
     const then =
       rollback !== undefined ? requestAbort(change.rollout, 'failure', rollback.reason, now)
-      : pause !== undefined && change.rollout.status.hold === undefined && change.rollout.status.phase !== Phase.Promoting
+      : pause !== undefined && (change.rollout.status.hold === undefined || change.rollout.status.hold.source === 'manual') && change.rollout.status.phase !== Phase.Promoting
         ? holdForPerson(change.rollout, 'guard', `${pause.reason}. Promote to go on, or abort to roll back`, now)
         : undefined;
     return then === undefined ? change : { rollout: then.rollout, events: [...change.events, ...then.events] };

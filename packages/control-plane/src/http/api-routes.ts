@@ -2,12 +2,15 @@ import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
 import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice/spec';
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
+import { EventFeed } from '../events/event-feed.js';
+import { eventRoutes } from '../events/event-routes.js';
 import { experimentRoutes } from '../experiments/experiment-routes.js';
 import { flagRoutes } from '../flags/flag-routes.js';
 import type { FlagServices } from '../flags/flag-services.js';
 import { unleashClientRoutes } from '../flags/unleash/unleash-routes.js';
 import type { TrafficWindows } from '../metrics/traffic-windows.js';
 import { trafficRoutes } from '../metrics/traffic-routes.js';
+import { rolloutMetricsRoutes } from '../metrics/rollout-metrics-routes.js';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Logger } from '../platform/logger.js';
 import { applyResources } from '../resources/apply-resources.js';
@@ -44,6 +47,8 @@ export interface ApiDeps {
   readonly flags?: FlagServices | undefined;
   /** The built release center (packages/ui/dist) to serve at /ui/; absent, there is no web UI. */
   readonly uiDir?: string | undefined;
+  /** The one reader of new events behind /events/stream (closed at shutdown); absent, the API makes its own. */
+  readonly eventFeed?: EventFeed | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -128,11 +133,7 @@ export function createApi(deps: ApiDeps): Hono {
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
   api.get('/schema', (c) => c.json(resourceJsonSchema()));
   api.post('/apply', limitBody(MAX_APPLY_BYTES, deps.log), (c) => apply(c, deps));
-  api.get('/events', async (c) => {
-    const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
-    const max = intQuery(c, 'limit', { min: 1, max: 10_000 }) ?? 1000;
-    return c.json({ items: await deps.store.events.list({ limit: max, ...(afterSeq === undefined ? {} : { afterSeq }) }) });
-  });
+  api.route('/', eventRoutes({ store: deps.store, feed: deps.eventFeed ?? new EventFeed(deps.store, { log: deps.log }), log: deps.log }));
   api.post('/proxy/restart', async (c) => {
     if (!deps.traffic.restart) {
       throw new SluiceError(ErrorCode.CONFLICT, `The ${deps.traffic.kind} data plane runs inside the control plane and cannot restart on its own`, {
@@ -147,6 +148,7 @@ export function createApi(deps: ApiDeps): Hono {
   });
   serviceRoutes(api, deps);
   api.route('/', rolloutRoutes(deps));
+  api.route('/', rolloutMetricsRoutes(deps));
   api.route('/', serviceRevisionRoutes(deps));
   api.route('/', segmentRoutes(deps.store));
   api.route('/', targetRoutes(deps.store, deps.targets));

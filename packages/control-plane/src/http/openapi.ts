@@ -153,11 +153,34 @@ const ROLLOUT_PATHS = {
       responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors },
     },
   },
+  '/rollouts/{name}/pause': {
+    post: {
+      summary: 'Hold the rollout for a person: no step advances (nor a pause step ends) until resume; the guardian and abort still act',
+      parameters: [nameParam],
+      requestBody: json({ type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: 1000 } } }),
+      responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors },
+    },
+  },
+  '/rollouts/{name}/resume': {
+    post: {
+      summary: 'Release a pause made with pause',
+      parameters: [nameParam],
+      requestBody: json({ type: 'object', additionalProperties: false, properties: { comment: { type: 'string', maxLength: 2000 } } }),
+      responses: { '200': { description: 'Rollout', ...json(ref('RolloutView')) }, ...errors },
+    },
+  },
   '/rollouts/{name}/decisions': {
     get: {
       summary: 'The decision log: AnalysisMeasured, AnalysisDecided, ChecklistItemChanged, ApprovalRecorded and LoadFinished events, oldest first',
       parameters: [nameParam, { name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } }],
       responses: { '200': { description: 'Decisions', ...json({ type: 'object', required: ['decisions'], properties: { decisions: { type: 'array', items: ref('ReleaseEvent') } } }) }, ...errors },
+    },
+  },
+  '/rollouts/{name}/metrics': {
+    get: {
+      summary: "Per-second requests, error rate and p50/p99 latency of the rollout's stable and canary versions (columnar), its guard's thresholds and step boundaries; at most the last 6 hours",
+      parameters: [nameParam, { name: 'after', in: 'query', description: 'Only seconds after this time (ms since the epoch)', schema: { type: 'integer', minimum: 0 } }],
+      responses: { '200': { description: 'RolloutMetrics (docs/api.md)', ...json({ type: 'object', required: ['rollout', 'service', 'stable', 'canary', 'from', 'to', 'stepMs', 'series', 'thresholds', 'steps'] }) }, ...errors },
     },
   },
 };
@@ -166,6 +189,18 @@ const ANALYSIS_TEMPLATE_PATHS = {
   '/analysistemplates': { get: { summary: 'List analysis templates', responses: { '200': { description: 'Analysis templates, by name', ...json(items('AnalysisTemplateView')) } } } },
   '/analysistemplates/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Analysis template', ...json(ref('AnalysisTemplateView')) }, ...errors } } },
 };
+
+/** GET /events: filters and paging. */
+const EVENT_LIST_PARAMS = [
+  { name: 'after', in: 'query', description: 'only events with seq > after', schema: { type: 'integer', minimum: 0 } },
+  { name: 'before', in: 'query', description: 'only events with seq < before', schema: { type: 'integer', minimum: 1 } },
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 } },
+  { name: 'order', in: 'query', schema: { enum: ['asc', 'desc'], default: 'asc' } },
+  { name: 'service', in: 'query', schema: { type: 'string', maxLength: 253 } },
+  { name: 'actor', in: 'query', schema: { type: 'string', maxLength: 100 } },
+  { name: 'type', in: 'query', description: 'comma-separated event types', schema: { type: 'string' } },
+  { name: 'subject', in: 'query', description: 'Kind/name, e.g. Rollout/shop-v2', schema: { type: 'string' } },
+];
 
 /** The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. */
 export function openApiDocument(): object {
@@ -203,7 +238,14 @@ export function openApiDocument(): object {
       ...flagPaths(errors),
       '/events': {
         post: { summary: 'Conversion events for the running experiments, all or nothing', requestBody: json(EVENT_SCHEMA), responses: { '200': { description: 'What each experiment counted', ...json({ type: 'object', properties: { received: { type: 'integer' }, experiments: { type: 'object' } } }) }, ...errors } },
-        get: { parameters: [{ name: 'after', in: 'query', schema: { type: 'integer' } }, { name: 'limit', in: 'query', schema: { type: 'integer', maximum: 10000 } }], responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) } } } },
+        get: { summary: 'Release events of every service, filtered and paged', parameters: EVENT_LIST_PARAMS, responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },
+      '/events/stream': {
+        get: {
+          summary: 'Server-sent events: every stored event as `id: SEQ`, `event: event`, `data: ReleaseEvent`; resumes after Last-Event-ID (or after); without either, only events stored after connecting',
+          parameters: [{ name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+          responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '429': { description: 'Too many open streams', ...json(ref('Error')) }, ...errors },
+        },
+      },
       '/proxy/restart': {
         post: { summary: 'Rolling restart of the multi-process data plane: no refused connection, no failed request', responses: { '200': { description: 'Restarted', ...json({ type: 'object', properties: { restarted: { type: 'boolean' }, router: { type: 'string' }, ms: { type: 'integer' } } }) }, '409': errors['409'] } },
       },

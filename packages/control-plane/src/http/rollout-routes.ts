@@ -2,7 +2,7 @@ import { ErrorCode, EventType, SluiceError, type Clock, type Rollout } from '@sl
 import { Hono } from 'hono';
 import type { Controller } from '../orchestrator/controller.js';
 import type { Logger } from '../platform/logger.js';
-import { abortRollout, approveRollout, promoteRollout, rejectRollout } from '../rollouts/rollout-commands.js';
+import { abortRollout, approveRollout, pauseRollout, promoteRollout, rejectRollout, resumeRollout } from '../rollouts/rollout-commands.js';
 import type { Store } from '../store/store.js';
 import { actorOf, intQuery, limitBody, MAX_COMMAND_BYTES, readCommandBody } from './request-input.js';
 import { rolloutView } from './views.js';
@@ -68,7 +68,7 @@ function readRoutes(api: Hono, deps: RolloutRouteDeps): void {
   });
 }
 
-/** POST /rollouts/{name}/promote, abort, approve and reject: each answers the rollout view. */
+/** POST /rollouts/{name}/promote, abort, approve, reject, pause and resume: each answers the rollout view. */
 function commandRoutes(api: Hono, deps: RolloutRouteDeps): void {
   const comment = { type: 'string', maxLength: MAX_COMMENT_LENGTH } as const;
   const run = async (c: Parameters<typeof actorOf>[0], apply: (ctx: { store: Store; clock: Clock; actor: string }) => Promise<Rollout>) => {
@@ -92,6 +92,14 @@ function commandRoutes(api: Hono, deps: RolloutRouteDeps): void {
   api.post('/rollouts/:name/reject', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { comment });
     return run(c, (ctx) => rejectRollout(ctx, c.req.param('name'), text(body.comment)));
+  });
+  api.post('/rollouts/:name/pause', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
+    const body = await readCommandBody(c, { reason: 'string' });
+    return run(c, (ctx) => pauseRollout(ctx, c.req.param('name'), text(body.reason)));
+  });
+  api.post('/rollouts/:name/resume', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
+    const body = await readCommandBody(c, { comment });
+    return run(c, (ctx) => resumeRollout(ctx, c.req.param('name'), text(body.comment)));
   });
 }
 

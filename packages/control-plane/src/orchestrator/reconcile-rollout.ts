@@ -196,9 +196,9 @@ async function advanceStep(ctx: PassContext): Promise<ActionResult> {
   if (rollout.status.phase !== Phase.Progressing && rollout.status.phase !== Phase.Paused) return NEXT;
   const step = currentStep(rollout);
   if (!step) return commitOf(completeStep(rollout, now, 'no steps left'));
-  // A guard or budget hold stops the steps until a person decides; analysis and adaptive holds are their steps' own.
+  // A guard, budget, irreversible or manual hold stops the steps until a person decides; analysis and adaptive holds are their steps' own.
   const hold = rollout.status.hold;
-  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget' || hold.source === 'irreversible')) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
+  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget' || hold.source === 'irreversible' || hold.source === 'manual')) return { kind: 'wait', why: `${hold.reason} (waiting for a person)` };
   // Past the point of no return a failed check holds instead of rolling back; a person's promote goes on past it.
   if (rollout.status.holdReleased === 'irreversible' && VERIFYING_STEPS.has(step.kind)) {
     return commitOf(completeStep(rollout, now, 'a person went on past its failure, beyond the point of no return'));

@@ -4,7 +4,9 @@ import {
   isSluiceError,
   requestAbort,
   rejectRollout as rejectChange,
+  requestPause,
   requestPromote,
+  requestResume,
   SluiceError,
   type Clock,
   type Rollout,
@@ -95,4 +97,14 @@ export function approveRollout(ctx: CommandContext, name: string, options: Appro
 /** `reject`: aborts the rollout (traffic back to stable), recording who rejected it and why. */
 export function rejectRollout(ctx: CommandContext, name: string, comment: string | undefined): Promise<Rollout> {
   return command(ctx, name, (r, now) => rejectChange(r, ctx.actor, comment, now));
+}
+
+/** `pause`: holds the rollout for a person; no step advances until `resume` (the guardian and abort still act). */
+export function pauseRollout(ctx: CommandContext, name: string, reason: string | undefined): Promise<Rollout> {
+  return command(ctx, name, (r, now) => requestPause(r, ctx.actor, reason, now));
+}
+
+/** `resume`: releases a pause made with `pause`; INVALID_TRANSITION when there is none. */
+export function resumeRollout(ctx: CommandContext, name: string, comment: string | undefined): Promise<Rollout> {
+  return command(ctx, name, (r, now) => requestResume(r, ctx.actor, comment, now));
 }

@@ -155,6 +155,35 @@ export function registerEventTests(open: OpenTestStore): void {
         assert.deepEqual(await store.events.list({ types: [EventType.LoadFinished] }), []);
       }));
 
+    test('list filters by actor and beforeSeq, and pages newest first with order desc', () =>
+      withStore(open, async (store) => {
+        const by = (actor: string, event: NewReleaseEvent): NewReleaseEvent => ({ ...event, actor });
+        const appended = await store.events.append([
+          by('alice', serviceEvent('checkout', T0)),
+          makeEvent('checkout', 'checkout-v2', T0 + 1),
+          by('bob', makeEvent('checkout', 'checkout-v2', T0 + 2, { type: EventType.CommandAccepted, to: 'pause' })),
+          makeEvent('payments', 'payments-v2', T0 + 3),
+          by('alice', makeEvent('checkout', 'checkout-v2', T0 + 4, { type: EventType.CommandAccepted, to: 'resume' })),
+          makeEvent('checkout', 'checkout-v2', T0 + 5, { type: EventType.PhaseChanged }),
+        ]);
+        const pick = (...indexes: number[]) => indexes.map((i) => appended[i]);
+        const seqOf = (i: number) => appended[i]?.seq ?? 0;
+        const v2 = { kind: 'Rollout' as const, name: 'checkout-v2' };
+        assert.deepEqual(await store.events.list({ actor: 'alice' }), pick(0, 4));
+        assert.deepEqual(await store.events.list({ actor: 'Alice' }), [], 'actor is exact');
+        assert.deepEqual(await store.events.list({ beforeSeq: seqOf(2) }), pick(0, 1));
+        assert.deepEqual(await store.events.list({ afterSeq: seqOf(0), beforeSeq: seqOf(3) }), pick(1, 2));
+        assert.deepEqual(await store.events.list({ beforeSeq: seqOf(0) }), []);
+        assert.deepEqual(await store.events.list({ order: 'desc' }), pick(5, 4, 3, 2, 1, 0));
+        assert.deepEqual(await store.events.list({ order: 'asc', limit: 2 }), pick(0, 1));
+        // Newest first with a limit keeps the newest; `before` the last seq seen gives the next page.
+        assert.deepEqual(await store.events.list({ order: 'desc', limit: 2 }), pick(5, 4));
+        assert.deepEqual(await store.events.list({ order: 'desc', limit: 2, beforeSeq: seqOf(4) }), pick(3, 2));
+        assert.deepEqual(await store.events.list({ order: 'desc', subject: v2, types: [EventType.CommandAccepted], limit: 1 }), pick(4));
+        assert.deepEqual(await store.events.list({ order: 'desc', service: 'checkout', actor: 'controller', afterSeq: seqOf(1), beforeSeq: seqOf(5) }), []);
+        assert.deepEqual(await store.events.list({ order: 'desc', service: 'checkout', actor: 'controller', afterSeq: seqOf(0) }), pick(5, 1));
+      }));
+
     test('list returns at most 1000 events by default', () =>
       withStore(open, async (store) => {
         const drafts = Array.from({ length: 1001 }, (_, i) => makeEvent('checkout', 'bulk', T0 + i));
@@ -171,6 +200,8 @@ export function registerEventTests(open: OpenTestStore): void {
         await assert.rejects(async () => store.events.list({ limit: -1 }), invalid);
         await assert.rejects(async () => store.events.list({ limit: 2.5 }), invalid);
         await assert.rejects(async () => store.events.list({ afterSeq: Number.NaN }), invalid);
+        await assert.rejects(async () => store.events.list({ beforeSeq: -3 }), invalid);
+        await assert.rejects(async () => store.events.list({ order: 'newest' as 'desc' }), invalid);
       }));
   });
 }

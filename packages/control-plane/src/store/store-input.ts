@@ -15,12 +15,18 @@ export function checkExpectedVersion(kind: string, name: string, expectedVersion
   }
 }
 
-/** The effective limit and afterSeq of an event filter, validated. */
-export function eventWindow(filter: EventFilter): { limit: number; afterSeq: number | undefined } {
+/** The effective limit, seq bounds and order of an event filter, validated. */
+export function eventWindow(filter: EventFilter): { limit: number; afterSeq: number | undefined; beforeSeq: number | undefined; desc: boolean } {
   const limit = filter.limit ?? DEFAULT_EVENT_LIMIT;
   checkNonNegativeInteger('limit', limit);
   if (filter.afterSeq !== undefined) checkNonNegativeInteger('afterSeq', filter.afterSeq);
-  return { limit, afterSeq: filter.afterSeq };
+  if (filter.beforeSeq !== undefined) checkNonNegativeInteger('beforeSeq', filter.beforeSeq);
+  if (filter.order !== undefined && filter.order !== 'asc' && filter.order !== 'desc') {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `Invalid event filter: order must be asc or desc, got ${String(filter.order)}`, {
+      problems: [{ path: 'order', message: 'unknown order', found: String(filter.order), expected: 'asc or desc' }],
+    });
+  }
+  return { limit, afterSeq: filter.afterSeq, beforeSeq: filter.beforeSeq, desc: filter.order === 'desc' };
 }
 
 function checkNonNegativeInteger(field: string, value: number): void {

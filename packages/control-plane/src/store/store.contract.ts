@@ -3,6 +3,7 @@ import { registerAnalysisTemplateTests } from './analysis-templates.contract.js'
 import { registerEventTests } from './events.contract.js';
 import { registerExperimentTests } from './experiments.contract.js';
 import { registerFlagTests } from './flags.contract.js';
+import { registerMetricSampleTests } from './metric-samples.contract.js';
 import { registerRolloutTests, registerServiceTests } from './records.contract.js';
 import { registerRevisionTests } from './revisions.contract.js';
 import { registerSegmentTests } from './segments.contract.js';
@@ -28,5 +29,6 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerExperimentTests(open);
     registerTargetTests(open);
     registerFlagTests(open);
+    registerMetricSampleTests(open);
   });
 }

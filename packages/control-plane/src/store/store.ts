@@ -46,20 +46,26 @@ export interface AnalysisTemplateStore {
 export interface EventFilter {
   readonly service?: string;
   readonly subject?: { readonly kind: 'Service' | 'Rollout'; readonly name: string };
+  /** Only events recorded for this actor (exact). */
+  readonly actor?: string;
   /** Only events with seq > afterSeq. */
   readonly afterSeq?: number;
+  /** Only events with seq < beforeSeq. */
+  readonly beforeSeq?: number;
+  /** `asc` (default): oldest first, the limit keeps the oldest; `desc`: newest first, the limit keeps the newest. */
+  readonly order?: 'asc' | 'desc';
   /** Only events of these types. */
   readonly types?: readonly EventType[];
   /** No events of these types (applied after `types`). */
   readonly excludeTypes?: readonly EventType[];
-  /** At most this many, oldest first (default 1000). */
+  /** At most this many, in `order` (default 1000). */
   readonly limit?: number;
 }
 
 export interface EventLog {
   /** Appends events in order and returns them with their store-assigned, increasing `seq`. */
   append(events: readonly NewReleaseEvent[]): Promise<readonly ReleaseEvent[]>;
-  /** Oldest first. */
+  /** Oldest first unless `filter.order` is `desc`. */
   list(filter?: EventFilter): Promise<readonly ReleaseEvent[]>;
 }
 
@@ -140,6 +146,51 @@ export interface FlagStore {
   usage(): Promise<readonly FlagUsage[]>;
 }
 
+/** One second of one version's traffic, as the metric history keeps it (see MetricSampleStore). */
+export interface MetricSample {
+  readonly service: string;
+  readonly version: string;
+  /** Start of the second, ms since the epoch (a whole second). */
+  readonly at: number;
+  /** Requests finished in that second. */
+  readonly requests: number;
+  /** Of those, the ones the client got a 5xx for (the builtin provider's `errors`). */
+  readonly errors: number;
+  /** Latency percentiles in ms; null when there were no requests. */
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+export interface MetricSampleQuery {
+  readonly service: string;
+  /** Only these versions; every version when absent. */
+  readonly versions?: readonly string[];
+  /** ms since the epoch: `from` inclusive, `to` exclusive. */
+  readonly from: number;
+  readonly to: number;
+  /** At most this many, 1 to MAX_METRIC_SAMPLES_PER_LIST (the default). */
+  readonly limit?: number;
+}
+
+/** The most samples one `metricSamples.list` answers. */
+export const MAX_METRIC_SAMPLES_PER_LIST = 50_000;
+/** The most samples one `metricSamples.append` takes. */
+export const MAX_METRIC_SAMPLES_PER_APPEND = 50_000;
+
+/**
+ * Per-second metric history (the release center's charts). Not part of transactions: samples are
+ * written on their own, one batch per second. Unique per (service, version, at): appending a sample
+ * that is already stored keeps the stored one, so several writers never duplicate a second.
+ */
+export interface MetricSampleStore {
+  /** Stores the batch in one transaction; returns how many were new. Throws INVALID_REQUEST for a malformed sample (nothing is written). */
+  append(samples: readonly MetricSample[]): Promise<number>;
+  /** Ordered by `at`, then version; at most `limit`. */
+  list(query: MetricSampleQuery): Promise<readonly MetricSample[]>;
+  /** Deletes every sample with `at` < olderThan; returns how many. */
+  prune(olderThan: number): Promise<number>;
+}
+
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
   readonly services: ServiceStore;
@@ -156,6 +207,8 @@ export interface StoreTransaction {
 export interface Store extends StoreTransaction {
   /** "sqlite", "postgres" or "memory". */
   readonly kind: string;
+  /** Per-second metric history; outside transactions (see MetricSampleStore). */
+  readonly metricSamples: MetricSampleStore;
   /**
    * Runs `work` in one serialisable unit: if it throws (VersionConflictError included), nothing it
    * wrote is kept and the error is rethrown. Reads inside see the transaction's own writes.

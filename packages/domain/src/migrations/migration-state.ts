@@ -66,7 +66,7 @@ function progressData(state: MigrationState): Record<string, number> {
 /**
  * When the next backfill batch is due, or undefined when none should run now: the migration has no
  * backfill, the gate has not passed, the backfill is done, the rollout is not running steps (rolling
- * back, finished), or a guard or budget hold waits for a person — the backfill stops with the rollout.
+ * back, finished), or a guard, budget, irreversible or manual hold waits for a person — the backfill stops with the rollout.
  */
 export function backfillDueAt(rollout: Rollout): number | undefined {
   const state = migrationOf(rollout);
@@ -74,7 +74,7 @@ export function backfillDueAt(rollout: Rollout): number | undefined {
   if (state.phase !== 'expanded' && state.phase !== 'backfilling') return undefined;
   const { phase, hold } = rollout.status;
   if (phase !== Phase.Progressing && phase !== Phase.Paused && phase !== Phase.Promoting) return undefined;
-  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget' || hold.source === 'irreversible')) return undefined;
+  if (hold !== undefined && (hold.source === 'guard' || hold.source === 'budget' || hold.source === 'irreversible' || hold.source === 'manual')) return undefined;
   return state.backfill?.nextAt ?? state.checkedAt;
 }
 

@@ -101,5 +101,7 @@ export function holdForPerson(rollout: Rollout, source: Hold['source'], reason: 
     return patchRollout(paused.rollout, { message: reason, hold }, now, paused.events.map((e) => ({ ...e, reason })));
   }
   const event: EventDraft = { type: EventType.CommandAccepted, to: 'hold', reason };
-  return patchRollout(rollout, { message: reason, hold: { source, reason, at: now, paused: false } }, now, [event]);
+  // Replacing a person's pause (a guard breach while paused): releasing the new hold resumes as resume would have.
+  const paused = rollout.status.hold?.source === 'manual' && rollout.status.hold.paused;
+  return patchRollout(rollout, { message: reason, hold: { source, reason, at: now, paused } }, now, [event]);
 }

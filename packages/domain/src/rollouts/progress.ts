@@ -6,7 +6,7 @@ import { sameJson } from '../traffic/split.js';
 import { describeStep } from './step.js';
 import { planRollback } from './rollback-plan.js';
 import { Phase } from './phase.js';
-import type { Rollout, RolloutChange, RolloutStatus } from './rollout.js';
+import type { Hold, Rollout, RolloutChange, RolloutStatus } from './rollout.js';
 import { nextPhase, type AbortCause, type PhaseTrigger } from './transition.js';
 
 /**
@@ -131,10 +131,30 @@ export function requestPromote(rollout: Rollout, full: boolean, now: number): Ro
 function releaseHold(rollout: Rollout, now: number): RolloutChange {
   const hold = rollout.status.hold;
   if (hold === undefined) return { rollout, events: [] };
+  if (hold.source === 'manual') {
+    const reason = `Promote: the manual pause ends, as resume would (${hold.reason}); a pause step still waits for its own end`;
+    return releaseManualHold(rollout, hold, reason, {}, now, 'promote');
+  }
   const reason = `Promote: going on past the held ${hold.source === 'background' ? 'background analysis' : 'analysis'} (${hold.reason})`;
   const events: EventDraft[] = [{ type: EventType.CommandAccepted, to: 'promote', reason }];
   let patch: StatusPatch = { hold: undefined, holdReleased: hold.source, message: reason };
   if (hold.paused) {
+    const resumed = transition(rollout, 'resume', reason);
+    events.push(resumed.event);
+    patch = { ...patch, phase: resumed.to, pausedAt: undefined, pauseUntil: undefined };
+  }
+  return change(rollout, patch, now, events);
+}
+
+/**
+ * Ends a manual hold (a person's pause) with a CommandAccepted event `to` resume (or promote, when a
+ * person's promote released it) and, when the hold paused the rollout, the PhaseChanged back to
+ * Progressing. Unlike the other holds it leaves `holdReleased` alone: no analysis is waiting on it.
+ */
+export function releaseManualHold(rollout: Rollout, hold: Hold, reason: string, data: Record<string, unknown>, now: number, command: 'resume' | 'promote'): RolloutChange {
+  const events: EventDraft[] = [{ type: EventType.CommandAccepted, to: command, reason, ...(Object.keys(data).length > 0 ? { data } : {}) }];
+  let patch: StatusPatch = { hold: undefined, message: reason };
+  if (hold.paused && rollout.status.phase === Phase.Paused) {
     const resumed = transition(rollout, 'resume', reason);
     events.push(resumed.event);
     patch = { ...patch, phase: resumed.to, pausedAt: undefined, pauseUntil: undefined };
@@ -166,8 +186,10 @@ export function requestAbort(rollout: Rollout, cause: AbortCause, reason: string
 function holdPastPointOfNoReturn(rollout: Rollout, reason: string, now: number): RolloutChange {
   const ponr = rollout.status.pointOfNoReturn;
   const why = `${reason} — not rolling back: past the point of no return at step ${(ponr?.step ?? 0) + 1} (${ponr?.reason ?? ''}). Fix forward and promote, or abort --force`;
-  if (rollout.status.hold !== undefined) return { rollout, events: [] };
-  const hold = { source: 'irreversible' as const, reason: why, at: now, paused: rollout.status.phase === Phase.Progressing };
+  const held = rollout.status.hold;
+  // A person's pause gives way: the failure is what the person must now decide about.
+  if (held !== undefined && held.source !== 'manual') return { rollout, events: [] };
+  const hold = { source: 'irreversible' as const, reason: why, at: now, paused: rollout.status.phase === Phase.Progressing || held?.paused === true };
   const events: EventDraft[] = [{ type: EventType.GuardBreached, to: 'hold', reason: why, data: { pointOfNoReturn: true } }];
   if (rollout.status.phase !== Phase.Progressing) return change(rollout, { hold, message: why }, now, events);
   const paused = transition(rollout, 'pause', why);

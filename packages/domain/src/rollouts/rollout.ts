@@ -27,9 +27,12 @@ export interface CanaryStrategy {
  */
 export type Strategy = CanaryStrategy | BlueGreenStrategy | WavesStrategy | RollingStrategy;
 
-/** Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes). */
+/**
+ * Why a rollout waits for a person, and whether the hold itself paused it (so releasing it resumes).
+ * `manual`: a person paused it (`sluice pause`); `resume` (or `promote`) releases it.
+ */
 export interface Hold {
-  readonly source: 'analysis' | 'background' | 'guard' | 'budget' | 'adaptive' | 'irreversible';
+  readonly source: 'analysis' | 'background' | 'guard' | 'budget' | 'adaptive' | 'irreversible' | 'manual';
   readonly reason: string;
   readonly at: number;
   readonly paused: boolean;

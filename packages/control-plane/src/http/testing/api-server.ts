@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import type { ManualClock } from '@sluice/domain';
 import { Registry } from 'prom-client';
+import { EventFeed } from '../../events/event-feed.js';
 import { TrafficWindows } from '../../metrics/traffic-windows.js';
 import { harness } from '../../orchestrator/testing/fixtures.js';
 import { FlagHub } from '../../flags/flag-hub.js';
@@ -9,6 +10,7 @@ import { FlagTokens, type FlagTokenEntry } from '../../flags/flag-tokens.js';
 import { silentLogger } from '../../platform/logger.js';
 import type { ProviderResolver } from '../../providers/provider-factory.js';
 import type { MemoryStore } from '../../store/memory/memory-store.js';
+import type { Controller } from '../../orchestrator/controller.js';
 import { createApi } from '../api-routes.js';
 
 export interface TestApi {
@@ -16,6 +18,10 @@ export interface TestApi {
   readonly url: string;
   readonly store: MemoryStore;
   readonly clock: ManualClock;
+  /** The controller over the same store, not started: `reconcileOnce()` runs one pass. */
+  readonly controller: Controller;
+  /** The reader of new events behind /events/stream. */
+  readonly eventFeed: EventFeed;
   /** The flag hub and client tokens the API runs with. */
   readonly flags: FlagServices;
   /** A JSON request to /api/v1`path`, answering the status and the parsed body. */
@@ -27,12 +33,16 @@ export interface TestApi {
  * The whole API as createApi builds it, over a memory store and in-memory adapters, served over real
  * HTTP on a free port. The controller is not started: tests decide what state the store holds.
  */
-export async function startTestApi(options: { readonly providers?: ProviderResolver; readonly flagTokens?: readonly FlagTokenEntry[] } = {}): Promise<TestApi> {
+export async function startTestApi(
+  options: { readonly providers?: ProviderResolver; readonly flagTokens?: readonly FlagTokenEntry[]; readonly eventFeed?: { readonly pollMs?: number; readonly maxStreams?: number } } = {},
+): Promise<TestApi> {
   const h = harness();
   const store = h.store as MemoryStore;
   const flags: FlagServices = { hub: new FlagHub(store, { pollMs: 200 }), tokens: new FlagTokens(options.flagTokens ?? []) };
   await flags.hub.start();
+  const eventFeed = new EventFeed(store, { pollMs: 50, ...options.eventFeed });
   const api = createApi({
+    eventFeed,
     store,
     controller: h.controller,
     traffic: h.router,
@@ -60,8 +70,9 @@ export async function startTestApi(options: { readonly providers?: ProviderResol
   const close = () =>
     new Promise<void>((resolve) => {
       flags.hub.close();
+      eventFeed.close();
       server.close(() => resolve());
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     });
-  return { url, store, clock: h.clock, flags, call, close };
+  return { url, store, clock: h.clock, controller: h.controller, eventFeed, flags, call, close };
 }

@@ -60,6 +60,10 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.experiments;
   }
+  get metricSamples(): Store['metricSamples'] {
+    this.#check();
+    return this.#inner.metricSamples;
+  }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.#check();

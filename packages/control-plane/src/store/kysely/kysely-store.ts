@@ -6,6 +6,7 @@ import type {
   EventLog,
   ExperimentStore,
   FlagStore,
+  MetricSampleStore,
   RevisionStore,
   RolloutStore,
   SegmentStore,
@@ -17,6 +18,7 @@ import type {
 import { delegateFlags } from '../flag-store-support.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
+import { kyselyMetricSamples } from './kysely-metric-samples.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
 import { migrate, type SqlDialectName } from './migrations.js';
 import type { StoreDatabase } from './store-database.js';
@@ -33,6 +35,8 @@ export interface KyselyStoreDialect {
    * snapshot would predate the lock wait and miss tables another process just created.
    */
   readonly beginMigration: string;
+  /** Opens a transaction of writes that need no serialisable isolation (metric samples); default `begin`. */
+  readonly beginIndependent?: string;
   /** Runs first inside the migration transaction: excludes other processes migrating at once. */
   lockMigrations(db: Db): Promise<void>;
   /** Runs before a transaction's first event append, so `seq` order is commit order. */
@@ -61,6 +65,7 @@ export class KyselyStore implements Store {
   readonly events: EventLog;
   readonly experiments: ExperimentStore;
   readonly flags: FlagStore;
+  readonly metricSamples: MetricSampleStore;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
   readonly #scope = new TransactionScope();
@@ -119,6 +124,12 @@ export class KyselyStore implements Store {
       addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
     this.flags = delegateFlags((operation, run) => read(operation, (v) => run(v.flags)), (run) => this.transaction((tx) => run(tx.flags)));
+    const begin = dialect.beginIndependent ?? dialect.begin;
+    this.metricSamples = kyselyMetricSamples({
+      check: (operation) => this.#check(operation),
+      db,
+      write: (work) => db.connection().execute((conn) => inTransaction(conn, begin, () => work(conn))),
+    });
   }
 
   /** Migrates the schema to the newest version and returns the ready store. */

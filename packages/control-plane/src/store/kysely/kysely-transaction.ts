@@ -243,10 +243,12 @@ function eventBody(event: NewReleaseEvent): string {
 }
 
 async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> {
-  const { limit, afterSeq } = eventWindow(filter);
-  let query = db.selectFrom('events').select(['seq', 'body']).orderBy('seq').limit(limit);
+  const { limit, afterSeq, beforeSeq, desc } = eventWindow(filter);
+  let query = db.selectFrom('events').select(['seq', 'body']).orderBy('seq', desc ? 'desc' : 'asc').limit(limit);
   if (afterSeq !== undefined) query = query.where('seq', '>', afterSeq);
+  if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
   if (filter.subject !== undefined) {
     query = query.where('subject_kind', '=', filter.subject.kind).where('subject_name', '=', filter.subject.name);
   }

@@ -123,6 +123,35 @@ const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 8,
+    name: 'metric samples',
+    statements: {
+      // One row per (service, version, second); the key makes a second written twice (two control
+      // planes on one database) keep the first. Lists read by service and time; prune by time.
+      sqlite: [
+        `create table metric_samples (service text not null, at integer not null, version text not null,
+           requests integer not null, errors integer not null, p50_ms real, p99_ms real,
+           primary key (service, at, version)) strict, without rowid`,
+        `create index metric_samples_at_idx on metric_samples (at)`,
+      ],
+      postgres: [
+        `create table metric_samples (service text collate "C" not null, at bigint not null, version text collate "C" not null,
+           requests integer not null, errors integer not null, p50_ms double precision, p99_ms double precision,
+           primary key (service, at, version))`,
+        `create index metric_samples_at_idx on metric_samples (at)`,
+      ],
+    },
+  },
+  {
+    version: 9,
+    name: 'event filters',
+    statements: {
+      // The audit log filters by actor and by type, newest first: each walks its index by seq.
+      sqlite: [`create index if not exists events_actor_idx on events (actor, seq)`, `create index if not exists events_type_idx on events (type, seq)`],
+      postgres: [`create index if not exists events_actor_idx on events (actor, seq)`, `create index if not exists events_type_idx on events (type, seq)`],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -100,6 +100,17 @@ export interface FlagUsageTable {
   readonly last_at: BigIntColumn;
 }
 
+/** One second of one version's traffic (metric history). */
+export interface MetricSamplesTable {
+  readonly service: string;
+  readonly at: BigIntColumn;
+  readonly version: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p50_ms: number | null;
+  readonly p99_ms: number | null;
+}
+
 export interface SchemaMigrationsTable {
   readonly version: number;
   readonly name: string;
@@ -121,6 +132,7 @@ export interface StoreDatabase {
   flags: FlagsTable;
   flag_versions: FlagVersionsTable;
   flag_usage: FlagUsageTable;
+  metric_samples: MetricSamplesTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

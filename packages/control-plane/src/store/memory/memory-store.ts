@@ -2,10 +2,10 @@ import { isTerminal, VersionConflictError } from '@sluice/domain';
 import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
 import type {
   AnalysisTemplateStore,
-  EventFilter,
   EventLog,
   ExperimentStore,
   FlagStore,
+  MetricSampleStore,
   RolloutFilter,
   RevisionStore,
   RolloutStore,
@@ -15,11 +15,13 @@ import type {
   TargetStore,
   StoreTransaction,
 } from '../store.js';
-import { checkExpectedVersion, checkRevision, closedStoreError, eventTypeMatches, eventWindow, revisionConflict } from '../store-input.js';
+import { checkExpectedVersion, checkRevision, closedStoreError, revisionConflict } from '../store-input.js';
 import { delegateFlags } from '../flag-store-support.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { MemoryExperiments, memoryExperimentStore } from './memory-experiments.js';
+import { listMemoryEvents, type MemoryEventRow } from './memory-events.js';
 import { MemoryFlags, memoryFlagStore } from './memory-flags.js';
+import { memoryMetricSamples } from './memory-metric-samples.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
 interface StoredService {
@@ -36,14 +38,7 @@ interface StoredRevision {
   readonly number: number;
   readonly json: string;
 }
-interface StoredEvent {
-  readonly seq: number;
-  readonly service: string;
-  readonly subjectKind: string;
-  readonly subjectName: string;
-  readonly type: string;
-  readonly json: string;
-}
+type StoredEvent = MemoryEventRow;
 
 interface MemoryState {
   readonly services: Map<string, StoredService>;
@@ -75,6 +70,7 @@ export class MemoryStore implements Store {
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
   readonly flags: FlagStore;
+  readonly metricSamples: MetricSampleStore = memoryMetricSamples((operation) => this.#check(operation));
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
@@ -247,7 +243,7 @@ class MemoryTransaction implements StoreTransaction {
       },
       list: async (filter) => {
         lease.check('events.list');
-        return listEvents(state, filter ?? {});
+        return listMemoryEvents(state, filter ?? {});
       },
     };
   }
@@ -352,6 +348,7 @@ function appendEvent(state: MemoryState, event: NewReleaseEvent, seq: number): R
   state.events.push({
     seq,
     service: event.service,
+    actor: event.actor,
     subjectKind: event.subject.kind,
     subjectName: event.subject.name,
     type: event.type,
@@ -359,31 +356,4 @@ function appendEvent(state: MemoryState, event: NewReleaseEvent, seq: number): R
   });
   state.eventCount = state.events.length;
   return { seq, ...(JSON.parse(json) as NewReleaseEvent) };
-}
-
-function listEvents(state: MemoryState, filter: EventFilter): ReleaseEvent[] {
-  const { limit, afterSeq } = eventWindow(filter);
-  const out: ReleaseEvent[] = [];
-  for (let i = firstAfter(state, afterSeq ?? 0); i < state.eventCount && out.length < limit; i++) {
-    const e = state.events[i];
-    if (e === undefined) continue;
-    if (filter.service !== undefined && e.service !== filter.service) continue;
-    const { subject } = filter;
-    if (subject !== undefined && (e.subjectKind !== subject.kind || e.subjectName !== subject.name)) continue;
-    if (!eventTypeMatches(e.type, filter)) continue;
-    out.push({ seq: e.seq, ...(JSON.parse(e.json) as NewReleaseEvent) });
-  }
-  return out;
-}
-
-/** Index of the first committed event with seq > afterSeq (seqs are increasing, so binary search). */
-function firstAfter(state: MemoryState, afterSeq: number): number {
-  let low = 0;
-  let high = state.eventCount;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((state.events[mid]?.seq ?? Infinity) <= afterSeq) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }

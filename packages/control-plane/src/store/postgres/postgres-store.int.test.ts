@@ -8,6 +8,10 @@ import { runStoreContract } from '../store.contract.js';
 import { createTestDatabase } from '../testing/postgres-test-db.js';
 import { makeEvent, makeRollout, makeService } from '../testing/store-fixtures.js';
 import { openPostgresStore, redactDatabaseUrl } from './postgres-store.js';
+import { SCHEMA_VERSION } from '../kysely/migrations.js';
+
+/** Every migration, each recorded once: [{ version: 1 }, …]. */
+const ALL_SCHEMA_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 }));
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -35,7 +39,7 @@ if (database === undefined) {
       const stores = await Promise.all([1, 2, 3, 4].map(() => openPostgresStore({ url })));
       await Promise.all(stores.map((store) => store.close()));
       const { rows } = await query(url, 'select version from schema_migrations order by version');
-      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
+      assert.deepEqual(rows, ALL_SCHEMA_VERSIONS);
     });
 
     test('an unreachable server is a SluiceError with the password redacted', async () => {
@@ -54,13 +58,13 @@ if (database === undefined) {
 
   runStoreContract('postgres', async () => {
     const store = await openPostgresStore({ url });
-    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
+    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples restart identity');
     return { store, cleanup: () => store.close() };
   });
 
   describe('postgres store: two instances on one database', () => {
     test("each sees the other's writes", async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const service = await a.services.save(makeService('checkout'), 0);
@@ -76,8 +80,22 @@ if (database === undefined) {
       }
     });
 
+    test('two control planes sampling the same seconds store each (service, version, second) once', async () => {
+      const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
+      try {
+        await query(url, 'truncate metric_samples');
+        const batch = (requests: number) => [0, 1, 2].map((s) => ({ service: 'shop', version: 'v1', at: T0 + s * 1000, requests, errors: 0, p50Ms: 1, p99Ms: 2 }));
+        const added = await Promise.all([a.metricSamples.append(batch(10)), b.metricSamples.append(batch(20))]);
+        assert.equal(added[0] + added[1], 3);
+        const stored = await b.metricSamples.list({ service: 'shop', from: T0, to: T0 + 3000 });
+        assert.equal(stored.length, 3);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
     test('concurrent saves at one version from two instances: exactly one wins', async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const v1 = await a.services.save(makeService('payments'), 0);

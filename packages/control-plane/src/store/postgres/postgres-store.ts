@@ -25,6 +25,8 @@ const POSTGRES_DIALECT: KyselyStoreDialect = {
   begin: 'begin isolation level serializable',
   // READ COMMITTED: each statement after the lock sees what the previous lock holder committed.
   beginMigration: 'begin isolation level read committed',
+  // Metric samples: inserts that skip existing keys and deletes by time need no serialisable snapshot.
+  beginIndependent: 'begin isolation level read committed',
   lockMigrations: async (db) => {
     await sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}::int, ${MIGRATION_LOCK}::int)`.execute(db);
   },

@@ -12,6 +12,10 @@ import { makeFlag } from '../flags.contract.js';
 import { runStoreContract } from '../store.contract.js';
 import { makeAnalysisTemplate, makeEvent, makeRevision, makeRollout, makeSegment, makeService } from '../testing/store-fixtures.js';
 import { openSqliteStore } from './sqlite-store.js';
+import { SCHEMA_VERSION } from '../kysely/migrations.js';
+
+/** Every migration, each recorded once: [{ version: 1 }, …]. */
+const ALL_SCHEMA_VERSIONS = Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 }));
 
 const T0 = Date.UTC(2026, 0, 1);
 const dirs: string[] = [];
@@ -42,7 +46,7 @@ describe('sqlite store', () => {
     const raw = new Database(file, { readonly: true });
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
+      assert.deepEqual(raw.prepare('select version from schema_migrations order by version').all(), ALL_SCHEMA_VERSIONS);
     } finally {
       raw.close();
     }
@@ -56,7 +60,7 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     try {
       // Back to what version 1 of the schema created.
-      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 2');
+      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; delete from schema_migrations where version >= 2');
     } finally {
       raw.close();
     }
@@ -78,7 +82,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 3');
+      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; delete from schema_migrations where version >= 3');
     } finally {
       raw.close();
     }
@@ -100,7 +104,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 4');
+      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; delete from schema_migrations where version >= 4');
     } finally {
       raw.close();
     }
@@ -123,7 +127,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 5');
+      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; delete from schema_migrations where version >= 5');
     } finally {
       raw.close();
     }
@@ -144,7 +148,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table flags; drop table flag_versions; drop table flag_usage; delete from schema_migrations where version >= 7');
+      raw.exec('drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; delete from schema_migrations where version >= 7');
     } finally {
       raw.close();
     }
@@ -155,6 +159,28 @@ describe('sqlite store', () => {
       assert.equal(await upgraded.flags.latestSeq(), 0);
       assert.equal((await upgraded.flags.save(makeFlag('f'), 0, { actor: 'alice', at: T0, reason: 'new' })).version, 1);
       assert.equal(await upgraded.flags.latestSeq(), 1);
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  test('a database at schema version 7 gains the metric_samples table and keeps its flags', async () => {
+    const file = join(await tempDir(), 'sluice.db');
+    const first = await openSqliteStore({ file });
+    const flag = await first.flags.save(makeFlag('f'), 0, { actor: 'alice', at: T0, reason: 'new' });
+    await first.close();
+    const raw = new Database(file);
+    try {
+      raw.exec('drop table metric_samples; delete from schema_migrations where version >= 8');
+    } finally {
+      raw.close();
+    }
+    const upgraded = await openSqliteStore({ file });
+    try {
+      assert.deepEqual(await upgraded.flags.get('f'), flag);
+      const sample = { service: 'shop', version: 'v1', at: T0, requests: 3, errors: 1, p50Ms: 2, p99Ms: 9 };
+      assert.equal(await upgraded.metricSamples.append([sample]), 1);
+      assert.deepEqual(await upgraded.metricSamples.list({ service: 'shop', from: T0, to: T0 + 1000 }), [sample]);
     } finally {
       await upgraded.close();
     }
