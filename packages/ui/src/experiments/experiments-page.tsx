@@ -1,9 +1,7 @@
-/** Placeholder: the Experiments page is being built (issue 10). */
+import { ExperimentDetail } from './experiment-detail';
+import { ExperimentList } from './experiment-list';
+
+/** /ui/experiments: the list; /ui/experiments/NAME: one experiment's report. */
 export function ExperimentsPage({ name }: { readonly name?: string | undefined }) {
-  return (
-    <section class="panel">
-      <h1>Experiments</h1>
-      <p class="muted">{name}</p>
-    </section>
-  );
+  return name === undefined ? <ExperimentList /> : <ExperimentDetail name={name} />;
 }

@@ -4,13 +4,16 @@ import { useFlagStream } from '../api/flag-stream';
 import { useApi } from '../app/api-context';
 import { LiveIndicator } from '../app/live-indicator';
 import { ErrorDetails } from '../app/notices';
-import { href, Link } from '../app/router';
+import { href, Link, navigate } from '../app/router';
 import { useResource } from '../app/use-resource';
 import { environmentsOf, environmentState } from './environments';
 import { FlagHistory } from './flag-history';
 import { FlagSwitch } from './flag-switch';
 import { KillButton } from './flag-table';
-import { percent, targeting } from './format';
+import { targeting } from './format';
+import { RolloutEditor } from './rollout-editor';
+import { RulesEditor } from './rules-editor';
+import { EnvironmentPicker } from './environment-picker';
 import { KillDialog } from './kill-dialog';
 import { useFlagActions } from './use-flag-actions';
 
@@ -19,7 +22,14 @@ interface FlagData {
   readonly history: readonly FlagRevision[];
 }
 
-function EnvironmentTable({ flag, pending, onToggle }: { readonly flag: FlagView; readonly pending: ReadonlySet<string>; readonly onToggle: (env: string) => void }) {
+interface EnvironmentTableProps {
+  readonly flag: FlagView;
+  readonly pending: ReadonlySet<string>;
+  readonly onToggle: (env: string) => void;
+  readonly onRollout: (env: string, rollout: number) => Promise<boolean>;
+}
+
+function EnvironmentTable({ flag, pending, onToggle, onRollout }: EnvironmentTableProps) {
   return (
     <table class="table env-table">
       <thead>
@@ -42,7 +52,7 @@ function EnvironmentTable({ flag, pending, onToggle }: { readonly flag: FlagView
                 <FlagSwitch on={s.enabled} label={`${flag.name} in ${env}`} busy={pending.has(`toggle:${flag.name}:${env}`)} onToggle={() => onToggle(env)} />
               </td>
               <td data-label="Rollout" class="num">
-                {percent(s.rollout)}
+                <RolloutEditor flag={flag.name} environment={env} rollout={s.rollout} muted={!s.enabled} busy={pending.has(`rollout:${flag.name}:${env}`)} onSave={(r) => onRollout(env, r)} />
               </td>
               <td data-label="Targeting">{targeting(s.rules, s.overrides) || <span class="muted">none</span>}</td>
             </tr>
@@ -63,6 +73,18 @@ function FlagHeader({ flag }: { readonly flag: FlagView }) {
       </p>
       {flag.spec.description !== undefined && <p>{flag.spec.description}</p>}
     </div>
+  );
+}
+
+/** The rules editor of one environment, picked like on the list (the URL keeps it: `?env=`). */
+function Targeting({ flag, environment, saved }: { readonly flag: FlagView; readonly environment: string; readonly saved: (flag: FlagView) => void }) {
+  const path = `flags/${encodeURIComponent(flag.name)}`;
+  return (
+    <section aria-labelledby="targeting-title">
+      <h2 id="targeting-title">Targeting in {environment}</h2>
+      <EnvironmentPicker environments={environmentsOf([flag])} value={environment} onChange={(env) => navigate(href(path, { env }), { replace: true })} />
+      <RulesEditor key={environment} flag={flag} environment={environment} saved={saved} />
+    </section>
   );
 }
 
@@ -102,7 +124,8 @@ export function FlagDetail({ name, environment }: { readonly name: string; reado
               <KillButton flag={flag} busy={actions.pending.has(`kill:${flag.name}`)} onKill={() => setKilling(true)} />
             </div>
           </div>
-          <EnvironmentTable flag={flag} pending={actions.pending} onToggle={(env) => void actions.toggle(flag, env)} />
+          <EnvironmentTable flag={flag} pending={actions.pending} onToggle={(env) => void actions.toggle(flag, env)} onRollout={(env, r) => actions.setRollout(flag, env, r)} />
+          <Targeting flag={flag} environment={environment} saved={(f) => (data.set((d) => (d === undefined ? d : { ...d, flag: f })), data.reload())} />
           <h2>History</h2>
           <FlagHistory flag={flag} revisions={data.data?.history ?? []} busy={actions.pending.has(`restore:${flag.name}`)} onRestore={(v) => actions.restore(flag, v)} />
           {killing && (

@@ -2,7 +2,8 @@ import type { FlagView } from '../api/client';
 import { href, Link } from '../app/router';
 import { environmentState, onEnvironments } from './environments';
 import { FlagSwitch } from './flag-switch';
-import { ago, percent, targeting, when } from './format';
+import { ago, targeting, when } from './format';
+import { RolloutEditor } from './rollout-editor';
 
 export interface FlagTableProps {
   readonly flags: readonly FlagView[];
@@ -11,6 +12,8 @@ export interface FlagTableProps {
   readonly pending: ReadonlySet<string>;
   readonly onToggle: (flag: FlagView) => void;
   readonly onKill: (flag: FlagView) => void;
+  /** Saves a new default rollout in `environment`; resolves true when saved. */
+  readonly onRollout: (flag: FlagView, rollout: number) => Promise<boolean>;
 }
 
 /** One badge per environment: where the flag is on, at a glance (the kill switch's "everywhere"). */
@@ -40,7 +43,7 @@ export function KillButton({ flag, busy, onKill }: { readonly flag: FlagView; re
   );
 }
 
-function FlagRow({ flag, environment, environments, pending, onToggle, onKill }: Omit<FlagTableProps, 'flags'> & { readonly flag: FlagView }) {
+function FlagRow({ flag, environment, environments, pending, onToggle, onKill, onRollout }: Omit<FlagTableProps, 'flags'> & { readonly flag: FlagView }) {
   const env = environmentState(flag, environment);
   const detail = targeting(env.rules, env.overrides);
   return (
@@ -58,7 +61,7 @@ function FlagRow({ flag, environment, environments, pending, onToggle, onKill }:
         <FlagSwitch on={env.enabled} label={`${flag.name} in ${environment}`} busy={pending.has(`toggle:${flag.name}:${environment}`)} onToggle={() => onToggle(flag)} />
       </td>
       <td data-label="Rollout" class="num">
-        <span class={env.enabled ? '' : 'muted'}>{percent(env.rollout)}</span>
+        <RolloutEditor flag={flag.name} environment={environment} rollout={env.rollout} muted={!env.enabled} busy={pending.has(`rollout:${flag.name}:${environment}`)} onSave={(r) => onRollout(flag, r)} />
         {detail !== '' && <span class="muted small"> + {detail}</span>}
       </td>
       <td data-label="Everywhere">

@@ -4,12 +4,13 @@ import { useFlagStream } from '../api/flag-stream';
 import { useApi } from '../app/api-context';
 import { LiveIndicator } from '../app/live-indicator';
 import { ErrorDetails } from '../app/notices';
-import { href, navigate } from '../app/router';
+import { href, Link, navigate, useLocation } from '../app/router';
 import { useResource, type Resource } from '../app/use-resource';
 import { EnvironmentPicker } from './environment-picker';
 import { environmentsOf, environmentState } from './environments';
 import { FlagTable } from './flag-table';
 import { KillDialog } from './kill-dialog';
+import { StaleFlags, UNUSED_DAYS } from './stale-flags';
 import { useFlagActions } from './use-flag-actions';
 
 /** Replaces one flag of a loaded list with the version an action answered. */
@@ -48,8 +49,43 @@ function Empty() {
   );
 }
 
-/** The Flags page: every flag in one environment, its switch there, and its kill switch. */
+/** "All flags" and "Stale flags": two views of the page, in the URL (`?view=stale&unused=30`). */
+function FlagTabs({ environment, stale }: { readonly environment: string; readonly stale: boolean }) {
+  return (
+    <nav class="tabs" aria-label="Flag views">
+      <Link to={href('flags', { env: environment })} class="tab" aria-current={stale ? undefined : 'page'}>
+        All flags
+      </Link>
+      <Link to={href('flags', { env: environment, view: 'stale' })} class="tab" aria-current={stale ? 'page' : undefined}>
+        Stale flags
+      </Link>
+    </nav>
+  );
+}
+
+function unusedDays(raw: string | null): number {
+  const days = Number(raw);
+  return (UNUSED_DAYS as readonly number[]).includes(days) ? days : 30;
+}
+
+/** The Flags page: every flag in one environment, its switch there, and its kill switch; or the stale flags. */
 export function FlagsPage({ environment }: { readonly environment: string }) {
+  const { query } = useLocation();
+  if (query.get('view') === 'stale') {
+    return (
+      <section aria-labelledby="page-title">
+        <div class="page-head">
+          <h1 id="page-title">Flags</h1>
+        </div>
+        <FlagTabs environment={environment} stale />
+        <StaleFlags environment={environment} days={unusedDays(query.get('unused'))} />
+      </section>
+    );
+  }
+  return <FlagList environment={environment} />;
+}
+
+function FlagList({ environment }: { readonly environment: string }) {
   const api = useApi();
   const list = useResource('flags', () => api.listFlags());
   const live = useFlagStream(api.flagStreamUrl(environment), list.reload);
@@ -71,12 +107,13 @@ export function FlagsPage({ environment }: { readonly environment: string }) {
         </div>
         <LiveIndicator status={live} />
       </div>
+      <FlagTabs environment={environment} stale={false} />
       <EnvironmentPicker environments={environments} value={environment} onChange={(env) => navigate(href('flags', { env }), { replace: true })} />
       <LoadError list={list} />
       {list.data !== undefined && list.data.length === 0 && <Empty />}
       {list.data === undefined && list.error === undefined && <div class="skeleton" aria-hidden="true" />}
       {list.data !== undefined && list.data.length > 0 && (
-        <FlagTable flags={list.data} environment={environment} environments={environments} pending={actions.pending} onToggle={(f) => void actions.toggle(f, environment)} onKill={(f) => setKilling(f.name)} />
+        <FlagTable flags={list.data} environment={environment} environments={environments} pending={actions.pending} onToggle={(f) => void actions.toggle(f, environment)} onKill={(f) => setKilling(f.name)} onRollout={(f, r) => actions.setRollout(f, environment, r)} />
       )}
       {killing !== undefined && <KillDialog flag={killing} busy={actions.pending.has(`kill:${killing.name}`)} onConfirm={(r) => void confirmKill(r)} onCancel={() => setKilling(undefined)} />}
     </section>

@@ -3,14 +3,17 @@ import { toApiError } from '../api/api-error';
 import type { FlagView } from '../api/client';
 import { useApi } from '../app/api-context';
 import { useNotify } from '../app/notices';
+import { percent } from './format';
 
 export interface FlagActions {
-  /** Keys of the actions running now: `toggle:FLAG:ENV`, `kill:FLAG`, `restore:FLAG`. */
+  /** Keys of the actions running now: `toggle:FLAG:ENV`, `kill:FLAG`, `restore:FLAG`, `rollout:FLAG:ENV`. */
   readonly pending: ReadonlySet<string>;
   toggle(flag: FlagView, environment: string): Promise<void>;
   /** Resolves true when the flag is off everywhere; false (after showing the error) otherwise. */
   kill(flag: FlagView, reason: string): Promise<boolean>;
   restore(flag: FlagView, version: number): Promise<boolean>;
+  /** The default rollout of one environment (key `rollout:FLAG:ENV`); resolves true when saved. */
+  setRollout(flag: FlagView, environment: string, rollout: number): Promise<boolean>;
 }
 
 /**
@@ -62,6 +65,13 @@ export function useFlagActions(changed: (flag: FlagView) => void): FlagActions {
     restore: async (flag, version) => {
       const saved = await track(`restore:${flag.name}`, `Could not restore version ${version} of ${flag.name}`, () => api.restoreFlag(flag.name, version));
       if (saved !== undefined) notify.ok(`${flag.name}: version ${version} restored`, `Its settings are current again as version ${saved.version}.`);
+      return saved !== undefined;
+    },
+    setRollout: async (flag, environment, rollout) => {
+      const saved = await track(`rollout:${flag.name}:${environment}`, `Could not set the rollout of ${flag.name} in ${environment}`, () =>
+        api.changeFlag(flag.name, environment, { rollout }),
+      );
+      if (saved !== undefined) notify.ok(`${flag.name} rolls out to ${percent(rollout)} in ${environment}`, `Version ${saved.version}.`);
       return saved !== undefined;
     },
   };
