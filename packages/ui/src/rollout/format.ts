@@ -1,0 +1,45 @@
+import type { Phase } from '@sluice/domain';
+import type { RolloutView } from './rollout-api';
+
+/** Phases in which the controller still acts on the rollout (docs/api.md). */
+const ACTIVE: ReadonlySet<string> = new Set(['Pending', 'Progressing', 'Paused', 'Promoting', 'Aborting']);
+
+export function isActivePhase(phase: Phase): boolean {
+  return ACTIVE.has(phase);
+}
+
+/** "step 3/7", "all 7 steps done". */
+export function stepText(view: RolloutView): string {
+  const total = view.steps.length;
+  return view.status.stepIndex >= total ? `all ${total} steps done` : `step ${view.status.stepIndex + 1}/${total}`;
+}
+
+/** 0.012 → "1.2 %"; undefined → "—". */
+export function rate(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  const pct = value * 100;
+  return `${pct >= 10 || pct === 0 ? pct.toFixed(0) : pct.toFixed(pct >= 1 ? 1 : 2)} %`;
+}
+
+/** 12.345 → "12 ms", 0.8 → "0.8 ms". */
+export function ms(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ms`;
+}
+
+/** A number as people read it: at most 4 significant digits. */
+export function num(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return Math.abs(value) >= 1000 || Number.isInteger(value) ? Math.round(value).toLocaleString() : Number(value.toPrecision(3)).toString();
+}
+
+/** A p-value: "< 0.0001" for tiny ones. */
+export function pValue(value: number | undefined): string {
+  if (value === undefined) return '—';
+  return value < 0.0001 ? '< 0.0001' : value.toFixed(4);
+}
+
+/** "12:03:04" for the timeline (the full date is in the title). */
+export function clock(at: number): string {
+  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
