@@ -27,10 +27,15 @@ export function ms(value: number | null | undefined): string {
   return `${value >= 10 ? Math.round(value) : value.toFixed(1)} ms`;
 }
 
+// One formatter each, made once: toLocaleString with options builds a new Intl formatter per call,
+// which took most of the Rollout page's first render with 1,000 events and 1,800-point axes.
+const INTEGER = new Intl.NumberFormat();
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 /** A number as people read it: at most 4 significant digits. */
 export function num(value: number | undefined): string {
   if (value === undefined) return '—';
-  return Math.abs(value) >= 1000 || Number.isInteger(value) ? Math.round(value).toLocaleString() : Number(value.toPrecision(3)).toString();
+  return Math.abs(value) >= 1000 || Number.isInteger(value) ? INTEGER.format(Math.round(value)) : Number(value.toPrecision(3)).toString();
 }
 
 /** A p-value: "< 0.0001" for tiny ones. */
@@ -41,5 +46,5 @@ export function pValue(value: number | undefined): string {
 
 /** "12:03:04" for the timeline (the full date is in the title). */
 export function clock(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return CLOCK.format(at);
 }
