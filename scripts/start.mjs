@@ -31,7 +31,7 @@ if (await waitForApi()) {
   console.log(`
   Sluice is running: control plane http://${listen}, demo service "shop" on http://127.0.0.1:8080
   (v1 and v2 of demo/app.js run as local processes; rollout "shop-v2" moves traffic to v2).
-  Release center (web UI): http://${listen}/ui/ — flags per environment, switches, the kill switch.
+  Release center (web UI): http://${listen}/ui/ — the rollout live: steps, split, charts, decisions, approve/abort.
 
   Try, in another terminal:
     curl -si http://127.0.0.1:8080/ | grep -i x-sluice-version      # which version served you

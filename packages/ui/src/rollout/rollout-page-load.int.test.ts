@@ -115,7 +115,7 @@ if (browserAvailable('release center: Rollout page load')) {
           await page.locator('[data-ready="true"]').waitFor({ timeout: 30_000 });
           // From the start of navigation to the commit that rendered it all (the page's own mark).
           timings.push(await page.evaluate(() => performance.getEntriesByName('sluice:rollout-ready')[0]?.startTime ?? Number.NaN));
-          if (process.env['SLUICE_LOAD_DEBUG'] === '1') console.log(JSON.stringify(await page.evaluate(() => [Math.round(performance.getEntriesByType('navigation')[0]?.duration ?? 0), ...(window as any).__long, ...performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${Math.round(e.startTime)}→${Math.round(e.responseEnd)}`)])));
+          if (process.env['SLUICE_LOAD_DEBUG'] === '1') console.log(JSON.stringify(await page.evaluate(() => [Math.round(performance.getEntriesByType('navigation')[0]?.duration ?? 0), ...(window as any).__long, ...performance.getEntriesByType('resource').map((e) => `${e.name.replace(location.origin, '')} ${Math.round(e.startTime)}→${Math.round(e.startTime + e.duration)}`)])));
           const shown = Number(await page.locator('[data-events]').getAttribute('data-events'));
           assert.ok(shown >= EVENTS, `the timeline holds every event (${shown})`);
           const decisions = Number(await page.locator('[data-decisions]').getAttribute('data-decisions'));

@@ -20,6 +20,14 @@ export interface ChartProps {
   readonly height: number;
 }
 
+/** `text`, cut with an ellipsis to `max` pixels so a long limit label stays inside the plot. */
+function fitted(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+  if (ctx.measureText(text).width <= max) return text;
+  let end = text.length;
+  while (end > 1 && ctx.measureText(`${text.slice(0, end)}…`).width > max) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
 function drawGuides(u: uPlot, props: { current: ChartProps }, colors: { mark: string; limit: string }): void {
   const { ctx, bbox } = u;
   const dpr = devicePixelRatio;
@@ -45,7 +53,8 @@ function drawGuides(u: uPlot, props: { current: ChartProps }, colors: { mark: st
     ctx.moveTo(bbox.left, y);
     ctx.lineTo(bbox.left + bbox.width, y);
     ctx.stroke();
-    ctx.fillText(l.label, bbox.left + bbox.width - ctx.measureText(l.label).width - 4 * dpr, y - 4 * dpr);
+    const label = fitted(ctx, l.label, bbox.width - 8 * dpr);
+    ctx.fillText(label, bbox.left + bbox.width - ctx.measureText(label).width - 4 * dpr, y - 4 * dpr);
   }
   ctx.restore();
 }
