@@ -23,10 +23,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sdk: ['@sluice/domain', '@openfeature/core', '@openfeature/server-sdk', '@openfeature/web-sdk'],
   cli: ['@sluice/domain', '@sluice/spec', '@sluice/control-plane', 'node:', 'commander'],
   // The release center runs in browsers: Preact, uPlot (the rollout charts), and only types (`import type`) from the other packages.
-  ui: ['preact', 'uplot', '@sluice/domain', '@sluice/cli/api-types'],
+  ui: ['preact', 'uplot', '@sluice/domain', '@sluice/cli/api-types', '@sluice/cli/api-calls'],
 };
 /** Packages whose imports of other Sluice packages must be `import type` (erased from the bundle). */
 const TYPES_ONLY_SLUICE = ['ui'];
+/**
+ * The one runtime module the release center takes from another package: the API calls it shares with
+ * the CLI. It must stay browser-safe, so every import in it must be `import type` (checked below).
+ */
+const SHARED_CALLS = { spec: '@sluice/cli/api-calls', file: 'packages/cli/src/api-calls.ts' } as const;
 /** Test files may also use the test oracle and each package's own dev tools. */
 const TEST_EXTRA = ['node:', 'murmurhash3js-revisited', '@sluice/proxy', '@sluice/control-plane', '@sluice/sdk', 'unleash-client', '@openfeature/server-sdk', '@openfeature/web-sdk', 'esbuild', 'yaml'];
 /** The UI's browser tests drive Chromium. */
@@ -101,7 +106,7 @@ function checkImport(rel: string, spec: string, isTest: boolean, typeOnly: boole
   }
   // The SDK's Node entry (src/node/) may use node: — the browser bundle never includes it.
   const nodeEntry = pkg === 'sdk' && rel.startsWith('packages/sdk/src/node/') ? ['node:'] : [];
-  if (TYPES_ONLY_SLUICE.includes(pkg) && !isTest && spec.startsWith('@sluice/') && !typeOnly) return `package ${pkg} may import only types from "${spec}": write \`import type\``;
+  if (TYPES_ONLY_SLUICE.includes(pkg) && !isTest && spec.startsWith('@sluice/') && !typeOnly && spec !== SHARED_CALLS.spec) return `package ${pkg} may import only types from "${spec}": write \`import type\``;
   const testExtra = isTest && pkg !== 'domain' ? [...TEST_EXTRA, ...(pkg === 'ui' ? UI_TEST_EXTRA : [])] : [];
   const allowed = [...(ALLOWED[pkg] ?? []), ...nodeEntry, ...testExtra];
   // Domain tests may parse SQL with PostgreSQL's parser (libpg-query) to feed the pure lint rules real ASTs.
@@ -120,6 +125,7 @@ for (const file of walk(join(root, 'packages'))) {
   for (const { spec, line, typeOnly } of importsOf(source)) {
     const problem = checkImport(rel, spec, isTest, typeOnly);
     if (problem) failures.push(`${rel}:${line}: ${problem}`);
+    if (rel === SHARED_CALLS.file && !typeOnly) failures.push(`${rel}:${line}: the calls shared with the browser may import only types, not "${spec}" (write \`import type\`)`);
   }
   if (isTest) continue;
   const lines = text.split('\n').length;

@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /**
  * The release center is served by the control plane at /ui/ (packages/control-plane/src/http/ui-routes.ts).
@@ -6,6 +6,8 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   base: '/ui/',
+  // @sluice/cli/api-calls (the API calls shared with the CLI) is bundled from its TypeScript source.
+  resolve: { conditions: ['sluice-source', ...defaultClientConditions] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: {
     outDir: 'dist',

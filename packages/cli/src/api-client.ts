@@ -1,28 +1,11 @@
 import { userInfo } from 'node:os';
 import type { TargetView } from './render/targets-table.js';
-import { ErrorCode, SluiceError, type Problem, type ReleaseEvent } from '@sluice/domain';
-import type {
-  AnalysisTemplateView,
-  ApplyResponse,
-  DecisionList,
-  ExperimentView,
-  FlagEnvironmentChange,
-  FlagEvaluationView,
-  FlagRevision,
-  FlagView,
-  ItemList,
-  RevisionView,
-  RolloutView,
-  SegmentView,
-  ServiceView,
-  SpecFile,
-  StaleFlagReport,
-} from './api-types.js';
+import { ErrorCode, SluiceError, type Problem } from '@sluice/domain';
+import type { ApplyResponse, ItemList, SpecFile } from './api-types.js';
+import { ApiCalls } from './api-calls.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7070';
 const DEFAULT_TIMEOUT_MS = 30_000;
-/** Decisions asked for per request when reading a whole decision log. */
-const DECISION_PAGE = 10_000;
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
 
 export interface ApiClientOptions {
@@ -40,8 +23,8 @@ interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Typed client for docs/api.md. Every failure is a SluiceError; network failures are UNREACHABLE. */
-export class ApiClient {
+/** Node's side of a call: the actor header, the timeout, and every failure as a SluiceError (network: UNREACHABLE). */
+class NodeTransport {
   readonly baseUrl: string;
   readonly #actor: string;
   readonly #timeoutMs: number;
@@ -52,194 +35,13 @@ export class ApiClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** One file goes as YAML text; several go as `{ files }` JSON so the server applies them all or none. */
-  apply(files: readonly SpecFile[], dryRun: boolean): Promise<ApplyResponse> {
-    const path = `/api/v1/apply${dryRun ? '?dryRun=true' : ''}`;
-    const [only] = files;
-    if (files.length === 1 && only) {
-      return this.#request(path, {
-        method: 'POST',
-        body: only.text,
-        headers: { 'content-type': 'application/yaml', 'x-sluice-filename': encodeHeader(only.name) },
-      });
-    }
-    return this.#request(path, {
-      method: 'POST',
-      body: JSON.stringify({ files }),
-      headers: { 'content-type': 'application/json' },
-    });
+  /** ApiCalls' transport: JSON bodies under /api/v1. */
+  send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    if (method === 'GET') return this.request(`/api/v1${path}`);
+    return this.request(`/api/v1${path}`, { method, body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
   }
 
-  schema(): Promise<unknown> {
-    return this.#request('/api/v1/schema');
-  }
-
-  async listServices(): Promise<readonly ServiceView[]> {
-    return (await this.#request<ItemList<ServiceView>>('/api/v1/services')).items;
-  }
-
-  getService(name: string): Promise<ServiceView> {
-    return this.#request(`/api/v1/services/${encodeURIComponent(name)}`);
-  }
-
-  async serviceHistory(name: string): Promise<readonly ReleaseEvent[]> {
-    const path = `/api/v1/services/${encodeURIComponent(name)}/history`;
-    return (await this.#request<ItemList<ReleaseEvent>>(path)).items;
-  }
-
-  /** The service's revisions, lowest number first. */
-  async serviceRevisions(name: string): Promise<readonly RevisionView[]> {
-    return (await this.#request<ItemList<RevisionView>>(`/api/v1/services/${encodeURIComponent(name)}/revisions`)).items;
-  }
-
-  /** Makes an earlier revision's version stable again (default: the revision before the current one). */
-  undo(name: string, toRevision?: number): Promise<ServiceView> {
-    return this.#post(`/api/v1/services/${encodeURIComponent(name)}/undo`, toRevision === undefined ? {} : { toRevision });
-  }
-
-  async listRollouts(service?: string): Promise<readonly RolloutView[]> {
-    const query = service === undefined ? '' : `?service=${encodeURIComponent(service)}`;
-    return (await this.#request<ItemList<RolloutView>>(`/api/v1/rollouts${query}`)).items;
-  }
-
-  async listTargets(): Promise<readonly TargetView[]> {
-    return (await this.#request<ItemList<TargetView>>('/api/v1/targets')).items;
-  }
-
-  getTarget(name: string): Promise<TargetView> {
-    return this.#request(`/api/v1/targets/${encodeURIComponent(name)}`);
-  }
-
-  async listSegments(): Promise<readonly SegmentView[]> {
-    return (await this.#request<ItemList<SegmentView>>('/api/v1/segments')).items;
-  }
-
-  getSegment(name: string): Promise<SegmentView> {
-    return this.#request(`/api/v1/segments/${encodeURIComponent(name)}`);
-  }
-
-  async listAnalysisTemplates(): Promise<readonly AnalysisTemplateView[]> {
-    return (await this.#request<ItemList<AnalysisTemplateView>>('/api/v1/analysistemplates')).items;
-  }
-
-  getAnalysisTemplate(name: string): Promise<AnalysisTemplateView> {
-    return this.#request(`/api/v1/analysistemplates/${encodeURIComponent(name)}`);
-  }
-
-  /** The whole decision log of a rollout, oldest first, read page by page. */
-  async decisions(name: string): Promise<DecisionList> {
-    const all: ReleaseEvent[] = [];
-    for (;;) {
-      const after = all.length === 0 ? '' : `&after=${all[all.length - 1]?.seq ?? 0}`;
-      const path = `/api/v1/rollouts/${encodeURIComponent(name)}/decisions?limit=${DECISION_PAGE}${after}`;
-      const page = (await this.#request<DecisionList>(path)).decisions;
-      all.push(...page);
-      if (page.length < DECISION_PAGE) return { decisions: all };
-    }
-  }
-
-  getRollout(name: string): Promise<RolloutView> {
-    return this.#request(`/api/v1/rollouts/${encodeURIComponent(name)}`);
-  }
-
-  promote(name: string, full: boolean): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/promote`, full ? { full } : {});
-  }
-
-  abort(name: string, reason?: string, force = false): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/abort`, { ...(reason === undefined ? {} : { reason }), ...(force ? { force: true } : {}) });
-  }
-
-  /** Approves the current approval step, or confirms the checklist instruction `item`. */
-  approve(name: string, options: { comment?: string | undefined; item?: string | undefined } = {}): Promise<RolloutView> {
-    const body = { ...(options.comment === undefined ? {} : { comment: options.comment }), ...(options.item === undefined ? {} : { item: options.item }) };
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/approve`, body);
-  }
-
-  /** Holds the rollout for a person until resume. */
-  pause(name: string, reason?: string): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/pause`, reason === undefined ? {} : { reason });
-  }
-
-  /** Releases a pause made with pause. */
-  resume(name: string, comment?: string): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/resume`, comment === undefined ? {} : { comment });
-  }
-
-  /** Rejects the rollout: it aborts. */
-  reject(name: string, comment?: string): Promise<RolloutView> {
-    return this.#post(`/api/v1/rollouts/${encodeURIComponent(name)}/reject`, comment === undefined ? {} : { comment });
-  }
-
-  async listExperiments(service?: string): Promise<readonly ExperimentView[]> {
-    const query = service === undefined ? '' : `?service=${encodeURIComponent(service)}`;
-    return (await this.#request<ItemList<ExperimentView>>(`/api/v1/experiments${query}`)).items;
-  }
-
-  getExperiment(name: string): Promise<ExperimentView> {
-    return this.#request(`/api/v1/experiments/${encodeURIComponent(name)}`);
-  }
-
-  stopExperiment(name: string, reason?: string): Promise<ExperimentView> {
-    return this.#post(`/api/v1/experiments/${encodeURIComponent(name)}/stop`, reason === undefined ? {} : { reason });
-  }
-
-  /** Promotes the winner, or `variant` (which needs `force` unless it is the winner). */
-  promoteExperiment(name: string, options: { variant?: string | undefined; force?: boolean } = {}): Promise<ExperimentView> {
-    const body = { ...(options.variant === undefined ? {} : { variant: options.variant }), ...(options.force === true ? { force: true } : {}) };
-    return this.#post(`/api/v1/experiments/${encodeURIComponent(name)}/promote`, body);
-  }
-
-  async listFlags(): Promise<readonly FlagView[]> {
-    return (await this.#request<ItemList<FlagView>>('/api/v1/flags')).items;
-  }
-
-  getFlag(name: string): Promise<FlagView> {
-    return this.#request(`/api/v1/flags/${encodeURIComponent(name)}`);
-  }
-
-  /** The flag's versions, newest first. */
-  async flagHistory(name: string, limit?: number): Promise<readonly FlagRevision[]> {
-    const query = limit === undefined ? '' : `?limit=${limit}`;
-    return (await this.#request<ItemList<FlagRevision>>(`/api/v1/flags/${encodeURIComponent(name)}/history${query}`)).items;
-  }
-
-  /** Turns the flag on or off, sets its default rollout or its variant weights in one environment. */
-  changeFlag(name: string, environment: string, change: FlagEnvironmentChange): Promise<FlagView> {
-    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/environments/${encodeURIComponent(environment)}`, change);
-  }
-
-  /** The kill switch: the flag off in every environment. */
-  killFlag(name: string, reason?: string): Promise<FlagView> {
-    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/kill`, reason === undefined ? {} : { reason });
-  }
-
-  restoreFlag(name: string, version: number, reason?: string): Promise<FlagView> {
-    return this.#post(`/api/v1/flags/${encodeURIComponent(name)}/restore`, { version, ...(reason === undefined ? {} : { reason }) });
-  }
-
-  staleFlags(unusedDays?: number): Promise<StaleFlagReport> {
-    return this.#request(`/api/v1/flags/stale${unusedDays === undefined ? '' : `?unusedDays=${unusedDays}`}`);
-  }
-
-  evaluateFlag(name: string, environment: string, context: unknown): Promise<FlagEvaluationView> {
-    return this.#post('/api/v1/flags/evaluate', { environment, flag: name, ...(context === undefined ? {} : { context }) });
-  }
-
-  /** Rolling restart of the multi-process data plane. */
-  restartProxy(): Promise<{ restarted: boolean; router: string; ms: number }> {
-    return this.#post('/api/v1/proxy/restart', {});
-  }
-
-  #post<T>(path: string, body: unknown): Promise<T> {
-    return this.#request(path, {
-      method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
-  }
-
-  async #request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let response: Response;
     try {
@@ -261,6 +63,41 @@ export class ApiClient {
     } catch {
       throw new SluiceError(ErrorCode.INTERNAL, `unexpected answer from ${url}: HTTP ${response.status} with a body that is not JSON (${snippet(text)})`);
     }
+  }
+}
+
+/**
+ * The CLI's client of docs/api.md: the calls shared with the release center (api-calls.ts) over Node's
+ * fetch, plus what only the CLI sends. Every failure is a SluiceError; network failures are UNREACHABLE.
+ */
+export class ApiClient extends ApiCalls {
+  readonly baseUrl: string;
+  readonly #http: NodeTransport;
+
+  constructor(options: ApiClientOptions) {
+    const http = new NodeTransport(options);
+    super((method, path, body) => http.send(method, path, body));
+    this.#http = http;
+    this.baseUrl = http.baseUrl;
+  }
+
+  /** One file goes as YAML text (its name in a header, for error positions); several go as `{ files }` so the server applies them all or none. */
+  apply(files: readonly SpecFile[], dryRun: boolean): Promise<ApplyResponse> {
+    const [only] = files;
+    if (files.length !== 1 || only === undefined) return this.applyFiles(files, dryRun);
+    return this.#http.request(`/api/v1/apply${dryRun ? '?dryRun=true' : ''}`, {
+      method: 'POST',
+      body: only.text,
+      headers: { 'content-type': 'application/yaml', 'x-sluice-filename': encodeHeader(only.name) },
+    });
+  }
+
+  async listTargets(): Promise<readonly TargetView[]> {
+    return (await this.#http.request<ItemList<TargetView>>('/api/v1/targets')).items;
+  }
+
+  getTarget(name: string): Promise<TargetView> {
+    return this.#http.request(`/api/v1/targets/${encodeURIComponent(name)}`);
   }
 }
 
@@ -348,6 +185,7 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 404) return ErrorCode.NOT_FOUND;
   if (status === 409) return ErrorCode.CONFLICT;
   if (status === 413) return ErrorCode.PAYLOAD_TOO_LARGE;
+  if (status === 429) return ErrorCode.TOO_MANY_REQUESTS;
   return ErrorCode.INTERNAL;
 }
 

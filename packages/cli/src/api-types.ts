@@ -54,6 +54,8 @@ export interface ServiceView {
   /** What the data plane reports it serves; absent when it cannot be observed. */
   readonly traffic?: ObservedSplit;
   readonly workloads?: readonly WorkloadView[];
+  /** Why the control plane cannot serve the service as declared (e.g. a listener it could not open). */
+  readonly problem?: string;
 }
 
 /** GET /services/{name}/revisions: a revision, whether it is current, and whether `undo` may return to it. */
@@ -152,4 +154,48 @@ export interface FlagEvaluationView extends FlagEvaluation {
   readonly environment: string;
   readonly seq: number;
   readonly flag: string;
+}
+
+/** One version's series of GET /rollouts/{name}/metrics: per second, null where nothing was served. */
+export interface MetricSeries {
+  readonly version: string;
+  readonly role: 'stable' | 'canary';
+  readonly t: readonly number[];
+  readonly requests: readonly number[];
+  readonly errors?: readonly number[];
+  readonly errorRate: readonly (number | null)[];
+  readonly p50Ms: readonly (number | null)[];
+  readonly p99Ms: readonly (number | null)[];
+}
+
+/** A guard threshold drawn on a chart: a number, or a number with a label (and what it is relative to). */
+export type Threshold = number | { readonly value: number; readonly label?: string; readonly relativeTo?: string; readonly ratio?: number };
+
+/** GET /rollouts/{name}/metrics[?after=ms]: the rollout's per-version traffic over time, its steps and the guard's limits. */
+export interface RolloutMetrics {
+  readonly rollout: string;
+  readonly service: string;
+  readonly stable: string;
+  readonly canary: string;
+  readonly from: number;
+  readonly to: number;
+  readonly stepMs: number;
+  readonly truncated?: boolean;
+  readonly series: readonly MetricSeries[];
+  readonly thresholds: Readonly<Record<string, Threshold | undefined>>;
+  readonly steps: readonly { readonly index: number; readonly kind: string; readonly startedAt: number; readonly description: string }[];
+}
+
+/** The query of GET /events: filters (exact), seq bounds, order and page size. */
+export interface EventQuery {
+  readonly service?: string | undefined;
+  readonly actor?: string | undefined;
+  /** Comma-separated event types. */
+  readonly type?: string | undefined;
+  /** `Kind/name`, e.g. `Rollout/shop-v2`. */
+  readonly subject?: string | undefined;
+  readonly after?: number | undefined;
+  readonly before?: number | undefined;
+  readonly order?: 'asc' | 'desc' | undefined;
+  readonly limit?: number | undefined;
 }

@@ -1,10 +1,8 @@
-import type { FlagEnvironmentChange, FlagRevision, FlagView, ItemList } from '@sluice/cli/api-types';
+import { ApiCalls } from '@sluice/cli/api-calls';
+import type { FlagRevision, FlagView } from '@sluice/cli/api-types';
 import { errorFromBody, toApiError } from './api-error';
 
-/**
- * A typed client of docs/api.md for the release center. The shapes are the CLI's
- * (packages/cli/src/api-types.ts, imported as types only): one definition for both clients.
- */
+/** Where the release center's client sends its calls and as whom. */
 export interface ApiClientOptions {
   /** Where /api/v1 lives; '' = the origin that served the page (the control plane). */
   readonly baseUrl?: string;
@@ -15,71 +13,26 @@ export interface ApiClientOptions {
 
 export type { FlagRevision, FlagView };
 
-export class ApiClient {
-  readonly #base: string;
+/** The browser's side of a call: the actor header, the timeout, and every failure as an ApiError. */
+class BrowserTransport {
+  readonly base: string;
   readonly #actor: () => string;
   readonly #timeoutMs: number;
 
   constructor(options: ApiClientOptions) {
-    this.#base = (options.baseUrl ?? '').replace(/\/+$/, '');
+    this.base = (options.baseUrl ?? '').replace(/\/+$/, '');
     this.#actor = options.actor;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
   }
 
-  async listFlags(): Promise<readonly FlagView[]> {
-    return (await this.#call<ItemList<FlagView>>('GET', '/flags')).items;
-  }
-
-  getFlag(name: string): Promise<FlagView> {
-    return this.#call('GET', `/flags/${encodeURIComponent(name)}`);
-  }
-
-  /** The flag's versions, newest first. */
-  async flagHistory(name: string, limit = 100): Promise<readonly FlagRevision[]> {
-    return (await this.#call<ItemList<FlagRevision>>('GET', `/flags/${encodeURIComponent(name)}/history?limit=${limit}`)).items;
-  }
-
-  /** On/off, default rollout or variant weights in one environment: a new version. */
-  changeFlag(name: string, environment: string, change: FlagEnvironmentChange): Promise<FlagView> {
-    return this.#call('POST', `/flags/${encodeURIComponent(name)}/environments/${encodeURIComponent(environment)}`, change);
-  }
-
-  /** The kill switch: the flag off in every environment, one new version. */
-  killFlag(name: string, reason?: string): Promise<FlagView> {
-    return this.#call('POST', `/flags/${encodeURIComponent(name)}/kill`, reason === undefined ? {} : { reason });
-  }
-
-  /** Makes the settings of `version` current again, as a new version. */
-  restoreFlag(name: string, version: number, reason?: string): Promise<FlagView> {
-    return this.#call('POST', `/flags/${encodeURIComponent(name)}/restore`, { version, ...(reason === undefined ? {} : { reason }) });
-  }
-
-  /** The server-sent events of one environment's flag definitions (no token: as open as the rest of /api/v1). */
-  flagStreamUrl(environment: string): string {
-    return `${this.#base}/api/v1/flags/stream?environment=${encodeURIComponent(environment)}`;
-  }
-
-  /**
-   * Any call of /api/v1 (`path` starts with "/", may carry a query): the answer parsed as JSON, or an
-   * ApiError. Feature folders write their typed calls on top of it (e.g. rollout/rollout-api.ts).
-   */
-  request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    return this.#call<T>(method, path, body);
-  }
-
-  /** The server-sent events of every stored event after `after` (GET /api/v1/events/stream). */
-  eventStreamUrl(after?: number): string {
-    return `${this.#base}/api/v1/events/stream${after === undefined ? '' : `?after=${after}`}`;
-  }
-
-  async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
     const what = `${method} /api/v1${path.replace(/\?.*$/, '')}`;
     let res: Response;
     let text: string;
     try {
       const headers: Record<string, string> = { accept: 'application/json', 'x-sluice-actor': this.#actor() };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      res = await fetch(`${this.#base}/api/v1${path}`, {
+      res = await fetch(`${this.base}/api/v1${path}`, {
         method,
         headers,
         signal: AbortSignal.timeout(this.#timeoutMs),
@@ -95,5 +48,30 @@ export class ApiClient {
     } catch {
       throw errorFromBody(res.status, text, what);
     }
+  }
+}
+
+/**
+ * The release center's client: every call of docs/api.md exactly as the CLI makes it (ApiCalls from
+ * @sluice/cli/api-calls — one definition of paths, bodies and answers for both clients) over the
+ * browser's fetch, plus the stream URLs only a browser opens.
+ */
+export class ApiClient extends ApiCalls {
+  readonly #http: BrowserTransport;
+
+  constructor(options: ApiClientOptions) {
+    const http = new BrowserTransport(options);
+    super((method, path, body) => http.send(method, path, body));
+    this.#http = http;
+  }
+
+  /** The server-sent events of one environment's flag definitions (no token: as open as the rest of /api/v1). */
+  flagStreamUrl(environment: string): string {
+    return `${this.#http.base}/api/v1/flags/stream?environment=${encodeURIComponent(environment)}`;
+  }
+
+  /** The server-sent events of every stored event after `after` (GET /api/v1/events/stream). */
+  eventStreamUrl(after?: number): string {
+    return `${this.#http.base}/api/v1/events/stream${after === undefined ? '' : `?after=${after}`}`;
   }
 }

@@ -1,4 +1,3 @@
-import type { ItemList } from '@sluice/cli/api-types';
 import type { EventType } from '@sluice/domain';
 import type { ApiClient } from '../api/client';
 import type { AuditEvent } from './event-table';
@@ -58,14 +57,6 @@ export function matchesAudit(event: AuditEvent, filter: AuditFilter): boolean {
   return true;
 }
 
-/** GET /events with the filters, newest first, before `before` (a seq). */
-export function eventsPath(filter: AuditFilter, before?: number): string {
-  const params = new URLSearchParams({ order: 'desc', limit: String(PAGE_SIZE) });
-  for (const [k, v] of Object.entries(auditFilterToQuery(filter))) if (v !== undefined) params.set(k, v);
-  if (before !== undefined) params.set('before', String(before));
-  return `/events?${params.toString()}`;
-}
-
 export interface AuditPage {
   /** Newest first. */
   readonly items: readonly AuditEvent[];
@@ -75,7 +66,7 @@ export interface AuditPage {
 
 /** One page of the audit log: the events passing `filter`, newest first, older than `before` (the server filters and orders). */
 export async function loadAuditPage(api: ApiClient, filter: AuditFilter, before?: number): Promise<AuditPage> {
-  const { items } = await api.request<ItemList<AuditEvent>>('GET', eventsPath(filter, before));
+  const items = await api.events({ ...auditFilterToQuery(filter), order: 'desc', limit: PAGE_SIZE, before });
   return { items, more: items.length === PAGE_SIZE };
 }
 

@@ -1,16 +1,16 @@
 import type { ApplyResponse, StaleFlagReport } from '@sluice/cli/api-types';
 import type { ApiClient } from '../api/client';
 
-/** The flag calls the client does not have yet (docs/api.md), on top of `api.request`. */
+/** The flag calls of the editor and the stale tab, on the calls shared with the CLI (ApiCalls). */
 
 /** POST /apply of one YAML file: `dryRun` validates it and stores nothing. Problems come back with the file's line:col. */
 export function applyFlagYaml(api: ApiClient, file: { readonly name: string; readonly text: string }, dryRun: boolean): Promise<ApplyResponse> {
-  return api.request<ApplyResponse>('POST', `/apply${dryRun ? '?dryRun=true' : ''}`, { files: [file] });
+  return api.applyFiles([file], dryRun);
 }
 
 /** GET /flags/stale: flags fully on or off past their kind's lifetime, or not evaluated for `unusedDays`. */
 export function staleFlags(api: ApiClient, unusedDays: number): Promise<StaleFlagReport> {
-  return api.request<StaleFlagReport>('GET', `/flags/stale?unusedDays=${unusedDays}`);
+  return api.staleFlags(unusedDays);
 }
 
 /** The API's rollout resolution: a percent from 0 to 100 in steps of 0.01 (docs/flags.md). */

@@ -1,4 +1,3 @@
-import type { ItemList, RolloutView } from '@sluice/cli/api-types';
 import { useEffect } from 'preact/hooks';
 import { useApi } from '../app/api-context';
 import { ErrorDetails } from '../app/notices';
@@ -13,7 +12,7 @@ export const REFRESH_MS = 2000;
 /** Every rollout with a schema migration: phase, backfill progress, point of no return and SQL; live while one runs. */
 export function MigrationsPage() {
   const api = useApi();
-  const list = useResource('migrations', async () => migrationsOf((await api.request<ItemList<RolloutView>>('GET', '/rollouts')).items));
+  const list = useResource('migrations', async () => migrationsOf(await api.listRollouts()));
   const items = list.data;
   const active = items?.some(isActive) ?? false;
   useEffect(() => {

@@ -1,13 +1,11 @@
-import type { ItemList, RolloutView, ServiceView } from '@sluice/cli/api-types';
+import type { RolloutView, ServiceView } from '@sluice/cli/api-types';
 import type { Phase } from '@sluice/domain';
 import type { ApiClient } from '../api/client';
 
 export type { RolloutView };
 
 /** A ServiceView as GET /services sends it, with `problem` (docs/api.md: what keeps it from converging). */
-export interface ServiceState extends ServiceView {
-  readonly problem?: string;
-}
+export type ServiceState = ServiceView;
 
 /** Every phase, in the order a rollout goes through them. */
 export const PHASES: readonly Phase[] = ['Pending', 'Progressing', 'Paused', 'Promoting', 'Succeeded', 'Aborting', 'Aborted', 'Failed'];
@@ -31,8 +29,8 @@ export interface ReleasesData {
 }
 
 export async function loadReleases(api: ApiClient): Promise<ReleasesData> {
-  const [services, rollouts] = await Promise.all([api.request<ItemList<ServiceState>>('GET', '/services'), api.request<ItemList<RolloutView>>('GET', '/rollouts')]);
-  return { services: services.items, rollouts: rollouts.items };
+  const [services, rollouts] = await Promise.all([api.listServices(), api.listRollouts()]);
+  return { services, rollouts };
 }
 
 const newestFirst = (a: RolloutView, b: RolloutView) => b.status.createdAt - a.status.createdAt;

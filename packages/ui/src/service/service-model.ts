@@ -1,4 +1,4 @@
-import type { ItemList, RevisionView } from '@sluice/cli/api-types';
+import type { RevisionView } from '@sluice/cli/api-types';
 import type { ReleaseEvent } from '@sluice/domain';
 import type { ApiClient } from '../api/client';
 import type { RolloutView, ServiceState } from '../releases/release-model';
@@ -20,24 +20,18 @@ export interface ServiceHistory {
 export const RECENT_EVENTS = 12;
 
 export async function loadServiceHistory(api: ApiClient, name: string): Promise<ServiceHistory> {
-  const path = encodeURIComponent(name);
-  const [service, revisions, rollouts, history] = await Promise.all([
-    api.request<ServiceState>('GET', `/services/${path}`),
-    api.request<ItemList<RevisionView>>('GET', `/services/${path}/revisions`),
-    api.request<ItemList<RolloutView>>('GET', `/rollouts?service=${path}`),
-    api.request<ItemList<ReleaseEvent>>('GET', `/services/${path}/history`),
-  ]);
+  const [service, revisions, rollouts, history] = await Promise.all([api.getService(name), api.serviceRevisions(name), api.listRollouts(name), api.serviceHistory(name)]);
   return {
     service,
-    revisions: [...revisions.items].sort((a, b) => b.number - a.number),
-    rollouts: [...rollouts.items].sort((a, b) => b.status.createdAt - a.status.createdAt),
-    events: history.items.slice(-RECENT_EVENTS).reverse(),
+    revisions: [...revisions].sort((a, b) => b.number - a.number),
+    rollouts: [...rollouts].sort((a, b) => b.status.createdAt - a.status.createdAt),
+    events: history.slice(-RECENT_EVENTS).reverse(),
   };
 }
 
 /** POST /services/{name}/undo: the version of `toRevision` becomes stable again. */
 export function undoTo(api: ApiClient, name: string, toRevision: number): Promise<ServiceState> {
-  return api.request('POST', `/services/${encodeURIComponent(name)}/undo`, { toRevision });
+  return api.undo(name, toRevision);
 }
 
 /** How the revision came about, in words: "promoted by rollout shop-v2", "undo to revision 1". */
