@@ -27,6 +27,8 @@ export const ErrorCode = {
   UNSUPPORTED_CAPABILITY: 'UNSUPPORTED_CAPABILITY',
   /** A rollout's migration SQL lints unsafe, or its expand would break the stable version; refused at apply. */
   UNSAFE_MIGRATION: 'UNSAFE_MIGRATION',
+  /** Too many requests or open streams at once; retry after the time the answer says. */
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   /** A request or document exceeds a size limit. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The route, path or method does not exist. */

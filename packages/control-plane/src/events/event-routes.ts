@@ -22,7 +22,7 @@ export function eventRoutes(deps: EventRouteDeps): Hono {
     const release = deps.feed.reserve();
     if (release === undefined) {
       const limit = deps.feed.maxStreams;
-      const error = new SluiceError(ErrorCode.CONFLICT, `Too many open event streams: this control plane serves at most ${limit} at once; close one or retry later`, {
+      const error = new SluiceError(ErrorCode.TOO_MANY_REQUESTS, `Too many open event streams: this control plane serves at most ${limit} at once; close one or retry later`, {
         details: { limit, open: deps.feed.streams },
         problems: [{ path: 'GET /api/v1/events/stream', message: 'stream limit reached', expected: `at most ${limit} open streams per control plane` }],
       });

@@ -141,6 +141,8 @@ describe('GET /events/stream', () => {
         const body = (await refused.json()) as { error: { code: string; message: string; details: { limit: number } } };
         assert.match(body.error.message, /at most 2 at once/);
         assert.equal(body.error.details.limit, 2);
+        assert.equal(body.error.code, 'TOO_MANY_REQUESTS');
+        assert.equal(refused.headers.get('retry-after'), '5');
         await first.cancel();
         const deadline = Date.now() + 5_000;
         while (api.eventFeed.streams > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
