@@ -134,7 +134,12 @@ describe('blue-green through the real server, proxy and traffic', () => {
     assert.deepEqual(decided, ['passed']);
     const measured = decisions.filter((d: { type: string }) => d.type === 'AnalysisMeasured');
     const step = measured.filter((d: { data: { source: string } }) => d.data.source === 'step');
-    assert.deepEqual(step.map((d: { data: { metric: string; result: string } }) => [d.data.metric, d.data.result]), Array(3).fill(['health/error-rate', 'pass']));
+    // Every measurement passed, or (on a loaded machine) found a 1 s window without a preview request
+    // yet: never a failure, and the decision above is "passed".
+    const results = step.map((d: { data: { metric: string; result: string } }) => [d.data.metric, d.data.result] as const);
+    assert.equal(results.length, 3, 'count: 3 measurements');
+    assert.ok(results.every(([metric, result]) => metric === 'health/error-rate' && (result === 'pass' || result === 'no-data')), JSON.stringify(results));
+    assert.ok(results.some(([, result]) => result === 'pass'), 'at least one measured the preview traffic');
     // Green's numbers are the preview's: at weight 0 the guardian's sequential test counted requests on v2.
     const seen = measured.filter((d: { data: { source: string; canary?: { n: number } } }) => d.data.source === 'guard' && (d.data.canary?.n ?? 0) > 0);
     assert.ok(seen.length > 0, 'the preview traffic is counted as green');

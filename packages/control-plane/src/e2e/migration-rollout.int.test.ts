@@ -246,9 +246,11 @@ describe('a migration rollout that aborts during the backfill, and one refused f
     const steps = '        - pause: {}\n        - setWeight: 100\n        - contract: {}\n';
     const applied = await api(cp.url, '/apply', { method: 'POST', body: ROLLOUT('slow-backfill', env, '{ batchSize: 20, pause: 30ms }', steps) });
     assert.equal(applied.http, 200, JSON.stringify(applied));
-    const backfilling = await waitFor('the backfill to be under way', async () => {
+    // The backfill runs beside the steps: it goes on while the rollout waits at its pause (the pass that
+    // enters the pause can come after the first batches on a loaded machine, so wait for both).
+    const backfilling = await waitFor('the backfill under way while the rollout is paused', async () => {
       const r = await api(cp.url, '/rollouts/slow-backfill');
-      return r.status.migration?.phase === 'backfilling' && r.status.migration.backfill.rows >= 100 ? r : undefined;
+      return r.status.migration?.phase === 'backfilling' && r.status.migration.backfill.rows >= 100 && r.status.phase === 'Paused' ? r : undefined;
     });
     assert.equal(backfilling.status.phase, 'Paused', 'the backfill runs beside the steps (here: a pause)');
     assert.match(backfilling.status.message, /^Backfill \d+(\.\d)?% \([\d,]+ rows, [\d,]+ left\)(, ETA \S+)?$/);

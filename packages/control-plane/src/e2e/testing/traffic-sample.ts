@@ -1,12 +1,19 @@
+/** Network errors a GET may meet after an nginx reload before it reaches a live connection. */
+const ATTEMPTS = 3;
+
 /**
  * One GET; a network error (a keep-alive connection an nginx reload closed under the request) is
- * retried once, as browsers do. HTTP error statuses are returned, never retried.
+ * retried, as browsers do for an idempotent request that got no response byte: up to 3 attempts,
+ * since the next pooled connection may have been closed by the same reload. HTTP error statuses are
+ * returned, never retried.
  */
 async function getOnce(url: string, headers: Record<string, string>): Promise<Response> {
-  try {
-    return await fetch(url, { headers });
-  } catch {
-    return fetch(url, { headers });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, { headers });
+    } catch (error) {
+      if (attempt >= ATTEMPTS) throw error;
+    }
   }
 }
 
