@@ -136,7 +136,7 @@ describe('blue-green through the real server, proxy and traffic', () => {
     const step = measured.filter((d: { data: { source: string } }) => d.data.source === 'step');
     // Every measurement passed, or (on a loaded machine) found a 1 s window without a preview request
     // yet: never a failure, and the decision above is "passed".
-    const results = step.map((d: { data: { metric: string; result: string } }) => [d.data.metric, d.data.result] as const);
+    const results: (readonly [string, string])[] = step.map((d: { data: { metric: string; result: string } }) => [d.data.metric, d.data.result] as const);
     assert.equal(results.length, 3, 'count: 3 measurements');
     assert.ok(results.every(([metric, result]) => metric === 'health/error-rate' && (result === 'pass' || result === 'no-data')), JSON.stringify(results));
     assert.ok(results.some(([, result]) => result === 'pass'), 'at least one measured the preview traffic');
