@@ -51,7 +51,7 @@ describe('sluice main', () => {
     const { code, out } = await runCli(['--help']);
     assert.equal(code, 0);
     assert.match(out, /Usage: sluice/);
-    assert.match(out, /Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad input/);
+    assert.match(out, /Exit codes: 0 ok, 1 the operation failed \(or the rollout rolled back\), 2 bad usage or bad input, 3 rollout run --wait timed out, 130 interrupted/);
   });
 
   test('version prints the package version offline', async () => {

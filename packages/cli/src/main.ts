@@ -14,6 +14,7 @@ import { registerHistory } from './commands/history.js';
 import { registerPromote } from './commands/promote.js';
 import { registerProxy } from './commands/proxy.js';
 import { registerReject } from './commands/reject.js';
+import { registerRollout } from './commands/rollout-run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
@@ -28,7 +29,7 @@ Environment:
   SLUICE_ACTOR    name recorded in release history (default: your OS user)
   SLUICE_DEBUG=1  print stack traces for unexpected errors
 
-Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad input.`;
+Exit codes: 0 ok, 1 the operation failed (or the rollout rolled back), 2 bad usage or bad input, 3 rollout run --wait timed out, 130 interrupted.`;
 
 /** Builds a fresh program: commander keeps state between parses, so every run gets its own. */
 export function buildProgram(ctx: CommandContext): Command {
@@ -60,6 +61,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerExplain(program, ctx);
   registerHistory(program, ctx);
   registerUndo(program, ctx);
+  registerRollout(program, ctx);
   registerExperiment(program, ctx);
   registerFlag(program, ctx);
   registerProxy(program, ctx);

@@ -8,6 +8,10 @@ export const ExitCode = {
   Failed: 1,
   /** Bad usage or bad input: fix the command line or the files and run again. */
   Usage: 2,
+  /** `rollout run --wait`: the timeout passed first; the rollout keeps running. */
+  Timeout: 3,
+  /** Interrupted (Ctrl-C) while waiting; what was asked of the server stands. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
