@@ -107,8 +107,21 @@ export function failExchange(exchange: Exchange, failure: ProxyFailure, close: b
     return;
   }
   sendFailure(res, failure, exchange, close);
+  if (close) closingSockets.add(req.socket);
   // Read and drop what the client still sends, so closing does not reset the connection under the answer.
   if (close && !req.complete) req.resume();
+}
+
+/**
+ * Connections whose answer said `Connection: close`. node:http has often parsed a request pipelined
+ * behind it already (a body-less bad request, then another in the same packet) and emits it anyway;
+ * it must not be served (RFC 9112 §9.6): forwarding it would smuggle it past the refused one.
+ */
+const closingSockets = new WeakSet<object>();
+
+/** True when an earlier answer on this connection said it closes: the request must be dropped unread. */
+export function answeredWithClose(req: IncomingMessage): boolean {
+  return closingSockets.has(req.socket);
 }
 
 /** Answers with the JSON error body. */

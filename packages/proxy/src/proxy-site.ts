@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { listenKey } from '@sluice/domain';
 import type { ProxyRequest, ProxyResponse } from './exchange.js';
+import { answeredWithClose } from './exchange.js';
 import { HostTable } from './host-table.js';
 import type { HostedRoute } from './host-table.js';
 import { parseListen } from './listen-address.js';
@@ -71,7 +72,9 @@ function siteHandlers<R extends SiteRoute>(table: HostTable<R>, site: () => Site
     },
     upgrade: (listener: Listener, req: ProxyRequest, socket: Socket, head: Buffer) => {
       const route = table.lookup(req.headers.host);
-      if (route === undefined) socket.end(rawErrorResponse(misdirection(site(), req.headers.host)));
+      // Pipelined behind an answer that closes the connection: no tunnel (see answeredWithClose).
+      if (answeredWithClose(req)) socket.end();
+      else if (route === undefined) socket.end(rawErrorResponse(misdirection(site(), req.headers.host)));
       else serveUpgrade(route, listener, req, socket, head);
     },
     clientError: (_listener: Listener, error: NodeJS.ErrnoException, socket: Socket) => {

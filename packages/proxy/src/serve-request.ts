@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Exchange, failExchange } from './exchange.js';
+import { answeredWithClose, Exchange, failExchange } from './exchange.js';
 import type { ProxyRequest, ProxyResponse } from './exchange.js';
 import { forward } from './forward.js';
 import { scanRequestHeaders } from './forward-headers.js';
@@ -34,6 +34,8 @@ const LINGER_MS = 1000;
 
 /** Serves one request: checks framing and limits, picks the version and instance, and forwards it. */
 export function serveRequest(route: RouteContext, listener: Listener, req: ProxyRequest, res: ProxyResponse, expectsContinue: boolean): void {
+  // node:http closes the socket once the earlier answer is out; this request gets none.
+  if (answeredWithClose(req)) return void req.resume();
   const snapshot = route.snapshot;
   const scanned = scanRequestHeaders(req.rawHeaders, snapshot, req.socket.remoteAddress, req.httpVersionMinor === 0);
   const exchange = new Exchange(req, res, snapshot, scanned, listener);
