@@ -51,6 +51,8 @@ import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router
 import type { TrafficRouter } from './traffic/traffic-router.js';
 import { TargetRouters, type TargetRouting } from './waves/target-routers.js';
 import { createWaveExecutor } from './waves/wave-executor.js';
+import { WebhookDispatcher } from './notifications/webhook-dispatcher.js';
+import { createHttpSender } from './notifications/webhook-sender.js';
 
 export interface ControlPlaneOptions {
   /** Where the SQLite file and runtime state live (created if missing). */
@@ -82,6 +84,8 @@ export interface ControlPlaneOptions {
   readonly flagTokens?: readonly FlagTokenEntry[] | undefined;
   /** The built release center served at /ui/; packages/ui/dist by default. */
   readonly uiDir?: string | undefined;
+  /** The only hosts webhooks may reach (see notifications/outbound-policy.ts); empty or absent: any public address. */
+  readonly webhookAllowHosts?: readonly string[] | undefined;
 }
 
 export interface RunningControlPlane {
@@ -116,10 +120,10 @@ export function defaultStepExecutors(verification: VerificationWiring): StepExec
     .register(pointOfNoReturnExecutor);
 }
 
-async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter; runtime: Runtime }) {
+async function applyAtStart(files: readonly string[], deps: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; dataPlane: TrafficRouter; runtime: Runtime; webhookPolicy: { allowHosts: readonly string[] } }) {
   for (const file of files) {
     const resources = parseResources(await readFile(file, 'utf8'), { file });
-    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane, runtime: deps.runtime });
+    const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane, runtime: deps.runtime, webhookPolicy: deps.webhookPolicy });
     for (const r of results) deps.log.info(`${r.kind.toLowerCase()}/${r.name} ${r.action}`, { file });
   }
 }
@@ -177,6 +181,12 @@ function shutdown(server: ServerType, parts: readonly (() => unknown)[]): () => 
     })());
 }
 
+/** Rollout events POSTed to Webhooks, only to the hosts the policy allows. */
+function webhookDispatcher(options: ControlPlaneOptions, store: Awaited<ReturnType<typeof openStore>>, clock: Clock, log: Logger) {
+  const webhookPolicy = { allowHosts: options.webhookAllowHosts ?? [] };
+  return { webhookPolicy, dispatcher: new WebhookDispatcher({ store, sender: createHttpSender(webhookPolicy), clock, log }) };
+}
+
 /** A cluster is connected to only when the runtime or the data plane is Kubernetes. */
 function needsCluster(options: ControlPlaneOptions): boolean {
   return options.runtime === 'kubernetes' || options.dataPlane === 'gateway-api' || options.dataPlane === 'istio';
@@ -222,22 +232,24 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const history = new MetricHistory({ store, windows, clock, log });
   // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
   const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
+  const { webhookPolicy, dispatcher } = webhookDispatcher(options, store, clock, log);
   try {
-    await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic, runtime });
+    await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic, runtime, webhookPolicy });
     await controller.start();
     history.start();
     await flags.hub.start();
+    await dispatcher.start();
   } catch (error) {
     flags.hub.close();
-    await Promise.allSettled([history.stop(), controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
+    await Promise.allSettled([dispatcher.stop(), history.stop(), controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
     throw error;
   }
   const eventFeed = new EventFeed(store, { log });
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed });
+  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed, webhooks: { dispatcher, policy: webhookPolicy } });
   const http = await listenHttp(api.fetch, host, port);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  const close = shutdown(http.server, [() => eventFeed.close(), () => flags.hub.close(), unsubscribe, unsubscribeFlags, () => controller.stop(), () => history.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
+  const close = shutdown(http.server, [() => eventFeed.close(), () => flags.hub.close(), unsubscribe, unsubscribeFlags, () => dispatcher.stop(), () => controller.stop(), () => history.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

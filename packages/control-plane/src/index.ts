@@ -7,3 +7,4 @@ export type { Runtime, WorkloadSpec, WorkloadStatus, WorkloadKey } from './runti
 export type { StepExecutor, StepContext, StepProgress } from './orchestrator/step-executor.js';
 export { parseFlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
 export { loadSqlParser, parseMigrationSql } from './migrations/parse-sql.js';
+export { parseWebhookAllowHosts } from './notifications/outbound-policy.js';

@@ -52,3 +52,4 @@ export * from './waves/wave-progress.js';
 export * from './flags/index.js';
 export * from './migrations/column-change.js';
 export * from './migrations/index.js';
+export * from './notifications/webhook.js';

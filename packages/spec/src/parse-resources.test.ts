@@ -155,7 +155,7 @@ describe('parseResources on malformed documents', () => {
   test('parseResources reports empty input', () => {
     for (const text of ['', '  \n# only a comment\n---\n']) {
       const problem = onlyProblem(problemsOf(text));
-      assertProblem(problem, { line: 1, col: 1, path: undefined, message: /no resources found/, expected: /Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag/ });
+      assertProblem(problem, { line: 1, col: 1, path: undefined, message: /no resources found/, expected: /Service, Rollout, Segment, AnalysisTemplate, Experiment, Target, Flag or Webhook/ });
     }
   });
 
@@ -178,12 +178,12 @@ describe('parseResources on malformed documents', () => {
     const problems = problemsOf('apiVersion: v2\nkind: Deployment\nmetadata: { name: x }\n');
     assert.equal(problems.length, 2);
     assertProblem(problems[0]!, { line: 1, col: 13, path: 'apiVersion', message: /unsupported apiVersion/ });
-    assertProblem(problems[1]!, { line: 2, col: 7, path: 'kind', message: /unknown kind "Deployment"/, found: '"Deployment"', expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag' });
+    assertProblem(problems[1]!, { line: 2, col: 7, path: 'kind', message: /unknown kind "Deployment"/, found: '"Deployment"', expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target, Flag or Webhook' });
   });
 
   test('parseResources reports a missing kind', () => {
     const problem = onlyProblem(problemsOf('apiVersion: sluice.dev/v1\nmetadata: { name: x }\n'));
-    assertProblem(problem, { line: 1, col: 1, path: 'kind', message: /missing required field "kind"/, expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag' });
+    assertProblem(problem, { line: 1, col: 1, path: 'kind', message: /missing required field "kind"/, expected: 'Service, Rollout, Segment, AnalysisTemplate, Experiment, Target, Flag or Webhook' });
   });
 
   test('parseResources reports nesting deeper than the parser can follow instead of crashing', () => {

@@ -1,5 +1,5 @@
 import { ErrorCode, SluiceError } from '@sluice/domain';
-import type { AnalysisTemplateSpec, ExperimentResourceSpec, FlagSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec, TargetSpec } from '@sluice/domain';
+import type { AnalysisTemplateSpec, ExperimentResourceSpec, FlagSpec, Problem, RolloutSpec, SegmentSpec, ServiceSpec, TargetSpec, WebhookSpec } from '@sluice/domain';
 import { isMap, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
 import { toAnalysisTemplateSpec } from './analysis-to-domain.js';
@@ -11,7 +11,8 @@ import { describeValue, problemAt } from './problem-at.js';
 import { problemsFromIssues } from './problems-from-issues.js';
 import { toSegmentSpec } from './routing-to-domain.js';
 import { toFlagSpec } from './flag-to-domain.js';
-import { analysisTemplateDocument, documentHeader, experimentDocument, flagDocument, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument, targetDocument } from './schemas.js';
+import { analysisTemplateDocument, documentHeader, experimentDocument, flagDocument, RESOURCE_KINDS, rolloutDocument, segmentDocument, serviceDocument, targetDocument, webhookDocument } from './schemas.js';
+import { toWebhookSpec } from './webhook-to-domain.js';
 import { createSourceMap } from './source-map.js';
 import type { DocumentSource, SourceMap } from './source-map.js';
 import { toRolloutSpec, toServiceSpec } from './to-domain.js';
@@ -24,7 +25,8 @@ export type ParsedResource =
   | { readonly kind: 'AnalysisTemplate'; readonly name: string; readonly spec: AnalysisTemplateSpec; readonly source: SourceMap }
   | { readonly kind: 'Experiment'; readonly name: string; readonly spec: ExperimentResourceSpec; readonly source: SourceMap }
   | { readonly kind: 'Target'; readonly name: string; readonly spec: TargetSpec; readonly source: SourceMap }
-  | { readonly kind: 'Flag'; readonly name: string; readonly spec: FlagSpec; readonly source: SourceMap };
+  | { readonly kind: 'Flag'; readonly name: string; readonly spec: FlagSpec; readonly source: SourceMap }
+  | { readonly kind: 'Webhook'; readonly name: string; readonly spec: WebhookSpec; readonly source: SourceMap };
 
 export interface ParseOptions {
   /** File name used in problems ("<body>" for an API request body). */
@@ -38,7 +40,7 @@ export interface ParseOptions {
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_DOCUMENTS = 100;
 const KINDS = RESOURCE_KINDS;
-const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument, Experiment: experimentDocument, Target: targetDocument, Flag: flagDocument } as const;
+const SCHEMAS = { Service: serviceDocument, Rollout: rolloutDocument, Segment: segmentDocument, AnalysisTemplate: analysisTemplateDocument, Experiment: experimentDocument, Target: targetDocument, Flag: flagDocument, Webhook: webhookDocument } as const;
 const KINDS_TEXT = `${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`;
 
 /**
@@ -49,7 +51,7 @@ export function parseResources(text: string, options: ParseOptions): ParsedResou
   const { file } = options;
   checkSize(text, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const docs = parseYaml(text, file, lines);
   const present = docs.flatMap((doc, index) => (isEmpty(doc) ? [] : [createSourceMap(file, index, doc, lines, text)]));
   checkCount(present, file, options.maxDocuments ?? DEFAULT_MAX_DOCUMENTS);
 
@@ -137,6 +139,10 @@ function toResource(doc: KindedDocument): ParsedResource {
     const parsed = flagDocument.parse(doc.data);
     return { kind: 'Flag', name: parsed.metadata.name, spec: toFlagSpec(parsed.spec), source: doc.source };
   }
+  if (doc.kind === 'Webhook') {
+    const parsed = webhookDocument.parse(doc.data);
+    return { kind: 'Webhook', name: parsed.metadata.name, spec: toWebhookSpec(parsed.spec), source: doc.source };
+  }
   if (doc.kind === 'Target') {
     const parsed = targetDocument.parse(doc.data);
     return { kind: 'Target', name: parsed.metadata.name, spec: toTargetSpec(parsed.spec), source: doc.source };
@@ -166,6 +172,24 @@ function syntaxProblems(doc: Document, file: string, lines: LineCounter): Proble
     problems.push({ file, line, col, message: `invalid YAML: ${error.message}` });
   }
   return problems;
+}
+
+/**
+ * The YAML parser recurses while it recovers from some mistakes (a long run of lines indented under a
+ * broken one) and can run out of stack on a file well within the size limit: that is bad input, not a crash.
+ */
+function parseYaml(text: string, file: string, lines: LineCounter): Document[] {
+  try {
+    return parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }) as Document[];
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const problem: Problem = {
+      file, line: 1, col: 1,
+      message: 'invalid YAML: too deeply nested, or too many mis-indented lines, for the parser to read (it ran out of stack)',
+      expected: 'resources nested and indented as documented; validate a smaller part of the file to find the first mistake',
+    };
+    throw new SluiceError(ErrorCode.INVALID_SPEC, `1 problem in ${file}`, { problems: [problem] });
+  }
 }
 
 function isEmpty(doc: Document): boolean {

@@ -70,7 +70,7 @@ describe('resourceJsonSchema', () => {
     const schema = resourceJsonSchema() as Schema;
     assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
     const kinds = (schema['oneOf'] as Schema[]).map((s) => ((s['properties'] as Record<string, Schema>)['kind'] ?? {})['const']);
-    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag']);
+    assert.deepEqual(kinds, ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag', 'Webhook']);
   });
 
   test('resourceJsonSchema accepts both documents of the example', () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { resourceDocument } from './schemas.js';
 
 /**
- * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment | AnalysisTemplate | Experiment | Target | Flag, unknown fields
+ * JSON Schema (draft 2020-12) of one resource document: oneOf Service | Rollout | Segment | AnalysisTemplate | Experiment | Target | Flag | Webhook, unknown fields
  * rejected. What `sluice schema` prints and editors (yaml-language-server) validate against.
  * Cross-field rules (stable is a version, unique names and hosts, health check timeout below its
  * interval, services sharing a listen address, conditions and placeholders, unique metric and item
@@ -10,5 +10,5 @@ import { resourceDocument } from './schemas.js';
  */
 export function resourceJsonSchema(): object {
   const schema = z.toJSONSchema(resourceDocument, { target: 'draft-2020-12', io: 'input' });
-  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service, Rollout, Segment, AnalysisTemplate, Experiment, Target or Flag (apiVersion sluice.dev/v1)' };
+  return { ...schema, title: 'Sluice resource', description: 'A Sluice Service, Rollout, Segment, AnalysisTemplate, Experiment, Target, Flag or Webhook (apiVersion sluice.dev/v1)' };
 }

@@ -10,6 +10,7 @@ import { targetSpec, waves } from './waves-schemas.js';
 import { experimentSpec } from './experiment-schemas.js';
 import { flagSpec, setFlagStep } from './flag-schemas.js';
 import { contractStep, migration } from './migration-schemas.js';
+import { webhookSpec } from './webhook-schemas.js';
 import { DNS_LABEL, duration, exactlyOneKey, hint, HTTP_URL_PATTERN, name, portInRange, TOKEN_PATTERN, versionName, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN, weight } from './schema-hints.js';
 
 export { hints, NAME_PATTERN, VERSION_NAME_EXPECTED, VERSION_NAME_PATTERN } from './schema-hints.js';
@@ -25,7 +26,7 @@ export type { Hint } from './schema-hints.js';
  */
 
 export const API_VERSION = 'sluice.dev/v1';
-export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag'] as const;
+export const RESOURCE_KINDS = ['Service', 'Rollout', 'Segment', 'AnalysisTemplate', 'Experiment', 'Target', 'Flag', 'Webhook'] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 /** host:port; the host is a name, an IPv4 address or a bracketed IPv6 address. */
 export const LISTEN_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
@@ -232,10 +233,18 @@ export const flagDocument = z.strictObject({
   spec: hint(flagSpec, 'a map with optional kind, type, description, owner, variants, prerequisites and environments'),
 });
 
+/** Where rollout events are POSTed; its schema is in webhook-schemas.ts. */
+export const webhookDocument = z.strictObject({
+  apiVersion,
+  kind: hint(z.literal('Webhook'), '"Webhook"'),
+  metadata,
+  spec: hint(webhookSpec, 'a map with url, events, secretFrom and optional services, format, timeout and maxAttempts'),
+});
+
 /** Only the apiVersion, for documents whose kind is unknown: their other fields cannot be checked. */
 export const documentHeader = z.looseObject({ apiVersion });
 
-export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument, experimentDocument, targetDocument, flagDocument]);
+export const resourceDocument = z.discriminatedUnion('kind', [serviceDocument, rolloutDocument, segmentDocument, analysisTemplateDocument, experimentDocument, targetDocument, flagDocument, webhookDocument]);
 
 export type ServiceDocument = z.output<typeof serviceDocument>;
 export type RolloutDocument = z.output<typeof rolloutDocument>;
@@ -248,3 +257,4 @@ export type ExperimentDocument = z.output<typeof experimentDocument>;
 export type TargetDocument = z.output<typeof targetDocument>;
 
 export type FlagDocument = z.output<typeof flagDocument>;
+export type WebhookDocument = z.output<typeof webhookDocument>;

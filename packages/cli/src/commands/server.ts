@@ -25,6 +25,8 @@ interface StartControlPlaneOptions {
   readonly kubernetes?: KubernetesOptions;
   /** Client tokens for flag SDKs, each reading one environment. */
   readonly flagTokens: readonly FlagTokenEntry[];
+  /** The only hosts webhooks may reach; empty: any public address. */
+  readonly webhookAllowHosts: readonly string[];
 }
 
 interface KubernetesOptions {
@@ -54,6 +56,8 @@ interface ControlPlaneModule {
   startControlPlane(options: StartControlPlaneOptions): Promise<RunningControlPlane>;
   /** Reads comma-separated `environment:token` pairs; its errors never echo a token. */
   parseFlagTokens(text: string | undefined): FlagTokenEntry[];
+  /** Reads `HOST[,HOST…]`; INVALID_REQUEST names a bad entry. */
+  parseWebhookAllowHosts(text: string | undefined): string[];
 }
 
 interface ServerOptions {
@@ -70,6 +74,7 @@ interface ServerOptions {
   readonly gateway?: string;
   readonly gatewayChannel?: string;
   readonly flagToken: string[];
+  readonly webhookAllowHost: string[];
 }
 
 export function registerServer(program: Command, ctx: CommandContext): void {
@@ -89,6 +94,7 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--gateway <[namespace/]name>', 'gateway-api: the Gateway the HTTPRoutes attach to (required); istio: the gateway VirtualServices bind to (env SLUICE_GATEWAY)')
     .option('--gateway-channel <channel>', 'gateway-api: standard (default) or experimental, when the cluster has the experimental HTTPRoute CRD (version stickiness) (env SLUICE_GATEWAY_CHANNEL)')
     .option('--flag-token <env:token>', 'a client token flag SDKs present to read one environment, repeatable (env SLUICE_FLAG_TOKENS, comma-separated; tokens of 16 to 512 characters)', collect, [])
+    .option('--webhook-allow-host <host,...>', 'the only hosts webhooks may reach, repeatable (env SLUICE_WEBHOOK_ALLOW_HOSTS; default: any public address, never loopback, private or link-local)', collect, [])
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
     });
@@ -99,7 +105,7 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   const databaseUrl = options.databaseUrl ?? env['DATABASE_URL'];
   // Loaded only here: the control plane pulls in SQLite, Postgres and the proxy, which other commands
   // never need. A non-literal specifier keeps tsc from needing the control plane built before the CLI.
-  const { startControlPlane, parseFlagTokens } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
+  const { startControlPlane, parseFlagTokens, parseWebhookAllowHosts } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
   // Tokens given on the command line replace SLUICE_FLAG_TOKENS; they are never printed.
   const flagTokens = parseFlagTokens(options.flagToken.length > 0 ? options.flagToken.join(',') : env['SLUICE_FLAG_TOKENS']);
   const running = await startControlPlane({
@@ -113,6 +119,7 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     runtime: oneOf('--runtime', 'runtime', RUNTIMES, options.runtime ?? env['SLUICE_RUNTIME']),
     ...kubernetesOf(options, env),
     flagTokens,
+    webhookAllowHosts: parseWebhookAllowHosts(options.webhookAllowHost.length > 0 ? options.webhookAllowHost.join(',') : env['SLUICE_WEBHOOK_ALLOW_HOSTS']),
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
   if (flagTokens.length > 0) writeLine(ctx.io.stderr, `flag client tokens for: ${[...new Set(flagTokens.map((t) => t.environment))].join(', ')}`);

@@ -29,6 +29,9 @@ import { uiRoutes } from './ui-routes.js';
 import { targetRoutes } from '../waves/target-routes.js';
 import type { TargetRouters } from '../waves/target-routers.js';
 import type { ProviderResolver } from '../providers/provider-factory.js';
+import type { WebhookDispatcher } from '../notifications/webhook-dispatcher.js';
+import type { OutboundPolicy } from '../notifications/outbound-policy.js';
+import { webhookRoutes } from '../notifications/webhook-routes.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -49,6 +52,8 @@ export interface ApiDeps {
   readonly uiDir?: string | undefined;
   /** The one reader of new events behind /events/stream (closed at shutdown); absent, the API makes its own. */
   readonly eventFeed?: EventFeed | undefined;
+  /** The webhook dispatcher and outbound policy; absent, there are no /webhooks routes and apply does not check webhook URLs. */
+  readonly webhooks?: { readonly dispatcher: WebhookDispatcher; readonly policy: OutboundPolicy } | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -82,7 +87,7 @@ async function apply(c: Context, deps: ApiDeps) {
   const dryRun = boolQuery(c, 'dryRun');
   const files = await readApplyFiles(c);
   const resources = parseAll(files);
-  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic, runtime: deps.runtime });
+  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic, runtime: deps.runtime, ...(deps.webhooks ? { webhookPolicy: deps.webhooks.policy } : {}) });
   if (!dryRun) {
     deps.controller.kick();
     // Flag and segment changes reach connected SDKs before the apply answers.
@@ -155,6 +160,7 @@ export function createApi(deps: ApiDeps): Hono {
   api.route('/', analysisTemplateRoutes(deps.store));
   api.route('/', experimentRoutes(deps));
   api.route('/', flagRoutes(deps));
+  if (deps.webhooks) api.route('/', webhookRoutes({ store: deps.store, dispatcher: deps.webhooks.dispatcher }));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
   app.route('/api/v1', api);
   app.route('/api/client', unleashClientRoutes(deps));

@@ -107,6 +107,16 @@ const EXPERIMENT_PATHS = {
   },
 };
 
+/** Webhooks (resources applied with /apply) and their dead letters; secrets are never answered. */
+const WEBHOOK_PATHS = {
+  '/webhooks': { get: { summary: 'Webhooks, by name (the secret as its variable name and whether it is set)', responses: { '200': { description: 'Webhooks', ...json({ type: 'object', required: ['items'] }) }, ...errors } } },
+  '/webhooks/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Webhook', ...json({ type: 'object' }) }, ...errors } } },
+  '/webhooks/{name}/dead-letters': { get: { summary: 'Deliveries that failed every attempt, with the last error', parameters: [nameParam], responses: { '200': { description: 'Dead letters', ...json({ type: 'object', required: ['items'] }) }, ...errors } } },
+  '/webhooks/{name}/dead-letters/{id}/retry': {
+    post: { summary: 'Send a dead letter again (same delivery id)', parameters: [nameParam, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '202': { description: 'Queued again', ...json({ type: 'object' }) }, ...errors } },
+  },
+};
+
 /** POST /events: conversion events (exposures with "$exposure"). */
 const EVENT_SCHEMA = {
   type: 'object', additionalProperties: false, required: ['events'],
@@ -235,6 +245,7 @@ export function openApiDocument(): object {
       '/targets': { get: { summary: 'List targets and what each one serves', responses: { '200': { description: 'Targets, by name', ...json(items('TargetView')) } } } },
       '/targets/{name}': { get: { parameters: [nameParam], responses: { '200': { description: 'Target', ...json(ref('TargetView')) }, ...errors } } },
       ...EXPERIMENT_PATHS,
+      ...WEBHOOK_PATHS,
       ...flagPaths(errors),
       '/events': {
         post: { summary: 'Conversion events for the running experiments, all or nothing', requestBody: json(EVENT_SCHEMA), responses: { '200': { description: 'What each experiment counted', ...json({ type: 'object', properties: { received: { type: 'integer' }, experiments: { type: 'object' } } }) }, ...errors } },

@@ -22,6 +22,8 @@ import { planFlags } from '../flags/apply-flags.js';
 import { stampEvents } from '../orchestrator/commit.js';
 import { capabilityProblems, runtimeProblems, type DataPlaneChecks, type RuntimeChecks } from './check-capabilities.js';
 import { migrationGateProblems } from '../migrations/migration-gate.js';
+import { planWebhooks, webhookSecretProblems, webhookUrlProblems } from '../notifications/apply-webhooks.js';
+import type { OutboundPolicy } from '../notifications/outbound-policy.js';
 import type { Store, StoreTransaction } from '../store/store.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -40,8 +42,10 @@ export interface ApplyOptions {
   readonly dataPlane?: DataPlaneChecks;
   /** The runtime; Services with versions it could not run are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
   readonly runtime?: RuntimeChecks;
-  /** Where migrations' database URL variables are looked up (default process.env). */
+  /** Where migrations' database URL variables and webhooks' secret variables are looked up (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Which hosts webhooks may reach; URLs it refuses are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
+  readonly webhookPolicy?: OutboundPolicy;
 }
 
 /** A problem at a field of a parsed resource, located in its source file. */
@@ -145,7 +149,11 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
 export async function applyResources(store: Store, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const dupes = duplicateProblems(resources);
   if (dupes.length > 0) throw invalid(ErrorCode.INVALID_SPEC, dupes);
-  const unsupported = [...(opts.dataPlane ? capabilityProblems(resources, opts.dataPlane) : []), ...(opts.runtime ? runtimeProblems(resources, opts.runtime) : [])];
+  const unsupported = [
+    ...(opts.dataPlane ? capabilityProblems(resources, opts.dataPlane) : []),
+    ...(opts.runtime ? runtimeProblems(resources, opts.runtime) : []),
+    ...(opts.webhookPolicy ? webhookUrlProblems(resources, opts.webhookPolicy) : []),
+  ];
   if (unsupported.length > 0) throw invalid(ErrorCode.UNSUPPORTED_CAPABILITY, unsupported);
   // A migration whose SQL lints unsafe is refused before anything is stored or runs.
   const rollouts = resources.filter((r): r is ParsedResource & { kind: 'Rollout' } => r.kind === 'Rollout');
@@ -161,7 +169,7 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
   const targets = new Map((await store.targets.list()).map((t) => [t.name, t.spec] as const));
   const templates = new Map((await store.analysisTemplates.list()).map((t) => [t.name, t.spec] as const));
   const flags = new Set((await store.flags.list()).map((f) => f.name));
-  const refs = checkReferences(withEffectiveStable, { services: existingServices, segments, targets, flags }, templates);
+  const refs = [...checkReferences(withEffectiveStable, { services: existingServices, segments, targets, flags }, templates), ...webhookSecretProblems(resources, opts.env ?? process.env)];
   if (refs.length > 0) throw invalid(ErrorCode.UNKNOWN_REFERENCE, refs);
   try {
     return await store.transaction((tx) => applyInTransaction(tx, resources, opts));
@@ -242,11 +250,14 @@ function wholePlan(existing: { spec: unknown; version: number } | undefined, spe
 }
 
 /**
- * Segments and AnalysisTemplates are created or replaced as a whole. They record no release event
+ * Segments, AnalysisTemplates, Targets and Webhooks are created or replaced as a whole. They record no release event
  * (events belong to a service): services and rollouts using a Segment serve its new conditions from
  * the next reconcile pass; an analysis reads its templates when it measures.
  */
 async function planWholeResources(tx: StoreTransaction, resources: readonly ParsedResource[], results: ApplyResult[], writes: Array<() => Promise<unknown>>): Promise<void> {
+  const webhooks = await planWebhooks(tx, resources);
+  results.push(...webhooks.results);
+  writes.push(...webhooks.writes);
   for (const r of resources) {
     if (r.kind === 'Segment') {
       const plan = wholePlan(await tx.segments.get(r.name), r.spec);

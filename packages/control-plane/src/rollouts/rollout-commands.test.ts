@@ -22,7 +22,7 @@ function racingStore(inner: MemoryStore, beforeCommit: () => Promise<void>): Sto
     list: inner.rollouts.list.bind(inner.rollouts),
     save: inner.rollouts.save.bind(inner.rollouts),
   };
-  return { kind: 'racing', services: inner.services, segments: inner.segments, analysisTemplates: inner.analysisTemplates, revisions: inner.revisions, events: inner.events, experiments: inner.experiments, targets: inner.targets, flags: inner.flags, metricSamples: inner.metricSamples, rollouts, transaction: inner.transaction.bind(inner), close: async () => {} };
+  return { kind: 'racing', services: inner.services, segments: inner.segments, analysisTemplates: inner.analysisTemplates, revisions: inner.revisions, events: inner.events, experiments: inner.experiments, targets: inner.targets, flags: inner.flags, metricSamples: inner.metricSamples, webhooks: inner.webhooks, webhookDeliveries: inner.webhookDeliveries, rollouts, transaction: inner.transaction.bind(inner), close: async () => {} };
 }
 
 async function pausedAt(store: MemoryStore, stepIndex: number, durationMs: number | undefined): Promise<Rollout> {

@@ -10,6 +10,7 @@ import { registerSegmentTests } from './segments.contract.js';
 import { registerTargetTests } from './targets.contract.js';
 import type { OpenTestStore } from './testing/store-fixtures.js';
 import { registerTransactionTests } from './transactions.contract.js';
+import { registerWebhookTests } from './webhooks.contract.js';
 
 export type { OpenTestStore } from './testing/store-fixtures.js';
 
@@ -30,5 +31,6 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerTargetTests(open);
     registerFlagTests(open);
     registerMetricSampleTests(open);
+    registerWebhookTests(open);
   });
 }

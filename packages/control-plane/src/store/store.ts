@@ -1,4 +1,4 @@
-import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, Flag, FlagChange, FlagRevision, FlagUsage, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
+import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, Flag, FlagChange, FlagRevision, FlagUsage, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target, Webhook, WebhookDelivery } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -191,6 +191,41 @@ export interface MetricSampleStore {
   prune(olderThan: number): Promise<number>;
 }
 
+/** Webhook resources: where rollout events are POSTed (see notifications/). */
+export interface WebhookStore {
+  get(name: string): Promise<Webhook | undefined>;
+  /** Sorted by name. */
+  list(): Promise<readonly Webhook[]>;
+  /** Returns the saved webhook carrying its new version (expectedVersion + 1). */
+  save(webhook: Webhook, expectedVersion: number): Promise<Webhook>;
+}
+
+/** The most deliveries one `webhookDeliveries.due` or `deadLetters` answers. */
+export const MAX_WEBHOOK_DELIVERIES_PER_LIST = 1000;
+
+/**
+ * The webhook delivery queue, its dead letters and the cursor into the event log up to which events
+ * were turned into deliveries. Outside transactions: each call is one atomic write of its own.
+ */
+export interface WebhookDeliveryStore {
+  /** The seq of the last event turned into deliveries (0 before any). */
+  cursor(): Promise<number>;
+  /**
+   * Stores the deliveries and moves the cursor to `cursor` in one write. A delivery whose id is
+   * already stored is kept as it is; the cursor never moves back.
+   */
+  enqueue(deliveries: readonly WebhookDelivery[], cursor: number): Promise<void>;
+  /** Pending deliveries with nextAttemptAt ≤ now, by nextAttemptAt then id, at most `limit`. */
+  due(now: number, limit: number): Promise<readonly WebhookDelivery[]>;
+  get(id: string): Promise<WebhookDelivery | undefined>;
+  /** Replaces a stored delivery (its attempts, state and schedule); nothing when it is gone. */
+  update(delivery: WebhookDelivery): Promise<void>;
+  /** Forgets a delivery (done); nothing when it is gone. */
+  remove(id: string): Promise<void>;
+  /** A webhook's dead deliveries, oldest event first, at most `limit`. */
+  deadLetters(webhook: string, limit: number): Promise<readonly WebhookDelivery[]>;
+}
+
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
   readonly services: ServiceStore;
@@ -202,6 +237,7 @@ export interface StoreTransaction {
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
   readonly flags: FlagStore;
+  readonly webhooks: WebhookStore;
 }
 
 export interface Store extends StoreTransaction {
@@ -209,6 +245,8 @@ export interface Store extends StoreTransaction {
   readonly kind: string;
   /** Per-second metric history; outside transactions (see MetricSampleStore). */
   readonly metricSamples: MetricSampleStore;
+  /** Webhook deliveries, dead letters and the cursor; outside transactions (see WebhookDeliveryStore). */
+  readonly webhookDeliveries: WebhookDeliveryStore;
   /**
    * Runs `work` in one serialisable unit: if it throws (VersionConflictError included), nothing it
    * wrote is kept and the error is rethrown. Reads inside see the transaction's own writes.

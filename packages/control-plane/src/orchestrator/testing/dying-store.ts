@@ -64,6 +64,14 @@ export class DyingStore implements Store {
     this.#check();
     return this.#inner.metricSamples;
   }
+  get webhooks(): StoreTransaction['webhooks'] {
+    this.#check();
+    return this.#inner.webhooks;
+  }
+  get webhookDeliveries(): Store['webhookDeliveries'] {
+    this.#check();
+    return this.#inner.webhookDeliveries;
+  }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.#check();

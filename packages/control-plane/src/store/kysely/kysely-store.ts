@@ -14,11 +14,15 @@ import type {
   Store,
   StoreTransaction,
   TargetStore,
+  WebhookDeliveryStore,
+  WebhookStore,
 } from '../store.js';
 import { delegateFlags } from '../flag-store-support.js';
+import { delegateWebhooks } from '../webhook-deliveries-input.js';
 import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { kyselyMetricSamples } from './kysely-metric-samples.js';
+import { kyselyWebhookDeliveries } from './kysely-webhook-deliveries.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
 import { migrate, type SqlDialectName } from './migrations.js';
 import type { StoreDatabase } from './store-database.js';
@@ -66,6 +70,8 @@ export class KyselyStore implements Store {
   readonly experiments: ExperimentStore;
   readonly flags: FlagStore;
   readonly metricSamples: MetricSampleStore;
+  readonly webhooks: WebhookStore;
+  readonly webhookDeliveries: WebhookDeliveryStore;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
   readonly #scope = new TransactionScope();
@@ -123,13 +129,13 @@ export class KyselyStore implements Store {
       marks: (name, keys) => read('experiments.marks', (v) => v.experiments.marks(name, keys)),
       addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
+    this.webhooks = delegateWebhooks((operation, run) => read(operation, (v) => run(v.webhooks)), (run) => this.transaction((tx) => run(tx.webhooks)));
     this.flags = delegateFlags((operation, run) => read(operation, (v) => run(v.flags)), (run) => this.transaction((tx) => run(tx.flags)));
     const begin = dialect.beginIndependent ?? dialect.begin;
-    this.metricSamples = kyselyMetricSamples({
-      check: (operation) => this.#check(operation),
-      db,
-      write: (work) => db.connection().execute((conn) => inTransaction(conn, begin, () => work(conn))),
-    });
+    const write = <T>(work: (conn: Db) => Promise<T>) => db.connection().execute((conn) => inTransaction(conn, begin, () => work(conn)));
+    const access = { check: (operation: string) => this.#check(operation), db, write };
+    this.metricSamples = kyselyMetricSamples(access);
+    this.webhookDeliveries = kyselyWebhookDeliveries(access);
   }
 
   /** Migrates the schema to the newest version and returns the ready store. */

@@ -1,5 +1,5 @@
 import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
-import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service, Target } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service, Target, Webhook } from '@sluice/domain';
 import type { Kysely } from 'kysely';
 import type {
   AnalysisTemplateStore,
@@ -11,6 +11,7 @@ import type {
   ServiceStore,
   StoreTransaction,
   TargetStore,
+  WebhookStore,
 } from '../store.js';
 import { checkExpectedVersion, eventWindow } from '../store-input.js';
 import type { TransactionLease } from '../transaction-scope.js';
@@ -83,13 +84,14 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
   const segments: SegmentStore = namedStore<Segment>(db, lease, 'segments', 'Segment', 'segments');
   const analysisTemplates: AnalysisTemplateStore = namedStore<AnalysisTemplate>(db, lease, 'analysis_templates', 'AnalysisTemplate', 'analysisTemplates');
   const targets: TargetStore = namedStore<Target>(db, lease, 'targets', 'Target', 'targets');
+  const webhooks: WebhookStore = namedStore<Webhook>(db, lease, 'webhooks', 'Webhook', 'webhooks');
   const experiments = kyselyExperiments(db, lease);
   const flags = kyselyFlags(db, lease, lockAppends);
-  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments, targets, flags };
+  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments, targets, flags, webhooks };
 }
 
 /** Tables of records kept as name + version + JSON body. */
-type NamedTable = 'services' | 'segments' | 'analysis_templates' | 'targets';
+type NamedTable = 'services' | 'segments' | 'analysis_templates' | 'targets' | 'webhooks';
 
 /** get/list/save over one named-record table (segments, analysis templates). */
 function namedStore<T extends { readonly name: string; readonly version: number }>(

@@ -152,6 +152,29 @@ const MIGRATIONS: readonly Migration[] = [
       postgres: [`create index if not exists events_actor_idx on events (actor, seq)`, `create index if not exists events_type_idx on events (type, seq)`],
     },
   },
+  {
+    version: 10,
+    name: 'webhooks',
+    statements: {
+      // Deliveries are read by due time (pending) and by webhook (dead letters); the cursor is one row.
+      sqlite: [
+        `create table webhooks (name text primary key, version integer not null, body text not null) strict`,
+        `create table webhook_deliveries (id text primary key, webhook text not null, state text not null,
+           next_at integer not null, seq integer not null, body text not null) strict`,
+        `create index webhook_deliveries_due_idx on webhook_deliveries (state, next_at)`,
+        `create index webhook_deliveries_webhook_idx on webhook_deliveries (webhook, state, seq)`,
+        `create table webhook_cursor (name text primary key, seq integer not null) strict`,
+      ],
+      postgres: [
+        `create table webhooks (name text collate "C" primary key, version integer not null, body json not null)`,
+        `create table webhook_deliveries (id text collate "C" primary key, webhook text collate "C" not null, state text not null,
+           next_at bigint not null, seq bigint not null, body json not null)`,
+        `create index webhook_deliveries_due_idx on webhook_deliveries (state, next_at)`,
+        `create index webhook_deliveries_webhook_idx on webhook_deliveries (webhook, state, seq)`,
+        `create table webhook_cursor (name text collate "C" primary key, seq bigint not null)`,
+      ],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

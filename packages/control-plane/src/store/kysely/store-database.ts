@@ -111,6 +111,28 @@ export interface MetricSamplesTable {
   readonly p99_ms: number | null;
 }
 
+export interface WebhooksTable {
+  readonly name: string;
+  readonly version: number;
+  readonly body: JsonBody;
+}
+
+/** One delivery of one event to one webhook, pending or dead; the body is the WebhookDelivery. */
+export interface WebhookDeliveriesTable {
+  readonly id: string;
+  readonly webhook: string;
+  readonly state: string;
+  readonly next_at: BigIntColumn;
+  readonly seq: BigIntColumn;
+  readonly body: JsonBody;
+}
+
+/** The seq of the last event turned into deliveries (one row, name "events"). */
+export interface WebhookCursorTable {
+  readonly name: string;
+  readonly seq: BigIntColumn;
+}
+
 export interface SchemaMigrationsTable {
   readonly version: number;
   readonly name: string;
@@ -133,6 +155,9 @@ export interface StoreDatabase {
   flag_versions: FlagVersionsTable;
   flag_usage: FlagUsageTable;
   metric_samples: MetricSamplesTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

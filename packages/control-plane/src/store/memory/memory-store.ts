@@ -1,5 +1,5 @@
 import { isTerminal, VersionConflictError } from '@sluice/domain';
-import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service, Target } from '@sluice/domain';
+import type { AnalysisTemplate, NewReleaseEvent, Phase, ReleaseEvent, Revision, Rollout, Segment, Service, Target, Webhook } from '@sluice/domain';
 import type {
   AnalysisTemplateStore,
   EventLog,
@@ -14,6 +14,8 @@ import type {
   Store,
   TargetStore,
   StoreTransaction,
+  WebhookDeliveryStore,
+  WebhookStore,
 } from '../store.js';
 import { checkExpectedVersion, checkRevision, closedStoreError, revisionConflict } from '../store-input.js';
 import { delegateFlags } from '../flag-store-support.js';
@@ -22,6 +24,7 @@ import { MemoryExperiments, memoryExperimentStore } from './memory-experiments.j
 import { listMemoryEvents, type MemoryEventRow } from './memory-events.js';
 import { MemoryFlags, memoryFlagStore } from './memory-flags.js';
 import { memoryMetricSamples } from './memory-metric-samples.js';
+import { memoryWebhookDeliveries } from './memory-webhook-deliveries.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
 interface StoredService {
@@ -46,6 +49,7 @@ interface MemoryState {
   readonly segments: Map<string, StoredService>;
   readonly analysisTemplates: Map<string, StoredService>;
   readonly targets: Map<string, StoredService>;
+  readonly webhooks: Map<string, StoredService>;
   /** By revisionKey(service, number). */
   readonly revisions: Map<string, StoredRevision>;
   /** Append-only and shared between snapshots; a snapshot sees the first `eventCount`. */
@@ -70,13 +74,16 @@ export class MemoryStore implements Store {
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
   readonly flags: FlagStore;
+  readonly webhooks: WebhookStore;
   readonly metricSamples: MetricSampleStore = memoryMetricSamples((operation) => this.#check(operation));
+  readonly webhookDeliveries: WebhookDeliveryStore = memoryWebhookDeliveries((operation) => this.#check(operation));
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
     segments: new Map(),
     analysisTemplates: new Map(),
     targets: new Map(),
+    webhooks: new Map(),
     revisions: new Map(),
     events: [],
     eventCount: 0,
@@ -112,6 +119,11 @@ export class MemoryStore implements Store {
       get: async (name) => read('targets.get').targets.get(name),
       list: async () => read('targets.list').targets.list(),
       save: (target, expected) => this.transaction((tx) => tx.targets.save(target, expected)),
+    };
+    this.webhooks = {
+      get: async (name) => read('webhooks.get').webhooks.get(name),
+      list: async () => read('webhooks.list').webhooks.list(),
+      save: (webhook, expected) => this.transaction((tx) => tx.webhooks.save(webhook, expected)),
     };
     this.analysisTemplates = {
       get: async (name) => read('analysisTemplates.get').analysisTemplates.get(name),
@@ -189,6 +201,7 @@ function copyState(state: MemoryState): MemoryState {
     segments: new Map(state.segments),
     analysisTemplates: new Map(state.analysisTemplates),
     targets: new Map(state.targets),
+    webhooks: new Map(state.webhooks),
     revisions: new Map(state.revisions),
     events: state.events,
     eventCount: state.eventCount,
@@ -208,6 +221,7 @@ class MemoryTransaction implements StoreTransaction {
   readonly experiments: ExperimentStore;
   readonly targets: TargetStore;
   readonly flags: FlagStore;
+  readonly webhooks: WebhookStore;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
     this.experiments = memoryExperimentStore(state.experiments, lease);
@@ -216,6 +230,7 @@ class MemoryTransaction implements StoreTransaction {
     this.segments = namedRecords<Segment>('Segment', 'segments', state.segments, lease);
     this.analysisTemplates = namedRecords<AnalysisTemplate>('AnalysisTemplate', 'analysisTemplates', state.analysisTemplates, lease);
     this.targets = namedRecords<Target>('Target', 'targets', state.targets, lease);
+    this.webhooks = namedRecords<Webhook>('Webhook', 'webhooks', state.webhooks, lease);
     this.rollouts = {
       get: async (name) => {
         lease.check('rollouts.get');
