@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/store.js';
 import type { EventFeed } from './event-feed.js';
+import { WakeableQueue } from '../platform/wakeable-queue.js';
 
 /** How often an idle stream sends a `: keep-alive` comment. */
 export const KEEP_ALIVE_MS = 15_000;
@@ -42,39 +43,7 @@ function frameOf(event: ReleaseEvent): string {
 }
 
 /** Events the feed delivered that the stream has not written yet, and a way to sleep until some arrive. */
-class Inbox {
-  readonly #items: ReleaseEvent[] = [];
-  #wake: (() => void) | undefined;
-
-  push(events: readonly ReleaseEvent[]): void {
-    this.#items.push(...events);
-    this.wake();
-  }
-
-  take(): ReleaseEvent[] {
-    return this.#items.splice(0);
-  }
-
-  wake(): void {
-    this.#wake?.();
-    this.#wake = undefined;
-  }
-
-  /** True when events arrived (or wake() was called), false when `ms` passed first. */
-  wait(ms: number): Promise<boolean> {
-    if (this.#items.length > 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve(false);
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  }
-}
+class Inbox extends WakeableQueue<ReleaseEvent> {}
 
 /** Writes the stored events after `at`, page by page; answers the last seq written. */
 async function catchUp(sink: Sink, store: Store, from: number): Promise<number> {
@@ -96,7 +65,7 @@ async function pump(sink: Sink, options: EventStreamOptions, inbox: Inbox, subsc
     sink.end();
     inbox.wake();
   };
-  subscribed(await options.feed.subscribe({ deliver: (events) => inbox.push(events), close }));
+  subscribed(await options.feed.subscribe({ deliver: (events) => inbox.push(...events), close }));
   const start = options.afterSeq ?? (await options.store.events.list({ order: 'desc', limit: 1 }))[0]?.seq ?? 0;
   if (sink.closed) return;
   await sink.write(': connected\n\n');

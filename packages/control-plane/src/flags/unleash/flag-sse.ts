@@ -7,6 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { Store } from '../../store/store.js';
 import type { FlagHub, FlagNotice } from '../flag-hub.js';
 import { changesAfter, deltaEvents, readSnapshot } from '../flag-state.js';
+import { WakeableQueue } from '../../platform/wakeable-queue.js';
 
 /** How often an idle stream sends a `: ping` comment, so proxies and clients see it is alive. */
 export const PING_INTERVAL_MS = 15_000;
@@ -30,45 +31,13 @@ export function parseLastEventId(header: string | undefined): number | undefined
 }
 
 /** Notices waiting to be written, and a way to sleep until one arrives (or a ping is due). */
-class NoticeQueue {
-  readonly #items: FlagNotice[] = [];
-  #wake: (() => void) | undefined;
-
-  push(notice: FlagNotice): void {
-    this.#items.push(notice);
-    this.wake();
-  }
-
-  take(): FlagNotice[] {
-    return this.#items.splice(0);
-  }
-
+class NoticeQueue extends WakeableQueue<FlagNotice> {
   /** True while the stream's loop writes notices it took: a change must wait its turn then. */
   busy = false;
 
   /** Nothing waits and nothing is being written: a change may be written at once. */
   get idle(): boolean {
-    return this.#items.length === 0 && !this.busy;
-  }
-
-  wake(): void {
-    this.#wake?.();
-    this.#wake = undefined;
-  }
-
-  /** Resolves when a notice arrives or `wake()` is called (true), or when `ms` passes first (false). */
-  wait(ms: number): Promise<boolean> {
-    if (this.#items.length > 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve(false);
-      }, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
+    return this.size === 0 && !this.busy;
   }
 }
 
