@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import { variantAssigner, type ExperimentRow } from '@sluice/domain';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage } from '../testing/browser.js';
 
 // A flag experiment: the treatment converts twice as often; page loads are the same (a guardrail).
 const EXPERIMENTS = `apiVersion: sluice.dev/v1
@@ -46,13 +46,6 @@ function events(): { key: string; event: string; value?: number; experiment?: st
   return out;
 }
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 // The test's own formatting of the API's numbers, to compare with what the page shows.
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -83,12 +76,9 @@ if (browserAvailable('release center: Experiments page')) {
       await ui?.remove();
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, `experiments-${t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`);
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, 'experiments', t.name);
     });
 
     async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage } from '../testing/browser.js';
 
 // beta-checkout has one rule in production; old-banner is fully on (stale once 40 days pass).
 const FLAGS = `apiVersion: sluice.dev/v1
@@ -37,13 +37,6 @@ spec:
 const ACTOR = 'flag-editor';
 const DAY_MS = 86_400_000;
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 if (browserAvailable('release center: flag editing')) {
   describe('release center: rollout, rules editor and stale flags in Chromium', () => {
@@ -69,12 +62,9 @@ if (browserAvailable('release center: flag editing')) {
       await ui?.remove();
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, `flags-${t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`);
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, 'flags', t.name);
     });
 
     async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, screenshot } from '../testing/browser.js';
 
 // Three flags on in several environments; checkout-v2 is the one the kill switch turns off.
 const FLAGS = `apiVersion: sluice.dev/v1
@@ -44,13 +44,6 @@ spec:
 const ACTOR = 'release-tester';
 const ENVIRONMENTS = ['development', 'staging', 'production'];
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml', 'x-sluice-actor': 'oncall' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 const switchOf = (page: Page, flag: string) => page.locator(`tr[data-flag="${flag}"] [role="switch"]`);
 
@@ -81,12 +74,9 @@ if (browserAvailable('release center: Flags page')) {
       await ui?.remove();
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase());
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, '', t.name);
     });
 
     /** Opens `path` as ACTOR (the "Acting as" field) and waits until the page follows the flag stream. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, screenshot, until } from '../testing/browser.js';
 
 /** The PostgreSQL server the e2e tests use (SLUICE_TEST_PG_URL, default local trust auth). */
 const ADMIN_URL = process.env['SLUICE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,23 +66,7 @@ spec:
         - contract: {}
 `;
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': 'application/yaml' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const db = browserAvailable('release center: Migrations page') ? createDatabase() : undefined;
 if (db !== undefined) {
@@ -113,12 +97,9 @@ if (db !== undefined) {
       delete process.env[ENV];
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, `migrations-${t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`);
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, 'migrations', t.name);
     });
 
     test('a rollout with a migration: stages, a backfill bar that moves live, SQL of each phase, a link to the rollout', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, repoRoot, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, repoRoot, screenshot, until } from '../testing/browser.js';
 
 /** A demo-app version run as a local process (`node demo/app.js` from the repository's root). */
 const version = (v: string) => `{ run: { command: "node demo/app.js", env: { VERSION: ${v} }, replicas: 1, readiness: { path: /healthz, interval: 100ms }, gracePeriod: 1s } }`;
@@ -34,23 +34,7 @@ spec:
 `;
 const ACTOR = 'ui-tester';
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml', 'x-sluice-actor': 'oncall' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const readyCount = (s: any, v: string): number => s.workloads?.find((w: any) => w.version === v)?.readyEndpoints.length ?? 0;
 const texts = (page: Page, selector: string) => page.locator(selector).evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
@@ -82,12 +66,9 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await ui?.remove();
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, `releases-${t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`);
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, 'releases', t.name);
     });
 
     /** Opens `path` as ACTOR and waits until the page follows the event stream . */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, launchChromium, newPage, repoRoot, screenshot } from '../testing/browser.js';
+import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, repoRoot, screenshot, until } from '../testing/browser.js';
 
 // Two versions of the demo app run as local processes; the rollout waits at an approval by
 // release-tester, then passes a point of no return and waits at an indefinite pause.
@@ -39,23 +39,7 @@ spec:
 const ACTOR = 'release-tester';
 const APPROVAL_STEP = 3;
 
-async function api(url: string, path: string, body?: string): Promise<any> {
-  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml', 'x-sluice-actor': 'oncall' } };
-  const res = await fetch(`${url}/api/v1${path}`, init);
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 if (browserAvailable('release center: Rollout page')) {
   describe('release center: the Rollout page in Chromium (real control plane, processes and traffic)', () => {
@@ -82,7 +66,7 @@ if (browserAvailable('release center: Rollout page')) {
       data = await mkdtemp(join(tmpdir(), 'sluice-ui-rollout-'));
       cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, cwd: repoRoot });
       await api(cp.url, '/apply', SERVICE);
-      const proxy = await waitFor('the proxy to listen', async () => (await api(cp.url, '/services/shop')).traffic?.address as string | undefined);
+      const proxy = await until('the proxy to listen', async () => (await api(cp.url, '/services/shop')).traffic?.address as string | undefined);
       sendTraffic(proxy);
       browser = await launchChromium();
     });
@@ -95,12 +79,9 @@ if (browserAvailable('release center: Rollout page')) {
       await ui?.remove();
     });
     afterEach(async (t) => {
-      if (current === undefined) return;
-      await screenshot(current.page, `rollout-${t.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase()}`);
-      const errors = current.errors;
-      await current.page.context().close();
+      const opened = current;
       current = undefined;
-      assert.deepEqual(errors, [], 'the page logged errors');
+      await finishPage(opened, 'rollout', t.name);
     });
 
     /** Opens the rollout's page as `actor` and waits until it follows the event stream. */
@@ -197,7 +178,7 @@ if (browserAvailable('release center: Rollout page')) {
     });
 
     test('abort past the point of no return: refused without force, then forced; traffic returns to stable', async () => {
-      await waitFor('the pause after the point of no return', async () => {
+      await until('the pause after the point of no return', async () => {
         const r = await api(cp.url, '/rollouts/shop-v2');
         return r.status.phase === 'Paused' && r.status.pointOfNoReturn !== undefined ? r : undefined;
       });

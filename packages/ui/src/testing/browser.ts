@@ -67,3 +67,41 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+/**
+ * A call of the control plane's API from a test (not through the page): GET without a body, else POST
+ * as JSON (a body starting with "{") or YAML, as actor "oncall". Fails the test on a non-2xx answer.
+ */
+export async function api(url: string, path: string, body?: string): Promise<any> {
+  const init = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': body.startsWith('{') ? 'application/json' : 'application/yaml', 'x-sluice-actor': 'oncall' } };
+  const res = await fetch(`${url}/api/v1${path}`, init);
+  const json = await res.json();
+  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Polls `probe` every 100 ms until it answers something, or fails the test after `ms`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The page a test opened: after the test, its screenshot is saved and it must have logged no error. */
+export interface OpenedPage {
+  page: Page;
+  errors: string[];
+}
+
+/** Ends a test's page: a screenshot named `${prefix}-${the test's name}` (or the name alone), the context closed, no page errors. */
+export async function finishPage(opened: OpenedPage | undefined, prefix: string, testName: string): Promise<void> {
+  if (opened === undefined) return;
+  const name = testName.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+  await screenshot(opened.page, prefix === '' ? name : `${prefix}-${name}`);
+  await opened.page.context().close();
+  assert.deepEqual(opened.errors, [], 'the page logged errors');
+}
