@@ -27,10 +27,11 @@ test('two SIGINTs in a row still stop the server cleanly, with every local proce
   // room for a loaded machine to take a while getting the request to v1: 1.5 s was not, under npm test).
   const file = await writeSpec(dir.path, 'shop.yaml', demoServiceYaml().replace('env: { VERSION: v1 }', 'env: { VERSION: v1, LATENCY_MS: "3000" }').replaceAll('gracePeriod: 2s', 'gracePeriod: 6s'));
   assert.equal((await sluice(server.url, ['apply', '-f', file])).code, 0);
+  // Both versions ready (v2 used to be enough, and the slow request then reached the proxy before v1 did).
   const pids = await waitFor('both demo versions running', async () => {
     const s = await getJson(`${server.url}/api/v1/services/shop`);
     const found: number[] = (s.workloads ?? []).flatMap((w: { instances: { pid?: number; state: string }[] }) => w.instances.filter((i) => i.state === 'ready').map((i) => i.pid ?? 0)).filter(Boolean);
-    return found.length >= 1 ? found : undefined;
+    return found.length >= 2 ? found : undefined;
   });
   const proxy = (await getJson(`${server.url}/api/v1/services/shop`)).traffic.address as string;
   const slow = fetch(`http://${proxy}/`).then((r) => r.status, () => 0);
