@@ -23,7 +23,48 @@ import type {
 } from './api-types.js';
 
 /** Sends one call: `path` is under /api/v1 and starts with "/"; answers the parsed JSON or throws the client's error. */
-export type ApiSend = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>;
+export type ApiSend = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<T>;
+
+/** Roles of API tokens (docs/auth.md). */
+export type TokenRole = 'viewer' | 'operator' | 'admin';
+
+/** GET /whoami and POST /session: who the requests act as. */
+export interface WhoamiView {
+  readonly auth: 'on' | 'off';
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly services: readonly string[];
+  readonly scopes: readonly string[];
+  readonly expiresAt: number | null;
+}
+
+/** A token's metadata (never its secret). */
+export interface TokenView {
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly services: readonly string[];
+  readonly scopes: readonly string[];
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly expiresAt: number | null;
+  readonly revokedAt: number | null;
+  readonly lastUsedAt: number | null;
+  readonly state: 'active' | 'expired' | 'revoked';
+}
+
+/** POST /tokens answers the token text, once. */
+export interface CreatedToken extends TokenView {
+  readonly token: string;
+}
+
+export interface NewToken {
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly services?: readonly string[] | undefined;
+  readonly scopes?: readonly string[] | undefined;
+  /** e.g. "30d", "12h", "90m"; absent: never expires. */
+  readonly expiresIn?: string | undefined;
+}
 
 /** The most decisions one answer carries when a whole log is read page by page. */
 const DECISION_PAGE = 10_000;
@@ -226,5 +267,23 @@ export class ApiCalls {
   /** Rolling restart of the multi-process data plane. */
   restartProxy(): Promise<{ restarted: boolean; router: string; ms: number }> {
     return this.#send('POST', '/proxy/restart', {});
+  }
+
+  /** Who the requests act as (auth "off" without --auth). */
+  whoami(): Promise<WhoamiView> {
+    return this.#send('GET', '/whoami');
+  }
+
+  /** Makes an API token (admin); the answer has the token text, shown only this once. */
+  createToken(token: NewToken): Promise<CreatedToken> {
+    return this.#send('POST', '/tokens', body({ ...token }));
+  }
+
+  async listTokens(): Promise<readonly TokenView[]> {
+    return (await this.#send<ItemList<TokenView>>('GET', '/tokens')).items;
+  }
+
+  revokeToken(name: string): Promise<TokenView> {
+    return this.#send('DELETE', `/tokens/${seg(name)}`);
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '@sluice/domain';
-import { ApiClient, resolveActor, resolveBaseUrl } from './api-client.js';
+import { ApiClient, resolveActor, resolveBaseUrl, resolveToken } from './api-client.js';
 import { realSleep, systemClock, type CliIo } from './cli-io.js';
 import { ExitCode } from './report-error.js';
 
@@ -10,6 +10,8 @@ export class CommandContext {
   /** The code `main` returns when the action finishes without throwing. */
   exitCode: ExitCode = ExitCode.Ok;
   #client: ApiClient | undefined;
+  /** The global --token option (set before the action runs); SLUICE_TOKEN when absent. */
+  tokenOption: string | undefined;
 
   constructor(io: CliIo) {
     this.io = io;
@@ -18,7 +20,8 @@ export class CommandContext {
 
   /** Built on first use, so offline commands never read SLUICE_URL. Throws INVALID_REQUEST for a bad SLUICE_URL. */
   client(): ApiClient {
-    this.#client ??= new ApiClient({ baseUrl: resolveBaseUrl(this.io.env), actor: resolveActor(this.io.env) });
+    const token = resolveToken(this.tokenOption, this.io.env);
+    this.#client ??= new ApiClient({ baseUrl: resolveBaseUrl(this.io.env), actor: resolveActor(this.io.env), ...(token === undefined ? {} : { token }) });
     return this.#client;
   }
 

@@ -18,6 +18,7 @@ import { registerRollout } from './commands/rollout-run.js';
 import { registerSchema } from './commands/schema.js';
 import { registerServer } from './commands/server.js';
 import { registerStatus } from './commands/status.js';
+import { registerToken } from './commands/token.js';
 import { registerUndo } from './commands/undo.js';
 import { registerValidate } from './commands/validate.js';
 import { cliVersion, registerVersion } from './commands/version.js';
@@ -27,6 +28,7 @@ const HELP_FOOTER = `
 Environment:
   SLUICE_URL      control plane address (default http://127.0.0.1:7070)
   SLUICE_ACTOR    name recorded in release history (default: your OS user)
+  SLUICE_TOKEN    API token when the control plane runs with --auth (or --token)
   SLUICE_DEBUG=1  print stack traces for unexpected errors
 
 Exit codes: 0 ok, 1 the operation failed (or the rollout rolled back), 2 bad usage or bad input, 3 rollout run --wait timed out, 130 interrupted.`;
@@ -46,7 +48,11 @@ export function buildProgram(ctx: CommandContext): Command {
       getErrHelpWidth: () => io.columns || 80,
     })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', HELP_FOOTER);
+    .addHelpText('after', HELP_FOOTER)
+    .option('--token <token>', 'API token for a control plane run with --auth (env SLUICE_TOKEN)')
+    .hook('preAction', () => {
+      ctx.tokenOption = (program.opts() as { token?: string }).token;
+    });
   registerServer(program, ctx);
   registerApply(program, ctx);
   registerValidate(program, ctx);
@@ -66,6 +72,7 @@ export function buildProgram(ctx: CommandContext): Command {
   registerFlag(program, ctx);
   registerProxy(program, ctx);
   registerMigrate(program, ctx);
+  registerToken(program, ctx);
   registerVersion(program, ctx);
   return program;
 }

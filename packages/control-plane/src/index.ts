@@ -8,3 +8,4 @@ export type { StepExecutor, StepContext, StepProgress } from './orchestrator/ste
 export { parseFlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
 export { loadSqlParser, parseMigrationSql } from './migrations/parse-sql.js';
 export { parseWebhookAllowHosts } from './notifications/outbound-policy.js';
+export { checkBootstrapToken } from './auth/api-auth.js';

@@ -67,6 +67,8 @@ export class StreamRefusedError extends Error {
 export interface EventStreamOptions {
   /** Control plane address, without /api/v1. */
   readonly baseUrl: string;
+  /** API token (sluice server --auth), sent as `Authorization: Bearer`. */
+  readonly token?: string | undefined;
   /** Resume after this seq: only later events come. */
   readonly after: number;
   /** Stops reading (Ctrl-C, timeout). */
@@ -94,7 +96,8 @@ export async function* readEventStream(options: EventStreamOptions): AsyncGenera
   };
   touch();
   try {
-    const response = await fetch(`${options.baseUrl}/api/v1/events/stream?after=${options.after}`, { headers: { accept: 'text/event-stream' }, signal });
+    const auth: Record<string, string> = options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
+    const response = await fetch(`${options.baseUrl}/api/v1/events/stream?after=${options.after}`, { headers: { accept: 'text/event-stream', ...auth }, signal });
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok || !type.startsWith('text/event-stream') || response.body === null) {
       await response.body?.cancel().catch(() => undefined);

@@ -74,7 +74,7 @@ export class RolloutFollower {
     for (;;) {
       let connected = false;
       try {
-        const stream = readEventStream({ baseUrl: client.baseUrl, after: this.#lastSeq, signal, onConnected: () => (connected = true) });
+        const stream = readEventStream({ baseUrl: client.baseUrl, token: client.token, after: this.#lastSeq, signal, onConnected: () => (connected = true) });
         for await (const event of stream) {
           const end = await this.#accept(event, true);
           if (end !== undefined) return end;

@@ -3,12 +3,18 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../platform/logger.js';
 import { toErrorResponse } from './error-response.js';
+import { identityOf } from '../auth/identity.js';
 
 export const MAX_APPLY_BYTES = 1024 * 1024;
 export const MAX_COMMAND_BYTES = 16 * 1024;
 
-/** The person or token behind a request, for event metadata. Printable, at most 100 characters. */
+/**
+ * The person or token behind a request, for event metadata. Printable, at most 100 characters. With
+ * auth on it is the token's name (the `x-sluice-actor` header is ignored); off, that header.
+ */
 export function actorOf(c: Context): string {
+  const identity = identityOf(c);
+  if (identity !== undefined) return identity.name;
   const raw = c.req.header('x-sluice-actor')?.trim() ?? '';
   const clean = raw.replace(/[^\x20-\x7e]/g, '').slice(0, 100);
   return clean || 'api';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { StreamStatus } from './flag-stream';
+import { reportStreamRefused, type StreamStatus } from './flag-stream';
 
 /** One stored event as GET /api/v1/events and its stream send it (docs/api.md, "Events"). */
 export interface StreamedEvent {
@@ -50,7 +50,9 @@ export function useEventStream(url: (after: number | undefined) => string, onEve
     });
     source.addEventListener('error', () => {
       setStatus('reconnecting');
-      if (source.readyState === EventSource.CLOSED) retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_CLOSED_MS);
+      if (source.readyState !== EventSource.CLOSED) return;
+      reportStreamRefused();
+      retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_CLOSED_MS);
     });
     return () => {
       clearTimeout(retry);

@@ -6,6 +6,13 @@ export type StreamStatus = 'connecting' | 'live' | 'reconnecting';
 /** How long to wait before opening a stream the server refused (EventSource retries lost ones by itself). */
 const RETRY_CLOSED_MS = 3000;
 
+/** The window event a refused stream dispatches: EventSource hides the status, so the session is checked (a 401 leads to the login). */
+export const STREAM_REFUSED = 'sluice:stream-refused';
+
+export function reportStreamRefused(): void {
+  window.dispatchEvent(new Event(STREAM_REFUSED));
+}
+
 /**
  * Listens to GET /api/v1/flags/stream for one environment and calls `onChange` whenever the server
  * sends definitions (the hydration after each (re)connect, then every change). Any flag change in
@@ -29,7 +36,9 @@ export function useFlagStream(url: string, onChange: () => void): StreamStatus {
     source.addEventListener('unleash-updated', changed);
     source.addEventListener('error', () => {
       setStatus('reconnecting');
-      if (source.readyState === EventSource.CLOSED) retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_CLOSED_MS);
+      if (source.readyState !== EventSource.CLOSED) return;
+      reportStreamRefused();
+      retry = setTimeout(() => setAttempt((n) => n + 1), RETRY_CLOSED_MS);
     });
     return () => {
       clearTimeout(retry);

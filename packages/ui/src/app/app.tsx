@@ -1,5 +1,9 @@
-import { useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { ApiClient } from '../api/client';
+import { LoginPage } from '../auth/login-page';
+import { loginHref } from '../auth/return-path';
+import { SessionProvider, useSessionState, type Session } from '../auth/session';
+import { UserMenu } from '../auth/user-menu';
 import { DEFAULT_ENVIRONMENT } from '../flags/environments';
 import { FlagDetail } from '../flags/flag-detail';
 import { FlagsPage } from '../flags/flags-page';
@@ -12,7 +16,7 @@ import { ServicePage } from '../service/service-page';
 import { useActor } from './actor';
 import { ApiContext } from './api-context';
 import { NoticeProvider } from './notices';
-import { href, Link, useLocation, type Route } from './router';
+import { href, Link, navigate, useLocation, type Route } from './router';
 
 /** The `?env=` of the URL when it is an environment name (as the API accepts them), else production. */
 function environmentParam(raw: string | null): string {
@@ -37,12 +41,25 @@ function ActorField({ actor, setActor }: { readonly actor: string; readonly setA
   );
 }
 
-function Header({ route, actor, setActor }: { readonly route: Route; readonly actor: string; readonly setActor: (name: string) => void }) {
+interface HeaderProps {
+  readonly route: Route;
+  readonly session: Session;
+  readonly actor: string;
+  readonly setActor: (name: string) => void;
+}
+
+/** The brand, the pages and who acts: the signed-in person with Sign out, or (no logins) the "Acting as" field. */
+function Header({ route, session, actor, setActor }: HeaderProps) {
+  const { state } = session;
+  const brand = (
+    <Link to={href('')} class="brand">
+      Sluice <span class="muted">release center</span>
+    </Link>
+  );
+  if (state.status === 'signed-out' || (route.page === 'login' && state.status !== 'signed-in')) return <header class="top">{brand}</header>;
   return (
     <header class="top">
-      <Link to={href('')} class="brand">
-        Sluice <span class="muted">release center</span>
-      </Link>
+      {brand}
       <nav aria-label="Pages">
         <ul>
           {PAGES.map((p) => (
@@ -54,12 +71,13 @@ function Header({ route, actor, setActor }: { readonly route: Route; readonly ac
           ))}
         </ul>
       </nav>
-      <ActorField actor={actor} setActor={setActor} />
+      {state.status === 'signed-in' ? <UserMenu me={state.me} /> : state.status === 'checking' ? null : <ActorField actor={actor} setActor={setActor} />}
     </header>
   );
 }
 
-function Page({ route, environment }: { readonly route: Route; readonly environment: string }) {
+function Page({ route, environment, query }: { readonly route: Route; readonly environment: string; readonly query: URLSearchParams }) {
+  if (route.page === 'login') return <LoginPage next={query.get('next')} />;
   if (route.page === 'not-found') {
     return (
       <section class="panel">
@@ -89,26 +107,44 @@ function Page({ route, environment }: { readonly route: Route; readonly environm
   }
 }
 
-/** The shell: header, navigation and the page of the current URL. */
+/** Without a session (a 401 from whoami, any call or a stream), every page but the login goes to the login, keeping where it was. */
+function useLoginRedirect(session: Session, route: Route): boolean {
+  const away = session.state.status === 'signed-out' && route.page !== 'login';
+  useEffect(() => {
+    if (away) navigate(loginHref(location.pathname, location.search), { replace: true });
+  }, [away]);
+  return away;
+}
+
+/** The shell: header, navigation and the page of the current URL (or the login, when the control plane asks for one). */
 export function App() {
   const { route, query } = useLocation();
   const [actor, setActor] = useActor();
   const actorRef = useRef(actor);
   actorRef.current = actor;
-  // One client for the page's life; it reads the actor at each request.
-  const api = useMemo(() => new ApiClient({ actor: () => actorRef.current }), []);
+  const signedOut = useRef(() => {});
+  // One client for the page's life; it reads the actor at each request and reports every 401.
+  const api = useMemo(() => new ApiClient({ actor: () => actorRef.current, onUnauthenticated: () => signedOut.current() }), []);
+  const session = useSessionState(api);
+  signedOut.current = session.signedOut;
+  // Signed in, the server records the session's name; the header shows it instead of the "Acting as" field.
+  if (session.state.status === 'signed-in') actorRef.current = session.state.me.name;
+  const away = useLoginRedirect(session, route);
   const environment = environmentParam(query.get('env'));
   return (
     <ApiContext.Provider value={api}>
-      <NoticeProvider>
-        <a class="skip-link" href="#main">
-          Skip to content
-        </a>
-        <Header route={route} actor={actor} setActor={setActor} />
-        <main id="main" tabIndex={-1}>
-          <Page route={route} environment={environment} />
-        </main>
-      </NoticeProvider>
+      <SessionProvider session={session}>
+        <NoticeProvider>
+          <a class="skip-link" href="#main">
+            Skip to content
+          </a>
+          <Header route={route} session={session} actor={actor} setActor={setActor} />
+          <main id="main" tabIndex={-1}>
+            {/* Pages wait for whoami (one small call): no request goes out with a stale session, no button flips to disabled. */}
+            {!away && (route.page === 'login' || session.state.status !== 'checking') && <Page route={route} environment={environment} query={query} />}
+          </main>
+        </NoticeProvider>
+      </SessionProvider>
     </ApiContext.Provider>
   );
 }

@@ -19,6 +19,8 @@ test('parseRoute: the pages under /ui/', () => {
   assert.deepEqual(parseRoute('/ui/migrations'), { page: 'migrations' });
   assert.deepEqual(parseRoute('/ui/audit'), { page: 'audit' });
   assert.deepEqual(parseRoute('/ui/audit/x'), { page: 'not-found', path: '/audit/x' });
+  assert.deepEqual(parseRoute('/ui/login'), { page: 'login' });
+  assert.deepEqual(parseRoute('/ui/login/x'), { page: 'not-found', path: '/login/x' });
   assert.deepEqual(parseRoute('/ui/nope'), { page: 'not-found', path: '/nope' });
 });
 

@@ -13,10 +13,11 @@ export type Route =
   | { readonly page: 'experiments'; readonly name?: string }
   | { readonly page: 'migrations' }
   | { readonly page: 'audit' }
+  | { readonly page: 'login' }
   | { readonly page: 'not-found'; readonly path: string };
 
 /** Pages without a name segment, by their path. */
-const LIST_PAGES = { releases: 'releases', migrations: 'migrations', audit: 'audit' } as const;
+const LIST_PAGES = { releases: 'releases', migrations: 'migrations', audit: 'audit', login: 'login' } as const;
 
 export interface Location {
   readonly route: Route;

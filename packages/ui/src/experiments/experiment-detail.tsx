@@ -3,6 +3,8 @@ import { toApiError } from '../api/api-error';
 import { useApi } from '../app/api-context';
 import { ErrorDetails, useNotify } from '../app/notices';
 import { href, Link } from '../app/router';
+import { deniedProps, PermissionNote } from '../auth/permission-note';
+import { useCan } from '../auth/session';
 import { useResource, type Resource } from '../app/use-resource';
 import { ago, when } from '../flags/format';
 import { PromoteDialog, StopDialog } from './experiment-dialogs';
@@ -13,6 +15,7 @@ import './experiments.css';
 
 /** The report is computed from the counts at each read: a running experiment is read again every 5 s. */
 const REFRESH_MS = 5000;
+const PERMISSION_ID = 'experiment-permission';
 
 function ResultPanel({ view }: { readonly view: ExperimentView }) {
   const { report } = view;
@@ -40,6 +43,8 @@ function ResultPanel({ view }: { readonly view: ExperimentView }) {
 
 function Header({ view, onStop, onPromote }: { readonly view: ExperimentView; readonly onStop: () => void; readonly onPromote: () => void }) {
   const { status } = view;
+  const allowed = useCan('experiment.steer', view.spec.service);
+  const denied = deniedProps(allowed, PERMISSION_ID);
   return (
     <div class="page-head">
       <div>
@@ -53,12 +58,13 @@ function Header({ view, onStop, onPromote }: { readonly view: ExperimentView; re
         </p>
       </div>
       <div class="head-actions">
-        <button type="button" class="button button-danger" disabled={status.phase !== 'Running'} onClick={onStop}>
+        <button type="button" class="button button-danger" disabled={status.phase !== 'Running' || denied.disabled === true} title={denied.title} aria-describedby={denied['aria-describedby']} onClick={onStop}>
           Stop
         </button>
-        <button type="button" class="button button-primary" disabled={status.phase === 'Promoted'} onClick={onPromote}>
+        <button type="button" class="button button-primary" disabled={status.phase === 'Promoted' || denied.disabled === true} title={denied.title} aria-describedby={denied['aria-describedby']} onClick={onPromote}>
           Promote
         </button>
+        <PermissionNote id={PERMISSION_ID} verdict={allowed} what="Stopping or promoting this experiment" />
       </div>
     </div>
   );

@@ -8,6 +8,7 @@ import { href, Link, navigate } from '../app/router';
 import { useResource } from '../app/use-resource';
 import { environmentsOf, environmentState } from './environments';
 import { FlagHistory } from './flag-history';
+import { FlagPermissionNote } from './flag-permission';
 import { FlagSwitch } from './flag-switch';
 import { KillButton } from './flag-table';
 import { targeting } from './format';
@@ -124,6 +125,7 @@ export function FlagDetail({ name, environment }: { readonly name: string; reado
               <KillButton flag={flag} busy={actions.pending.has(`kill:${flag.name}`)} onKill={() => setKilling(true)} />
             </div>
           </div>
+          <FlagPermissionNote />
           <EnvironmentTable flag={flag} pending={actions.pending} onToggle={(env) => void actions.toggle(flag, env)} onRollout={(env, r) => actions.setRollout(flag, env, r)} />
           <Targeting flag={flag} environment={environment} saved={(f) => (data.set((d) => (d === undefined ? d : { ...d, flag: f })), data.reload())} />
           <h2>History</h2>

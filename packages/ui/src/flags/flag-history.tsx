@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FlagRevision, FlagView } from '../api/client';
 import { ConfirmDialog } from '../app/confirm-dialog';
+import { useFlagChangeDenied } from './flag-permission';
 import { ago, percent, when } from './format';
 
 /** "production on 10 %, staging off" — the settings a version had. */
@@ -18,6 +19,7 @@ export interface FlagHistoryProps {
 
 function RevisionItem({ revision, current, onRestore }: { readonly revision: FlagRevision; readonly current: boolean; readonly onRestore: () => void }) {
   const { change } = revision;
+  const denied = useFlagChangeDenied();
   return (
     <li class="revision" data-version={revision.version}>
       <div class="revision-head">
@@ -30,7 +32,7 @@ function RevisionItem({ revision, current, onRestore }: { readonly revision: Fla
         {current ? (
           <span class="kind">current</span>
         ) : (
-          <button type="button" class="button button-small" onClick={onRestore}>
+          <button type="button" class="button button-small" onClick={onRestore} {...denied}>
             Restore v{revision.version}
           </button>
         )}

@@ -1,6 +1,7 @@
 import type { FlagView } from '../api/client';
 import { href, Link } from '../app/router';
 import { environmentState, onEnvironments } from './environments';
+import { useFlagChangeDenied } from './flag-permission';
 import { FlagSwitch } from './flag-switch';
 import { ago, targeting, when } from './format';
 import { RolloutEditor } from './rollout-editor';
@@ -36,8 +37,10 @@ export function EnvironmentBadges({ flag, environments, selected }: { readonly f
 /** The kill switch's button: disabled once the flag is off in every environment. */
 export function KillButton({ flag, busy, onKill }: { readonly flag: FlagView; readonly busy: boolean; readonly onKill: (flag: FlagView) => void }) {
   const off = onEnvironments(flag).length === 0;
+  const denied = useFlagChangeDenied();
   return (
-    <button type="button" class="button button-danger kill-button" disabled={off || busy} aria-label={`Kill switch: turn ${flag.name} off everywhere`} onClick={() => onKill(flag)}>
+    <button type="button" class="button button-danger kill-button" disabled={off || busy || denied.disabled} title={denied.title} aria-describedby={denied['aria-describedby']}
+      aria-label={`Kill switch: turn ${flag.name} off everywhere`} onClick={() => onKill(flag)}>
       {off ? 'Off everywhere' : busy ? 'Killing…' : 'Kill switch'}
     </button>
   );

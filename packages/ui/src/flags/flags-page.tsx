@@ -7,6 +7,7 @@ import { ErrorDetails } from '../app/notices';
 import { href, Link, navigate, useLocation } from '../app/router';
 import { useResource, type Resource } from '../app/use-resource';
 import { EnvironmentPicker } from './environment-picker';
+import { FlagPermissionNote } from './flag-permission';
 import { environmentsOf, environmentState } from './environments';
 import { FlagTable } from './flag-table';
 import { KillDialog } from './kill-dialog';
@@ -110,6 +111,7 @@ function FlagList({ environment }: { readonly environment: string }) {
       <FlagTabs environment={environment} stale={false} />
       <EnvironmentPicker environments={environments} value={environment} onChange={(env) => navigate(href('flags', { env }), { replace: true })} />
       <LoadError list={list} />
+      <FlagPermissionNote />
       {list.data !== undefined && list.data.length === 0 && <Empty />}
       {list.data === undefined && list.error === undefined && <div class="skeleton" aria-hidden="true" />}
       {list.data !== undefined && list.data.length > 0 && (

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useFlagChangeDenied } from './flag-permission';
 import { percent } from './format';
 import { parseRollout, ROLLOUT_STEP } from './flags-api';
 import './flags-extra.css';
@@ -67,6 +68,7 @@ export function RolloutEditor(props: RolloutEditorProps) {
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const button = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
+  const denied = useFlagChangeDenied();
   useEffect(() => {
     if (draft === undefined && refocus.current) button.current?.focus();
     refocus.current = false;
@@ -80,7 +82,7 @@ export function RolloutEditor(props: RolloutEditorProps) {
   }
   const value = percent(props.rollout);
   return (
-    <button type="button" ref={button} class={`rollout-value ${props.muted === true ? 'muted' : ''}`} aria-label={`Rollout of ${props.flag} in ${props.environment}: ${value}, edit`} onClick={() => setDraft(String(props.rollout))}>
+    <button type="button" ref={button} {...denied} class={`rollout-value ${props.muted === true ? 'muted' : ''}`} aria-label={`Rollout of ${props.flag} in ${props.environment}: ${value}, edit`} onClick={() => setDraft(String(props.rollout))}>
       {value}
     </button>
   );

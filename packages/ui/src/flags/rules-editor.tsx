@@ -1,11 +1,14 @@
 import type { FlagView } from '../api/client';
 import { ErrorDetails } from '../app/notices';
+import { deniedProps, PermissionNote } from '../auth/permission-note';
+import { useCan } from '../auth/session';
 import { CodeEditor, goToPosition } from './code-editor';
 import { useRulesEditor, type EditorCheck } from './use-rules-editor';
 import './flags-extra.css';
 
 const EDITOR_ID = 'rules-yaml';
 const PROBLEMS_ID = 'rules-problems';
+const PERMISSION_ID = 'rules-permission';
 
 function ProblemList({ check }: { readonly check: Extract<EditorCheck, { state: 'invalid' }> }) {
   return (
@@ -63,6 +66,8 @@ export interface RulesEditorProps {
 export function RulesEditor({ flag, environment, saved }: RulesEditorProps) {
   const editor = useRulesEditor(flag, environment, saved);
   const { check } = editor;
+  const allowed = useCan('flag.edit-rules');
+  const denied = deniedProps(allowed, PERMISSION_ID);
   const busy = check.state === 'checking' || check.state === 'saving';
   const badLines = new Set(check.state === 'invalid' ? check.problems.flatMap((p) => (p.line === undefined ? [] : [p.line])) : []);
   return (
@@ -73,12 +78,14 @@ export function RulesEditor({ flag, environment, saved }: RulesEditorProps) {
           <button type="button" class="button" disabled={busy} onClick={() => void editor.run(false)}>
             Check
           </button>
-          <button type="button" class="button button-primary" disabled={busy || !editor.dirty || editor.conflict !== undefined} onClick={() => void editor.run(true)}>
+          <button type="button" class="button button-primary" disabled={busy || !editor.dirty || editor.conflict !== undefined || denied.disabled === true}
+            title={denied.title} aria-describedby={denied['aria-describedby']} onClick={() => void editor.run(true)}>
             {check.state === 'saving' ? 'Saving…' : 'Save'}
           </button>
           <button type="button" class="button" disabled={busy || (!editor.dirty && editor.conflict === undefined)} onClick={editor.reset}>
             {editor.conflict === undefined ? 'Discard changes' : `Load version ${editor.conflict}`}
           </button>
+          <PermissionNote id={PERMISSION_ID} verdict={allowed} what="Saving targeting" />
         </div>
       </div>
       <aside class="rules-side panel" id={PROBLEMS_ID} aria-live="polite" aria-label="Server check">

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { toApiError, type ApiError } from '../api/api-error';
 import { useNotify } from '../app/notices';
+import { deniedProps, PermissionNote } from '../auth/permission-note';
+import { useCan } from '../auth/session';
 import { ActionDialog, type ActionInput } from './action-dialog';
 import { actionLabel, availableActions, isDanger, type Action } from './actions';
 import type { RolloutApi, RolloutView, ServiceView } from './rollout-api';
@@ -45,6 +47,8 @@ const DONE: Readonly<Record<Action['kind'], string>> = {
   undo: 'undone',
 };
 
+const NOTE_ID = 'rollout-actions-permission';
+
 /** The buttons that apply to the rollout's phase; each opens a dialog that says what it will do. */
 export function RolloutActions({ view, service, rollouts, changed }: RolloutActionsProps) {
   const notify = useNotify();
@@ -65,6 +69,7 @@ export function RolloutActions({ view, service, rollouts, changed }: RolloutActi
     opener.current = null;
   }, [open]);
   const actions = availableActions(view, service);
+  const allowed = useCan(actions.some((a) => a.kind === 'undo') ? 'service.undo' : 'rollout.steer', view.spec.service);
   const run = async (action: Action, input: ActionInput) => {
     setBusy(true);
     setError(undefined);
@@ -85,10 +90,11 @@ export function RolloutActions({ view, service, rollouts, changed }: RolloutActi
     <div class="rollout-actions" role="group" aria-label="Actions" tabIndex={-1} ref={group}>
       {actions.length === 0 && <span class="muted small">No action applies to a rollout that is {view.status.phase.toLowerCase()}.</span>}
       {actions.map((a) => (
-        <button key={`${a.kind}:${a.item ?? ''}`} type="button" class={`button ${isDanger(a.kind) ? 'button-danger' : a.kind === 'approve' ? 'button-primary' : ''}`} data-action={a.kind} onClick={() => show(a)}>
+        <button key={`${a.kind}:${a.item ?? ''}`} type="button" class={`button ${isDanger(a.kind) ? 'button-danger' : a.kind === 'approve' ? 'button-primary' : ''}`} data-action={a.kind} onClick={() => show(a)} {...deniedProps(allowed, NOTE_ID)}>
           {actionLabel(a)}
         </button>
       ))}
+      {actions.length > 0 && <PermissionNote id={NOTE_ID} verdict={allowed} what="Steering this rollout" />}
       {open !== undefined && <ActionDialog action={open} view={view} rollouts={rollouts} busy={busy} error={error} onConfirm={(input) => void run(open, input)} onCancel={() => show(undefined)} />}
     </div>
   );

@@ -1,3 +1,4 @@
+import { useCan } from '../auth/session';
 import { ago, when } from '../flags/format';
 import { PhaseBadge, RolloutLink } from '../releases/release-parts';
 import type { RolloutView } from '../releases/release-model';
@@ -33,8 +34,9 @@ function Attempt({ rollout }: { readonly rollout: RolloutView }) {
 }
 
 function UndoControl({ revision, history, onUndo }: { readonly revision: RevisionView; readonly history: ServiceHistory; readonly onUndo: () => void }) {
+  const allowed = useCan('service.undo', history.service.name);
   if (revision.current) return <span class="kind rel-revision-current">current</span>;
-  const blocked = undoBlocked(revision, history.service);
+  const blocked = allowed.allowed ? undoBlocked(revision, history.service) : `Undo ${allowed.reason}`;
   const reasonId = `undo-reason-${revision.number}`;
   return (
     <span class="rel-undo-control">
