@@ -70,5 +70,5 @@ export const migration = hint(
 /** `- contract: {}` — the migration's contract, after 100 % and drain, with approval. */
 export const contractStep = hint(
   z.strictObject({ drain: duration(0, 3_600_000).optional(), ...approval.shape }),
-  'a map with optional drain, message and approvers, e.g. {} or { drain: 30s, approvers: [dba] }',
+  'a map with optional drain, message, approvers and allowAuthor, e.g. {} or { drain: 30s, approvers: [dba] }',
 );

@@ -55,8 +55,8 @@ function toBackfill(raw: RawBackfill | undefined, sql: { batchSql: string; remai
 }
 
 export function toContractStep(raw: NonNullable<RawCanaryStep['contract']>): MigrationContractStep {
-  const { message, approvers } = raw;
-  return { kind: 'migrationContract', drainMs: raw.drain === undefined ? DEFAULT_DRAIN_MS : ms(raw.drain), ...defined({ message, approvers: approvers && [...approvers] }) };
+  const { message, approvers, allowAuthor } = raw;
+  return { kind: 'migrationContract', drainMs: raw.drain === undefined ? DEFAULT_DRAIN_MS : ms(raw.drain), ...defined({ message, approvers: approvers && [...approvers], allowAuthor }) };
 }
 
 /**

@@ -166,6 +166,8 @@ describe('resourceJsonSchema', () => {
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].analysis.templates = [])), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[1].analysis.args.team = true)), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[4].approval.approvers = [])), []);
+    assert.deepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[4].approval.allowAuthor = false)), []);
+    assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[4].approval.allowAuthor = 'no')), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[5].checklist.items[0].operation.http = { url: 'http://x' })), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.rps = 5000)), []);
     assert.notDeepEqual(bad(rollout, (d) => (d.spec.strategy.canary.steps[6].load.maxInFlight = 0)), []);

@@ -51,8 +51,13 @@ export const approval = hint(
       'a list of 1 to 50 actors who may approve (anyone may when approvers is left out)',
       'wrong number of approvers',
     ).optional(),
+    allowAuthor: hint(
+      z.boolean(),
+      "true or false: false means the rollout's author may not approve (another person must); left out, the server decides (sluice server --no-self-approval forbids it)",
+      'not a boolean',
+    ).optional(),
   }),
-  'a map with optional message and approvers, e.g. {} or { approvers: [alice, bob] }',
+  'a map with optional message, approvers and allowAuthor, e.g. {} or { approvers: [alice, bob], allowAuthor: false }',
 );
 
 const operationTimeout = duration(1, MAX_OPERATION_TIMEOUT_MS);

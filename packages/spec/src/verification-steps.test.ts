@@ -175,7 +175,15 @@ describe('approval steps', () => {
     problemAt(step('approval: { approvers: [] }'), '[]', { path: `${STEPS}[0].approval.approvers`, message: /^wrong number of approvers$/, found: 'a list of 0 items' });
     problemAt(step('approval: { approvers: [alice, " "] }'), '" "', { path: `${STEPS}[0].approval.approvers[1]`, message: /^invalid approver$/, found: '" "' });
     problemAt(step(`approval: { message: ${'x'.repeat(1001)} }`), 'xxx', { path: `${STEPS}[0].approval.message`, message: /^invalid message$/, expected: 'a message for the approver, 1 to 1000 characters' });
-    problemAt(step('approval: { approver: alice }'), 'approver:', { path: `${STEPS}[0].approval.approver`, message: /^unknown field "approver"$/, expected: 'one of: message, approvers' });
+    problemAt(step('approval: { approver: alice }'), 'approver:', { path: `${STEPS}[0].approval.approver`, message: /^unknown field "approver"$/, expected: 'one of: message, approvers, allowAuthor' });
+  });
+
+  test('allowAuthor: a boolean, carried to the domain step (absent when left out)', () => {
+    const [first] = parseRollout(step('approval: { approvers: [alice, bob], allowAuthor: false }')).strategy.steps;
+    assert.deepEqual(first, { kind: 'approval', approvers: ['alice', 'bob'], allowAuthor: false });
+    const [open] = parseRollout(step('approval: {}')).strategy.steps;
+    assert.deepEqual(open, { kind: 'approval' });
+    problemAt(step('approval: { allowAuthor: nope }'), 'nope', { path: `${STEPS}[0].approval.allowAuthor`, message: /^wrong type for "allowAuthor"$/, found: '"nope"', expected: /rollout's author may not approve/ });
   });
 });
 

@@ -25,8 +25,8 @@ export function toVerificationStep(raw: RawStep): Step | undefined {
     return { kind: 'analysis', ...toAnalysisRef(raw.analysis), ...(duration === undefined ? {} : { durationMs: ms(duration) }) };
   }
   if (raw.approval !== undefined) {
-    const { message, approvers } = raw.approval;
-    return { kind: 'approval', ...defined({ message, approvers: approvers && [...approvers] }) };
+    const { message, approvers, allowAuthor } = raw.approval;
+    return { kind: 'approval', ...defined({ message, approvers: approvers && [...approvers], allowAuthor }) };
   }
   if (raw.checklist !== undefined) return { kind: 'checklist', items: raw.checklist.items.map(toChecklistItem) };
   if (raw.load !== undefined) return toLoadStep(raw.load);

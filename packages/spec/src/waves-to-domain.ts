@@ -45,6 +45,6 @@ function toGate(raw: NonNullable<RawWave['gate']>): WaveGate {
     const { duration } = raw.analysis;
     return { kind: 'analysis', ...toAnalysisRef(raw.analysis), ...(duration === undefined ? {} : { durationMs: ms(duration) }) };
   }
-  const { message, approvers } = raw.approval ?? {};
-  return { kind: 'approval', ...defined({ message, approvers: approvers && [...approvers] }) };
+  const { message, approvers, allowAuthor } = raw.approval ?? {};
+  return { kind: 'approval', ...defined({ message, approvers: approvers && [...approvers], allowAuthor }) };
 }

@@ -1,6 +1,7 @@
-import { ErrorCode, EventType, SluiceError, type Problem } from '@sluice/domain';
+import { ErrorCode, EVENT_SUBJECT_KINDS, EventType, SluiceError, type Problem } from '@sluice/domain';
 import type { Context } from 'hono';
 import { intQuery } from '../http/request-input.js';
+import { cleanAddress } from '../http/request-source.js';
 import type { EventFilter } from '../store/store.js';
 
 /** The most events one GET /events answers, and the default. */
@@ -10,7 +11,7 @@ export const DEFAULT_EVENT_PAGE = 1000;
 const MAX_NAME = 253;
 const MAX_ACTOR = 100;
 const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.values(EventType));
-const SUBJECT_KINDS = ['Service', 'Rollout'] as const;
+const SUBJECT_KINDS = EVENT_SUBJECT_KINDS;
 
 function bad(name: string, found: string, expected: string, message = 'invalid value'): SluiceError {
   const problem: Problem = { path: `?${name}`, message, found: found.slice(0, 80), expected };
@@ -41,9 +42,18 @@ function subjectQuery(c: Context): EventFilter['subject'] {
   const slash = raw.indexOf('/');
   const kind = raw.slice(0, Math.max(0, slash));
   const name = raw.slice(slash + 1);
-  const expected = `Kind/name with Kind ${SUBJECT_KINDS.join(' or ')} and a name of 1 to ${MAX_NAME} characters, e.g. Rollout/shop-v2`;
+  const expected = `Kind/name with Kind one of ${SUBJECT_KINDS.join(', ')} and a name of 1 to ${MAX_NAME} characters, e.g. Rollout/shop-v2`;
   if (slash < 0 || !(SUBJECT_KINDS as readonly string[]).includes(kind) || name === '' || name.length > MAX_NAME) throw bad('subject', raw, expected);
   return { kind: kind as (typeof SUBJECT_KINDS)[number], name };
+}
+
+/** `?source=`: an IP address, compared as events record it (lower case, IPv4-mapped IPv6 as IPv4). */
+function sourceQuery(c: Context): string | undefined {
+  const raw = c.req.query('source');
+  if (raw === undefined) return undefined;
+  const address = cleanAddress(raw);
+  if (address === undefined || address.includes('%')) throw bad('source', raw, 'an IPv4 or IPv6 address, e.g. 203.0.113.7 or 2001:db8::1');
+  return address;
 }
 
 function orderQuery(c: Context): 'asc' | 'desc' {
@@ -54,8 +64,8 @@ function orderQuery(c: Context): 'asc' | 'desc' {
 
 /**
  * The filter of GET /events from its query: `after`, `before` (seqs), `limit` (1–10,000, default
- * 1,000), `order` (asc | desc), `service`, `actor` (exact), `type` (comma-separated event types) and
- * `subject` (Kind/name). INVALID_REQUEST names the parameter and what it must be.
+ * 1,000), `order` (asc | desc), `service`, `actor` (exact), `source` (client IP address), `type`
+ * (comma-separated event types) and `subject` (Kind/name). INVALID_REQUEST names the parameter and what it must be.
  */
 export function eventListFilter(c: Context): EventFilter {
   const afterSeq = intQuery(c, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER });
@@ -65,6 +75,7 @@ export function eventListFilter(c: Context): EventFilter {
   const actor = textQuery(c, 'actor', MAX_ACTOR);
   const types = typesQuery(c);
   const subject = subjectQuery(c);
+  const source = sourceQuery(c);
   return {
     limit,
     order: orderQuery(c),
@@ -72,6 +83,7 @@ export function eventListFilter(c: Context): EventFilter {
     ...(beforeSeq === undefined ? {} : { beforeSeq }),
     ...(service === undefined ? {} : { service }),
     ...(actor === undefined ? {} : { actor }),
+    ...(source === undefined ? {} : { source }),
     ...(types === undefined ? {} : { types }),
     ...(subject === undefined ? {} : { subject }),
   };

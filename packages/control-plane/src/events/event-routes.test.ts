@@ -51,14 +51,33 @@ describe('GET /events filters and paging', () => {
       assert.deepEqual(await seqs('?service=shop&actor=alice&order=desc'), [2, 0]);
     }));
 
+  test('source filters by client address (as recorded: lower case, IPv4-mapped as IPv4), and events carry it', () =>
+    withApi(async (api) => {
+      const all = await api.store.events.append([
+        event(0, { actor: 'alice', source: '203.0.113.7', data: { note: '"source":"198.51.100.1"' } }),
+        event(1, { actor: 'bob', source: '2001:db8::1' }),
+        event(2),
+        event(3, { subject: { kind: 'Flag', name: 'checkout' }, service: '', type: EventType.ResourceChanged, to: 'kill', source: '198.51.100.1' }),
+      ]);
+      const seqs = async (query: string) => (await api.call(`/events${query}`)).body.items.map((e: { seq: number }) => all.findIndex((a) => a.seq === e.seq));
+      assert.deepEqual(await seqs('?source=203.0.113.7'), [0]);
+      assert.deepEqual(await seqs('?source=::ffff:203.0.113.7'), [0]);
+      assert.deepEqual(await seqs('?source=2001:DB8::1'), [1]);
+      assert.deepEqual(await seqs('?source=198.51.100.1'), [3]);
+      assert.deepEqual(await seqs('?subject=Flag/checkout'), [3]);
+      assert.equal((await api.call('/events?source=203.0.113.7')).body.items[0].source, '203.0.113.7');
+    }));
+
   test('bad values are 400 INVALID_REQUEST naming the parameter and what is expected', () =>
     withApi(async (api) => {
       const cases: [string, string, RegExp][] = [
         ['?order=newest', '?order', /asc or desc/],
         ['?type=StepStarted,Nope', '?type', /comma-separated list of event types \(ServiceCreated/],
         ['?type=', '?type', /event types/],
-        ['?subject=shop-v2', '?subject', /Kind\/name with Kind Service or Rollout/],
-        ['?subject=Flag/x', '?subject', /Kind\/name/],
+        ['?subject=shop-v2', '?subject', /Kind\/name with Kind one of Service, Rollout, Flag, Segment/],
+        ['?subject=Deployment/x', '?subject', /Kind\/name/],
+        ['?source=not-an-ip', '?source', /an IPv4 or IPv6 address/],
+        ['?source=fe80::1%25eth0', '?source', /an IPv4 or IPv6 address/],
         ['?subject=Rollout/', '?subject', /Kind\/name/],
         ['?before=0', '?before', /an integer from 1 to/],
         ['?before=x', '?before', /an integer/],

@@ -1,6 +1,7 @@
 import { EventType, isActive, isVersionExperiment, type Experiment, type ExperimentResourceSpec, type Problem } from '@sluice/domain';
 import type { ParsedResource } from '@sluice/spec';
-import { stampEvents } from '../orchestrator/commit.js';
+import { auditChange, withChange } from '../events/audit-change.js';
+import { stampEvents, type Stamp } from '../orchestrator/commit.js';
 import type { StoreTransaction } from '../store/store.js';
 import { experimentArms } from './experiment-split.js';
 
@@ -93,7 +94,7 @@ async function serviceConflicts(tx: StoreTransaction, r: ParsedResource & { kind
  * its spec). An experiment of versions needs its service free of rollouts and other such experiments,
  * and while it runs, no rollout of that service may start and its versions and stable must stay.
  */
-export async function planExperiments(tx: StoreTransaction, resources: readonly ParsedResource[], stamp: { actor: string; at: number }): Promise<ExperimentApplyPlan> {
+export async function planExperiments(tx: StoreTransaction, resources: readonly ParsedResource[], stamp: Stamp): Promise<ExperimentApplyPlan> {
   const plan: ExperimentApplyPlan = { results: [], problems: [], immutable: [], writes: [] };
   const owners = await splitOwners(tx);
   for (const r of resources) {
@@ -116,14 +117,15 @@ export async function planExperiments(tx: StoreTransaction, resources: readonly 
   return plan;
 }
 
-function startWrites(tx: StoreTransaction, r: ExperimentResource, stamp: { actor: string; at: number }): (() => Promise<unknown>)[] {
+function startWrites(tx: StoreTransaction, r: ExperimentResource, stamp: Stamp): (() => Promise<unknown>)[] {
   const experiment: Experiment = { name: r.name, spec: r.spec, status: { phase: 'Running', startedAt: stamp.at }, version: 0 };
   const writes: (() => Promise<unknown>)[] = [() => tx.experiments.save(experiment, 0)];
   const service = r.spec.service;
-  if (service !== undefined) {
-    const reason = `Experiment ${r.name} started: ${allocation(r.spec)}`;
-    const event = { type: EventType.CommandAccepted, to: 'experiment', reason, data: { experiment: r.name } };
-    writes.push(() => tx.events.append(stampEvents([event], { kind: 'Service', name: service, service }, stamp)));
-  }
+  const reason = `Experiment ${r.name} started: ${allocation(r.spec)}`;
+  const data = withChange({ experiment: r.name }, auditChange(undefined, r.spec));
+  // An experiment of a service is part of its release history; one of flags alone is about itself.
+  const event = service !== undefined ? { type: EventType.CommandAccepted, to: 'experiment', reason, data } : { type: EventType.ResourceChanged, to: 'created', reason, data };
+  const subject = service !== undefined ? { kind: 'Service' as const, name: service, service } : { kind: 'Experiment' as const, name: r.name, service: '' };
+  writes.push(() => tx.events.append(stampEvents([event], subject, stamp)));
   return writes;
 }

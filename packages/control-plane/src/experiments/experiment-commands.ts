@@ -2,7 +2,8 @@ import {
   ErrorCode, EventType, experimentData, experimentReport, isActive, isSluiceError, revisionOf, SluiceError, variantVersion, withUnavailableMetrics,
   type Clock, type EventDraft, type Experiment, type ExperimentReport, type Service,
 } from '@sluice/domain';
-import { stampEvents } from '../orchestrator/commit.js';
+import { auditChange, withChange } from '../events/audit-change.js';
+import { stampEvents, type Stamp } from '../orchestrator/commit.js';
 import type { StoreTransaction, Store } from '../store/store.js';
 import { NO_PROVIDER_STATS, type ProviderStatsReader, type ProviderStatsResult } from './provider-stats.js';
 
@@ -10,6 +11,8 @@ export interface ExperimentCommandContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly actor: string;
+  /** The client IP address of the request, recorded with the events. */
+  readonly source?: string | undefined;
   /** Ready endpoints per version: promote refuses a version nothing could serve. Unchecked when absent. */
   readonly readyBackends?: ((service: Service) => Readonly<Record<string, readonly string[]>>) | undefined;
   /** Reads provider metrics (provider-stats.ts); without it they have no data. */
@@ -58,10 +61,21 @@ async function getExperiment(tx: StoreTransaction, name: string): Promise<Experi
   return experiment;
 }
 
-async function appendServiceEvent(tx: StoreTransaction, experiment: Experiment, draft: EventDraft, stamp: { actor: string; at: number }): Promise<void> {
+/** What stop and promote change of an experiment, as its events' before/after show it. */
+function experimentState(e: Experiment) {
+  return { phase: e.status.phase, ...(e.status.result ? { result: e.status.result.result, winner: e.status.result.winner } : {}), ...(e.status.promoted ? { promoted: e.status.promoted.variant } : {}) };
+}
+
+/** The event of a command on an experiment: about its service, or (an experiment of flags alone) about itself. */
+async function appendExperimentEvent(tx: StoreTransaction, change: { before: Experiment; after: Experiment }, draft: EventDraft, stamp: Stamp): Promise<void> {
+  const experiment = change.after;
   const service = experiment.spec.service;
-  if (service === undefined) return;
-  await tx.events.append(stampEvents([{ ...draft, data: { experiment: experiment.name, ...draft.data } }], { kind: 'Service', name: service, service }, stamp));
+  const data = withChange({ experiment: experiment.name, ...draft.data }, auditChange(experimentState(change.before), experimentState(change.after)));
+  if (service !== undefined) {
+    await tx.events.append(stampEvents([{ ...draft, data }], { kind: 'Service', name: service, service }, stamp));
+    return;
+  }
+  await tx.events.append(stampEvents([{ ...draft, type: EventType.ResourceChanged, data }], { kind: 'Experiment', name: experiment.name, service: '' }, stamp));
 }
 
 /**
@@ -81,7 +95,8 @@ export async function stopExperiment(ctx: ExperimentCommandContext, name: string
     const status = { ...experiment.status, phase: 'Stopped' as const, endedAt: at, endedBy: ctx.actor, ...(reason === undefined ? {} : { reason }), result: { result: report.result, winner: report.winner, at } };
     const saved = await tx.experiments.save({ ...experiment, status }, experiment.version);
     const text = report.result === 'winner' ? `winner ${report.winner ?? '?'}` : report.result;
-    await appendServiceEvent(tx, experiment, { type: EventType.CommandAccepted, to: 'stop', reason: `Experiment ${name} stopped by ${ctx.actor} (${text})${reason === undefined ? '' : `: ${reason}`}` }, { actor: ctx.actor, at });
+    const stopReason = `Experiment ${name} stopped by ${ctx.actor} (${text})${reason === undefined ? '' : `: ${reason}`}`;
+    await appendExperimentEvent(tx, { before: experiment, after: saved }, { type: EventType.CommandAccepted, to: 'stop', reason: stopReason }, { actor: ctx.actor, at, source: ctx.source });
     return saved;
   });
 }
@@ -113,7 +128,7 @@ function chooseVariant(experiment: Experiment, report: ExperimentReport, options
  * update), with a new revision and a StableChanged event, as `undo` does. Nothing changes when the
  * version already is the stable one (the control won).
  */
-async function makeStable(tx: StoreTransaction, ctx: ExperimentCommandContext, experiment: Experiment, version: string, stamp: { actor: string; at: number }): Promise<boolean> {
+async function makeStable(tx: StoreTransaction, ctx: ExperimentCommandContext, experiment: Experiment, version: string, stamp: Stamp): Promise<boolean> {
   const name = experiment.spec.service ?? '';
   const service = await tx.services.get(name);
   if (service === undefined) throw new SluiceError(ErrorCode.SERVICE_NOT_FOUND, `Service "${name}" does not exist`, { details: { service: name } });
@@ -127,7 +142,8 @@ async function makeStable(tx: StoreTransaction, ctx: ExperimentCommandContext, e
   const next: Service = { ...service, status: { ...service.status, stable: version, revision: service.status.revision + 1 } };
   await tx.services.save(next, service.version);
   await tx.revisions.append(revisionOf(next, { ...stamp, outcome: 'promoted', experiment: experiment.name }));
-  const data = { revision: next.status.revision, experiment: experiment.name };
+  const change = auditChange({ stable: service.status.stable, revision: service.status.revision }, { stable: version, revision: next.status.revision });
+  const data = withChange({ revision: next.status.revision, experiment: experiment.name }, change);
   await tx.events.append(stampEvents([{ type: EventType.StableChanged, from: service.status.stable, to: version, reason: `Experiment ${experiment.name} promoted by ${stamp.actor}`, data }], { kind: 'Service', name, service: name }, stamp));
   return true;
 }
@@ -147,7 +163,7 @@ export async function promoteExperiment(ctx: ExperimentCommandContext, name: str
     const report = await reportOf(tx, experiment, provided);
     const variant = chooseVariant(experiment, report, options);
     const at = ctx.clock.now();
-    const stamp = { actor: ctx.actor, at };
+    const stamp = { actor: ctx.actor, at, source: ctx.source };
     const version = variantVersion(experiment.spec, variant);
     const changed = version !== undefined && (await makeStable(tx, ctx, experiment, version, stamp));
     const forced = variant !== report.winner;
@@ -156,7 +172,8 @@ export async function promoteExperiment(ctx: ExperimentCommandContext, name: str
     const status = { ...experiment.status, phase: 'Promoted' as const, endedAt: experiment.status.endedAt ?? at, endedBy: ctx.actor, promoted, result };
     const saved = await tx.experiments.save({ ...experiment, status }, experiment.version);
     const stays = version === undefined ? '' : ` (${version} stays stable)`;
-    if (!changed) await appendServiceEvent(tx, experiment, { type: EventType.CommandAccepted, to: 'promote', reason: `Experiment ${name}: variant ${variant} promoted by ${ctx.actor}${forced ? ' (forced)' : ''}${stays}` }, stamp);
+    const promoteReason = `Experiment ${name}: variant ${variant} promoted by ${ctx.actor}${forced ? ' (forced)' : ''}${stays}`;
+    if (!changed) await appendExperimentEvent(tx, { before: experiment, after: saved }, { type: EventType.CommandAccepted, to: 'promote', reason: promoteReason }, stamp);
     return saved;
   });
 }

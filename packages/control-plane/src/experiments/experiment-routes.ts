@@ -2,9 +2,10 @@ import {
   allocationOrder, ErrorCode, SluiceError, totalExposures, variantBucketRanges,
   type Experiment, type ExperimentCounts, type ExperimentReport,
 } from '@sluice/domain';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ApiDeps } from '../http/api-routes.js';
 import { actorOf, limitBody, MAX_COMMAND_BYTES, readCommandBody } from '../http/request-input.js';
+import { sourceOf } from '../http/request-source.js';
 import { readyBackends } from '../orchestrator/reconcile-service.js';
 import type { Store } from '../store/store.js';
 import { parseEventsBody, MAX_EVENTS_BYTES } from './event-input.js';
@@ -49,7 +50,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
   const api = new Hono();
   const providerStats = providerStatsReader(deps.providers ?? createProviderFactory({ traffic: deps.windows }));
   const view = (experiment: Experiment): Promise<ExperimentView> => viewOf(deps.store, experiment, providerStats, deps.clock.now());
-  const ctx = (actor: string): ExperimentCommandContext => ({ store: deps.store, clock: deps.clock, actor, readyBackends: (s) => readyBackends(s, deps.runtime), providerStats });
+  const ctx = (c: Context): ExperimentCommandContext => ({ store: deps.store, clock: deps.clock, actor: actorOf(c), source: sourceOf(c), readyBackends: (s) => readyBackends(s, deps.runtime), providerStats });
   api.get('/experiments', async (c) => {
     const service = c.req.query('service');
     const phase = phaseQuery(c.req.query('phase'));
@@ -64,7 +65,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
   });
   api.post('/experiments/:name/stop', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { reason: { type: 'string', maxLength: 1000, nonEmpty: true } });
-    const stopped = await stopExperiment(ctx(actorOf(c)), c.req.param('name'), typeof body.reason === 'string' ? body.reason : undefined);
+    const stopped = await stopExperiment(ctx(c), c.req.param('name'), typeof body.reason === 'string' ? body.reason : undefined);
     deps.log.info('experiment stopped', { experiment: stopped.name, result: stopped.status.result?.result, by: actorOf(c) });
     deps.controller.kick();
     return c.json(await view(stopped));
@@ -72,7 +73,7 @@ export function experimentRoutes(deps: ExperimentRouteDeps): Hono {
   api.post('/experiments/:name/promote', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { variant: { type: 'string', maxLength: 63, nonEmpty: true }, force: 'boolean' });
     const options = { variant: typeof body.variant === 'string' ? body.variant : undefined, force: body.force === true };
-    const promoted = await promoteExperiment(ctx(actorOf(c)), c.req.param('name'), options);
+    const promoted = await promoteExperiment(ctx(c), c.req.param('name'), options);
     deps.log.info('experiment promoted', { experiment: promoted.name, variant: promoted.status.promoted?.variant, by: actorOf(c) });
     deps.controller.kick();
     return c.json(await view(promoted));

@@ -1,5 +1,7 @@
 import { prerequisiteProblems, segmentToConstraints, type Flag, type FlagSpec, type Problem, type Segment } from '@sluice/domain';
 import { stepFieldPath, type ParsedResource } from '@sluice/spec';
+import type { Stamp } from '../orchestrator/commit.js';
+import { appliedEvent } from '../events/resource-events.js';
 import type { StoreTransaction } from '../store/store.js';
 
 type FlagResource = ParsedResource & { kind: 'Flag' };
@@ -66,7 +68,7 @@ function setFlagProblems(resources: readonly ParsedResource[], specs: ReadonlyMa
  * with the applying actor) or left unchanged; prerequisites and segments checked across the stored
  * flags and segments and those applied with them.
  */
-export async function planFlags(tx: StoreTransaction, resources: readonly ParsedResource[], stamp: { actor: string; at: number }): Promise<FlagApplyPlan> {
+export async function planFlags(tx: StoreTransaction, resources: readonly ParsedResource[], stamp: Stamp): Promise<FlagApplyPlan> {
   const applied = resources.filter((r): r is FlagResource => r.kind === 'Flag');
   const plan: FlagApplyPlan = { results: [], problems: [], writes: [] };
   const flagSteps = resources.some((r) => r.kind === 'Rollout' && r.spec.strategy.kind === 'canary' && r.spec.strategy.steps.some((s) => s.kind === 'setFlag'));
@@ -91,7 +93,8 @@ export async function planFlags(tx: StoreTransaction, resources: readonly Parsed
     const flag: Flag = { name: r.name, spec: r.spec, version: existing?.version ?? 0, createdAt: existing?.createdAt ?? stamp.at, updatedAt: stamp.at };
     plan.results.push({ kind: 'Flag', name: r.name, action: existing ? 'configured' : 'created' });
     const reason = existing ? `applied from ${r.source.file}` : `created from ${r.source.file}`;
-    plan.writes.push(() => tx.flags.save(flag, existing?.version ?? 0, { actor: stamp.actor, at: stamp.at, reason }));
+    const events = appliedEvent('Flag', r.name, existing, r.spec, stamp);
+    plan.writes.push(() => tx.flags.save(flag, existing?.version ?? 0, { actor: stamp.actor, at: stamp.at, reason }), () => tx.events.append(events));
   }
   return plan;
 }

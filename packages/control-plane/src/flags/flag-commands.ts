@@ -11,6 +11,7 @@ import {
   type FlagEnvironmentSpec,
   type FlagSpec,
 } from '@sluice/domain';
+import { resourceChangedEvent } from '../events/resource-events.js';
 import type { Store } from '../store/store.js';
 import type { FlagHub } from './flag-hub.js';
 
@@ -27,6 +28,20 @@ export interface EnvironmentPatch {
   readonly rollout?: number;
   /** Variant name → percent (sum 100) for this environment. */
   readonly variantWeights?: Readonly<Record<string, number>>;
+}
+
+/** What a person's flag command records in the audit log: the command and the request's client address. */
+export interface FlagAudit {
+  /** "environment", "kill" or "restore". */
+  readonly command: string;
+  readonly source?: string | undefined;
+  /** The environment changed; before/after then show only its settings. */
+  readonly environment?: string | undefined;
+}
+
+/** The flag's state as the audit log shows a change of it: one environment's settings, or all of them. */
+function auditState(spec: FlagSpec, environment: string | undefined): unknown {
+  return environment === undefined ? spec.environments : environmentOf(spec, environment);
 }
 
 export function flagNotFound(name: string): SluiceError {
@@ -73,7 +88,7 @@ async function checkedSpec(store: Store, name: string, spec: FlagSpec): Promise<
  * concurrent write (the edit runs again on the newer version). An edit that changes nothing saves
  * nothing and returns the flag as it is. Subscribers hear of the change before this resolves.
  */
-export async function updateFlag(ctx: FlagWriteContext, name: string, change: FlagChange, edit: (spec: FlagSpec) => FlagSpec): Promise<Flag> {
+export async function updateFlag(ctx: FlagWriteContext, name: string, change: FlagChange, edit: (spec: FlagSpec) => FlagSpec, audit?: FlagAudit): Promise<Flag> {
   for (let attempt = 0; ; attempt++) {
     const flag = await ctx.store.flags.get(name);
     if (flag === undefined) throw flagNotFound(name);
@@ -81,7 +96,8 @@ export async function updateFlag(ctx: FlagWriteContext, name: string, change: Fl
     if (JSON.stringify(spec) === JSON.stringify(flag.spec)) return flag;
     await checkedSpec(ctx.store, name, spec);
     try {
-      const saved = await ctx.store.flags.save({ ...flag, spec, updatedAt: change.at }, flag.version, change);
+      const next = { ...flag, spec, updatedAt: change.at };
+      const saved = audit === undefined ? await ctx.store.flags.save(next, flag.version, change) : await saveAudited(ctx.store, { flag, next, change, audit });
       await ctx.hub?.notify();
       return saved;
     } catch (error) {
@@ -90,12 +106,32 @@ export async function updateFlag(ctx: FlagWriteContext, name: string, change: Fl
   }
 }
 
+/** Saves a person's flag change with its ResourceChanged event, in one transaction. */
+async function saveAudited(store: Store, write: { flag: Flag; next: Flag; change: FlagChange; audit: FlagAudit }): Promise<Flag> {
+  const { flag, next, change, audit } = write;
+  const env = audit.environment;
+  const event = resourceChangedEvent({
+    kind: 'Flag',
+    name: flag.name,
+    before: auditState(flag.spec, env),
+    after: auditState(next.spec, env),
+    to: audit.command,
+    reason: `Flag ${flag.name}${env === undefined ? '' : ` (${env})`} ${audit.command} by ${change.actor}: ${change.reason}`,
+    data: { version: flag.version + 1, ...(env === undefined ? {} : { environment: env }) },
+  }, { actor: change.actor, at: change.at, source: audit.source });
+  return store.transaction(async (tx) => {
+    const saved = await tx.flags.save(next, flag.version, change);
+    await tx.events.append(event);
+    return saved;
+  });
+}
+
 /** Makes version `version` of the flag current again, as a new version (history is never rewritten). */
-export async function restoreFlag(ctx: FlagWriteContext, name: string, version: number, change: FlagChange): Promise<Flag> {
+export async function restoreFlag(ctx: FlagWriteContext, name: string, version: number, change: FlagChange, audit?: FlagAudit): Promise<Flag> {
   const revision = await ctx.store.flags.revision(name, version);
   if (revision === undefined) {
     if ((await ctx.store.flags.get(name)) === undefined) throw flagNotFound(name);
     throw new SluiceError(ErrorCode.NOT_FOUND, `Flag "${name}" has no version ${version}`, { details: { flag: name, version }, problems: [{ path: '$.version', message: `no version ${version}`, expected: 'a version listed by sluice flag history' }] });
   }
-  return updateFlag(ctx, name, change, () => revision.spec);
+  return updateFlag(ctx, name, change, () => revision.spec, audit);
 }

@@ -2,6 +2,7 @@ import { ENVIRONMENT_NAME, ErrorCode, SluiceError, type Flag, type FlagChange } 
 import { Hono, type Context } from 'hono';
 import type { ApiDeps } from '../http/api-routes.js';
 import { actorOf, intQuery, limitBody, MAX_COMMAND_BYTES, readCommandBody } from '../http/request-input.js';
+import { sourceOf } from '../http/request-source.js';
 import { flagClientRoutes } from './flag-client-routes.js';
 import { flagNotFound, killSpec, patchEnvironment, restoreFlag, updateFlag, type FlagWriteContext } from './flag-commands.js';
 import { readPatchBody } from './flag-input.js';
@@ -67,13 +68,13 @@ export function flagRoutes(deps: FlagRouteDeps): Hono {
   api.post('/flags/:name/environments/:environment', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const environment = environmentParam(c, c.req.param('environment'));
     const { patch, reason } = await readPatchBody(c);
-    const flag = await updateFlag(ctx, c.req.param('name'), changeOf(c, deps, reason), (spec) => patchEnvironment(spec, environment, patch));
+    const flag = await updateFlag(ctx, c.req.param('name'), changeOf(c, deps, reason), (spec) => patchEnvironment(spec, environment, patch), { command: 'environment', environment, source: sourceOf(c) });
     deps.log.info('flag changed', { flag: flag.name, environment, version: flag.version, by: actorOf(c) });
     return c.json(flagView(flag));
   });
   api.post('/flags/:name/kill', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const reason = await readReason(c, 'kill switch');
-    const flag = await updateFlag(ctx, c.req.param('name'), changeOf(c, deps, reason), killSpec);
+    const flag = await updateFlag(ctx, c.req.param('name'), changeOf(c, deps, reason), killSpec, { command: 'kill', source: sourceOf(c) });
     deps.log.warn('flag killed', { flag: flag.name, version: flag.version, by: actorOf(c) });
     return c.json(flagView(flag));
   });
@@ -81,7 +82,7 @@ export function flagRoutes(deps: FlagRouteDeps): Hono {
     const body = await readCommandBody(c, { version: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER }, reason: { type: 'string', maxLength: 1000, nonEmpty: true } });
     if (typeof body.version !== 'number') throw new SluiceError(ErrorCode.INVALID_REQUEST, 'Field "version" is required', { problems: [{ path: '$.version', message: 'missing required field "version"', expected: 'the version to restore (sluice flag history)' }] });
     const reason = typeof body.reason === 'string' ? body.reason : `restored version ${body.version}`;
-    const flag = await restoreFlag(ctx, c.req.param('name'), body.version, changeOf(c, deps, reason));
+    const flag = await restoreFlag(ctx, c.req.param('name'), body.version, changeOf(c, deps, reason), { command: 'restore', source: sourceOf(c) });
     return c.json(flagView(flag));
   });
   return api;

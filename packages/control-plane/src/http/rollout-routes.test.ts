@@ -107,7 +107,10 @@ describe('approve and reject over HTTP', () => {
       assert.equal(body.status.phase, Phase.Aborting);
       assert.equal(body.status.message, 'Rejected by mallory: error budget is gone');
       const [recorded] = await api.store.events.list({ types: [EventType.ApprovalRecorded] });
-      assert.deepEqual(recorded?.data, { by: 'mallory', step: 1, comment: 'error budget is gone' });
+      const { before, after, ...data } = recorded?.data ?? {};
+      assert.deepEqual(data, { by: 'mallory', step: 1, comment: 'error budget is gone' });
+      assert.deepEqual([before, after], [{ phase: 'Progressing', step: 2, weight: 0 }, { phase: 'Aborting', step: 2, weight: 0 }]);
+      assert.equal(recorded?.source, '127.0.0.1');
       const missing = await post(api, '/rollouts/nosuch/reject', {});
       assert.equal(missing.status, 404);
     }));

@@ -4,6 +4,7 @@ import { readyBackends } from '../orchestrator/reconcile-service.js';
 import { revisionStates, undoService, type RevisionState } from '../rollouts/service-commands.js';
 import type { Store } from '../store/store.js';
 import { actorOf, limitBody, MAX_COMMAND_BYTES, readCommandBody } from './request-input.js';
+import { sourceOf } from './request-source.js';
 import { serviceView } from './views.js';
 import type { ApiDeps } from './api-routes.js';
 
@@ -41,7 +42,7 @@ export function serviceRevisionRoutes(deps: ServiceRevisionRouteDeps): Hono {
   api.post('/services/:name/undo', limitBody(MAX_COMMAND_BYTES, deps.log), async (c) => {
     const body = await readCommandBody(c, { toRevision: { type: 'integer', min: 1, max: MAX_REVISION } });
     const toRevision = typeof body.toRevision === 'number' ? body.toRevision : undefined;
-    const ctx = { store: deps.store, clock: deps.clock, actor: actorOf(c), readyBackends: (s: Service) => readyBackends(s, deps.runtime) };
+    const ctx = { store: deps.store, clock: deps.clock, actor: actorOf(c), source: sourceOf(c), readyBackends: (s: Service) => readyBackends(s, deps.runtime) };
     const service = await undoService(ctx, c.req.param('name'), toRevision);
     deps.log.info('service undone', { service: service.name, stable: service.status.stable, revision: service.status.revision, by: ctx.actor });
     deps.controller.kick();

@@ -18,6 +18,13 @@ describe('applying a Webhook', () => {
     assert.deepEqual(await apply(doc('https://hooks.example.com/a')), [{ kind: 'Webhook', name: 'ops', action: 'unchanged' }]);
     assert.deepEqual(await apply(doc('https://hooks.example.com/b')), [{ kind: 'Webhook', name: 'ops', action: 'configured' }]);
     assert.equal((await store.webhooks.get('ops'))?.spec.url, 'https://hooks.example.com/b');
+    const events = await store.events.list();
+    assert.deepEqual(events.map((e) => [e.type, e.subject.kind, e.subject.name, e.to, e.actor]), [
+      ['ResourceChanged', 'Webhook', 'ops', 'created', 'alice'],
+      ['ResourceChanged', 'Webhook', 'ops', 'configured', 'alice'],
+    ]);
+    assert.deepEqual([(events[1]?.data?.before as { url: string }).url, (events[1]?.data?.after as { url: string }).url], ['https://hooks.example.com/a', 'https://hooks.example.com/b']);
+    assert.equal(JSON.stringify(events).includes('topsecret-value'), false, 'the secret never reaches an event');
   });
 
   test('a secret variable the control plane lacks is UNKNOWN_REFERENCE at secretFrom.env; nothing is stored', async () => {

@@ -1,5 +1,7 @@
 import type { Problem, Webhook } from '@sluice/domain';
 import type { ParsedResource } from '@sluice/spec';
+import type { Stamp } from '../orchestrator/commit.js';
+import { appliedEvent } from '../events/resource-events.js';
 import type { StoreTransaction } from '../store/store.js';
 import { staticRefusal, type OutboundPolicy } from './outbound-policy.js';
 
@@ -35,8 +37,8 @@ export function webhookUrlProblems(resources: readonly ParsedResource[], policy:
   });
 }
 
-/** Webhooks are created or replaced as a whole and record no release event (events belong to a service). */
-export async function planWebhooks(tx: StoreTransaction, resources: readonly ParsedResource[]) {
+/** Webhooks are created or replaced as a whole, each change recorded as a ResourceChanged event (the spec names the secret's variable, never its value). */
+export async function planWebhooks(tx: StoreTransaction, resources: readonly ParsedResource[], stamp: Stamp) {
   const results: { kind: 'Webhook'; name: string; action: 'created' | 'configured' | 'unchanged' }[] = [];
   const writes: Array<() => Promise<unknown>> = [];
   for (const r of webhooksOf(resources)) {
@@ -45,7 +47,9 @@ export async function planWebhooks(tx: StoreTransaction, resources: readonly Par
     const action = existing === undefined ? 'created' : JSON.stringify(existing.spec) === JSON.stringify(r.spec) ? 'unchanged' : 'configured';
     results.push({ kind: 'Webhook', name: r.name, action });
     const webhook: Webhook = { name: r.name, spec: r.spec, version: expected };
-    if (action !== 'unchanged') writes.push(() => tx.webhooks.save(webhook, expected));
+    if (action === 'unchanged') continue;
+    const events = appliedEvent('Webhook', r.name, existing, r.spec, stamp);
+    writes.push(() => tx.webhooks.save(webhook, expected), () => tx.events.append(events));
   }
   return { results, writes };
 }

@@ -138,6 +138,8 @@ describe('webhook delivery', () => {
       const retried = await api.call('/webhooks/ops/dead-letters/1-ops/retry', 'POST');
       assert.equal(retried.status, 202);
       assert.deepEqual([retried.body.state, retried.body.attempts], ['pending', 0]);
+      const [audit] = await store.events.list({ types: [EventType.ResourceChanged] });
+      assert.deepEqual([audit?.subject, audit?.to, audit?.data?.['delivery'], audit?.data?.['before'], audit?.data?.['after'], audit?.source], [{ kind: 'Webhook', name: 'ops' }, 'retry', '1-ops', { state: 'dead' }, { state: 'pending' }, '127.0.0.1']);
       await dispatcher.tick();
       assert.equal(receiver.received.length, 3);
       assert.deepEqual((await api.call('/webhooks/ops/dead-letters')).body.items, []);

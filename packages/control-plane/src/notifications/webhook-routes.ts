@@ -1,10 +1,15 @@
-import { ErrorCode, SluiceError, type Webhook } from '@sluice/domain';
+import { ErrorCode, SluiceError, type Clock, type Webhook } from '@sluice/domain';
 import { Hono } from 'hono';
+import { resourceChangedEvent } from '../events/resource-events.js';
+import { actorOf } from '../http/request-input.js';
+import { sourceOf } from '../http/request-source.js';
 import { MAX_WEBHOOK_DELIVERIES_PER_LIST, type Store } from '../store/store.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
 
 export interface WebhookRouteDeps {
-  readonly store: Pick<Store, 'webhooks' | 'webhookDeliveries'>;
+  readonly store: Pick<Store, 'webhooks' | 'webhookDeliveries' | 'events'>;
+  /** Stamps the audit event of a retry; the system clock when absent. */
+  readonly clock?: Clock | undefined;
   /** Retries dead letters. */
   readonly dispatcher: Pick<WebhookDispatcher, 'retry'>;
   /** Where secrets are looked up, to say whether one is set (never its value); process.env by default. */
@@ -43,7 +48,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Hono {
     const webhook = await find(c.req.param('name'));
     const id = c.req.param('id');
     if (id.length > 200) throw new SluiceError(ErrorCode.NOT_FOUND, `Webhook "${webhook.name}" has no dead letter with an id that long`, { details: { webhook: webhook.name } });
-    return c.json(await deps.dispatcher.retry(webhook.name, id), 202);
+    const retried = await deps.dispatcher.retry(webhook.name, id);
+    const stamp = { actor: actorOf(c), at: deps.clock?.now() ?? Date.now(), source: sourceOf(c) };
+    const change = { kind: 'Webhook' as const, name: webhook.name, before: { state: 'dead' }, after: { state: retried.state }, to: 'retry', reason: `Dead letter ${id} of webhook ${webhook.name} retried by ${stamp.actor}`, data: { delivery: id } };
+    await deps.store.events.append(resourceChangedEvent(change, stamp));
+    return c.json(retried, 202);
   });
   return api;
 }

@@ -138,7 +138,7 @@ spec:
   strategy: { canary: { steps: [ { setSegmentRoute: { segment: testers } }, { pause: {} } ] } }
 `;
 
-  test('applyResources creates, keeps and replaces segments, without release events', async () => {
+  test('applyResources creates, keeps and replaces segments, each change a ResourceChanged event with before/after', async () => {
     const store = new MemoryStore();
     assert.deepEqual(await apply(store, SERVICE + segment('u1') + routed), [
       { kind: 'Service', name: 'shop', action: 'created' },
@@ -153,7 +153,17 @@ spec:
     assert.deepEqual(await apply(store, segment('u1')), [{ kind: 'Segment', name: 'testers', action: 'unchanged' }]);
     assert.deepEqual(await apply(store, segment('u1, u2')), [{ kind: 'Segment', name: 'testers', action: 'configured' }]);
     assert.equal((await store.segments.get('testers'))?.version, 2);
-    assert.deepEqual((await store.events.list()).map((e) => e.type), ['ServiceCreated', 'RolloutCreated']);
+    const events = await store.events.list();
+    assert.deepEqual(events.map((e) => [e.type, e.subject.kind, e.to]), [
+      ['ServiceCreated', 'Service', 'v1'],
+      ['ResourceChanged', 'Segment', 'created'],
+      ['RolloutCreated', 'Rollout', 'v2'],
+      ['ResourceChanged', 'Segment', 'configured'],
+    ]);
+    const configured = events[3];
+    assert.equal(configured?.service, '');
+    assert.deepEqual(configured?.data?.before, { match: [{ kind: 'header', name: 'x-user-id', match: { in: ['u1'] } }] });
+    assert.deepEqual(configured?.data?.after, { match: [{ kind: 'header', name: 'x-user-id', match: { in: ['u1', 'u2'] } }] });
   });
 
   test('applyResources accepts a reference to a stored segment and rejects an unknown one, writing nothing', async () => {

@@ -19,7 +19,9 @@ import {
 import { checkReferences, type ParsedResource } from '@sluice/spec';
 import { planExperiments } from '../experiments/apply-experiments.js';
 import { planFlags } from '../flags/apply-flags.js';
-import { stampEvents } from '../orchestrator/commit.js';
+import { auditChange } from '../events/audit-change.js';
+import { stampEvents, type Stamp } from '../orchestrator/commit.js';
+import { appliedEvent } from '../events/resource-events.js';
 import { capabilityProblems, runtimeProblems, type DataPlaneChecks, type RuntimeChecks } from './check-capabilities.js';
 import { migrationGateProblems } from '../migrations/migration-gate.js';
 import { planWebhooks, webhookSecretProblems, webhookUrlProblems } from '../notifications/apply-webhooks.js';
@@ -38,6 +40,8 @@ export interface ApplyOptions {
   readonly dryRun: boolean;
   readonly actor: string;
   readonly now: number;
+  /** The client IP address of the request, recorded with the events (absent for `sluice server --apply`). */
+  readonly source?: string | undefined;
   /** The data plane's capabilities; specs needing others are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
   readonly dataPlane?: DataPlaneChecks;
   /** The runtime; Services with versions it could not run are rejected (UNSUPPORTED_CAPABILITY). Unchecked when absent. */
@@ -85,14 +89,17 @@ function effectiveStable(existing: Service | undefined, spec: ServiceSpec): stri
 function servicePlan(existing: Service | undefined, spec: ServiceSpec, name: string, active: readonly Rollout[]) {
   if (!existing) {
     const service: Service = { name, spec, status: { stable: spec.stable, revision: 1 }, version: 0 };
-    return { service, action: 'created' as const, events: [{ type: EventType.ServiceCreated, to: spec.stable, reason: `Service ${name} created with stable ${spec.stable}` }] };
+    return { service, action: 'created' as const, events: [{ type: EventType.ServiceCreated, to: spec.stable, reason: `Service ${name} created with stable ${spec.stable}`, data: { ...auditChange(undefined, spec) } }] };
   }
   if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { service: existing, action: 'unchanged' as const, events: [] };
   // A changed declared stable is an operator override; otherwise the controller's stable stands.
   const stable = active.length === 0 ? effectiveStable(existing, spec) : existing.status.stable;
   const revision = stable === existing.status.stable ? existing.status.revision : existing.status.revision + 1;
-  const events: EventDraft[] = [{ type: EventType.ServiceUpdated, reason: `Service ${name} spec updated` }];
-  if (stable !== existing.status.stable) events.push({ type: EventType.StableChanged, from: existing.status.stable, to: stable, reason: `Stable set to ${stable} by spec` });
+  const events: EventDraft[] = [{ type: EventType.ServiceUpdated, reason: `Service ${name} spec updated`, data: { ...auditChange(existing.spec, spec) } }];
+  if (stable !== existing.status.stable) {
+    const data = { ...auditChange({ stable: existing.status.stable, revision: existing.status.revision }, { stable, revision }) };
+    events.push({ type: EventType.StableChanged, from: existing.status.stable, to: stable, reason: `Stable set to ${stable} by spec`, data });
+  }
   // Which versions are warm or idle (blue-green scale-down) outlives a spec change.
   return { service: { ...existing, spec, status: { ...existing.status, stable, revision } }, action: 'configured' as const, events };
 }
@@ -138,7 +145,7 @@ async function planRollout(tx: StoreTransaction, r: ParsedResource & { kind: 'Ro
     }) };
   }
   claimed.add(r.spec.service);
-  const rollout = createRollout(r.name, r.spec, stableOf(r.spec.service) ?? '', opts.now);
+  const rollout = createRollout(r.name, r.spec, stableOf(r.spec.service) ?? '', opts.now, opts.actor);
   return { rollout, action: 'created' as const };
 }
 
@@ -181,13 +188,20 @@ export async function applyResources(store: Store, resources: readonly ParsedRes
   }
 }
 
+/** The RolloutCreated event: from stable to target; its after is the spec and author. */
+function rolloutCreatedEvent(created: Rollout): EventDraft {
+  const data = { ...auditChange(undefined, { spec: created.spec, createdBy: created.createdBy }) };
+  const reason = `Rollout ${created.name} created: ${created.status.stable} → ${created.spec.target} in ${created.spec.strategy.steps.length} steps`;
+  return { type: EventType.RolloutCreated, from: created.status.stable, to: created.spec.target, reason, data };
+}
+
 async function applyInTransaction(tx: StoreTransaction, resources: readonly ParsedResource[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
   const problems: Problem[] = [];
   const immutable: Problem[] = [];
   const stables = new Map<string, string>();
   const writes: Array<() => Promise<unknown>> = [];
-  const stamp = { actor: opts.actor, at: opts.now };
+  const stamp = { actor: opts.actor, at: opts.now, source: opts.source };
   for (const r of resources) {
     if (r.kind !== 'Service') continue;
     const existing = await tx.services.get(r.name);
@@ -209,7 +223,7 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     const outcome = existing === undefined ? 'created' : 'applied';
     if (plan.service.status.revision !== existing?.status.revision) writes.push(() => tx.revisions.append(revisionOf(plan.service, { ...stamp, outcome })));
   }
-  await planWholeResources(tx, resources, results, writes);
+  await planWholeResources(tx, resources, { results, writes, stamp });
   const claimed = new Set<string>();
   for (const r of resources) {
     if (r.kind !== 'Rollout') continue;
@@ -223,8 +237,7 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
     results.push({ kind: 'Rollout', name: r.name, action: plan.action ?? 'unchanged' });
     if (!('rollout' in plan) || !plan.rollout) continue;
     const created = plan.rollout;
-    const event: EventDraft = { type: EventType.RolloutCreated, from: created.status.stable, to: created.spec.target, reason: `Rollout ${created.name} created: ${created.status.stable} → ${created.spec.target} in ${created.spec.strategy.steps.length} steps` };
-    const events = stampEvents([event], { kind: 'Rollout', name: created.name, service: created.spec.service }, stamp);
+    const events = stampEvents([rolloutCreatedEvent(created)], { kind: 'Rollout', name: created.name, service: created.spec.service }, stamp);
     writes.push(() => tx.rollouts.save(created, 0), () => tx.events.append(events));
   }
   const experiments = await planExperiments(tx, resources, stamp);
@@ -244,37 +257,47 @@ async function applyInTransaction(tx: StoreTransaction, resources: readonly Pars
 
 /** Created, unchanged or configured: a resource replaced as a whole. */
 function wholePlan(existing: { spec: unknown; version: number } | undefined, spec: unknown) {
-  if (!existing) return { action: 'created' as const, expectedVersion: 0 };
-  if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { action: 'unchanged' as const, expectedVersion: existing.version };
-  return { action: 'configured' as const, expectedVersion: existing.version };
+  if (!existing) return { action: 'created' as const, expectedVersion: 0, existing };
+  if (JSON.stringify(existing.spec) === JSON.stringify(spec)) return { action: 'unchanged' as const, expectedVersion: existing.version, existing };
+  return { action: 'configured' as const, expectedVersion: existing.version, existing };
+}
+
+interface WholePlanOutput {
+  readonly results: ApplyResult[];
+  readonly writes: Array<() => Promise<unknown>>;
+  readonly stamp: Stamp;
 }
 
 /**
- * Segments, AnalysisTemplates, Targets and Webhooks are created or replaced as a whole. They record no release event
- * (events belong to a service): services and rollouts using a Segment serve its new conditions from
- * the next reconcile pass; an analysis reads its templates when it measures.
+ * Segments, AnalysisTemplates, Targets and Webhooks are created or replaced as a whole, each change
+ * recorded as a ResourceChanged event (service ""): services and rollouts using a Segment serve its
+ * new conditions from the next reconcile pass; an analysis reads its templates when it measures.
  */
-async function planWholeResources(tx: StoreTransaction, resources: readonly ParsedResource[], results: ApplyResult[], writes: Array<() => Promise<unknown>>): Promise<void> {
-  const webhooks = await planWebhooks(tx, resources);
+async function planWholeResources(tx: StoreTransaction, resources: readonly ParsedResource[], out: WholePlanOutput): Promise<void> {
+  const { results, writes, stamp } = out;
+  const webhooks = await planWebhooks(tx, resources, stamp);
   results.push(...webhooks.results);
   writes.push(...webhooks.writes);
+  const record = (kind: 'Segment' | 'AnalysisTemplate' | 'Target', r: { name: string; spec: unknown }, plan: ReturnType<typeof wholePlan>, save: () => Promise<unknown>) => {
+    results.push({ kind, name: r.name, action: plan.action });
+    if (plan.action === 'unchanged') return;
+    const events = appliedEvent(kind, r.name, plan.existing, r.spec, stamp);
+    writes.push(save, () => tx.events.append(events));
+  };
   for (const r of resources) {
     if (r.kind === 'Segment') {
       const plan = wholePlan(await tx.segments.get(r.name), r.spec);
       const segment: Segment = { name: r.name, spec: r.spec, version: plan.expectedVersion };
-      results.push({ kind: 'Segment', name: r.name, action: plan.action });
-      if (plan.action !== 'unchanged') writes.push(() => tx.segments.save(segment, plan.expectedVersion));
+      record('Segment', r, plan, () => tx.segments.save(segment, plan.expectedVersion));
     } else if (r.kind === 'AnalysisTemplate') {
       const plan = wholePlan(await tx.analysisTemplates.get(r.name), r.spec);
       const template: AnalysisTemplate = { name: r.name, spec: r.spec, version: plan.expectedVersion };
-      results.push({ kind: 'AnalysisTemplate', name: r.name, action: plan.action });
-      if (plan.action !== 'unchanged') writes.push(() => tx.analysisTemplates.save(template, plan.expectedVersion));
+      record('AnalysisTemplate', r, plan, () => tx.analysisTemplates.save(template, plan.expectedVersion));
     } else if (r.kind === 'Target') {
       // A running waves rollout keeps the targets it assigned; a changed listener is served from the next pass.
       const plan = wholePlan(await tx.targets.get(r.name), r.spec);
       const target: Target = { name: r.name, spec: r.spec, version: plan.expectedVersion };
-      results.push({ kind: 'Target', name: r.name, action: plan.action });
-      if (plan.action !== 'unchanged') writes.push(() => tx.targets.save(target, plan.expectedVersion));
+      record('Target', r, plan, () => tx.targets.save(target, plan.expectedVersion));
     }
   }
 }

@@ -22,7 +22,7 @@ function racingStore(inner: MemoryStore, beforeCommit: () => Promise<void>): Sto
     list: inner.rollouts.list.bind(inner.rollouts),
     save: inner.rollouts.save.bind(inner.rollouts),
   };
-  return { kind: 'racing', services: inner.services, segments: inner.segments, analysisTemplates: inner.analysisTemplates, revisions: inner.revisions, events: inner.events, experiments: inner.experiments, targets: inner.targets, flags: inner.flags, metricSamples: inner.metricSamples, webhooks: inner.webhooks, webhookDeliveries: inner.webhookDeliveries, rollouts, transaction: inner.transaction.bind(inner), close: async () => {} };
+  return { kind: 'racing', services: inner.services, segments: inner.segments, analysisTemplates: inner.analysisTemplates, revisions: inner.revisions, events: inner.events, experiments: inner.experiments, targets: inner.targets, flags: inner.flags, metricSamples: inner.metricSamples, webhooks: inner.webhooks, webhookDeliveries: inner.webhookDeliveries, tokens: inner.tokens, leases: inner.leases, routes: inner.routes, dataPlaneReports: inner.dataPlaneReports, rollouts, transaction: inner.transaction.bind(inner), close: async () => {} };
 }
 
 async function pausedAt(store: MemoryStore, stepIndex: number, durationMs: number | undefined): Promise<Rollout> {
@@ -92,7 +92,8 @@ describe('approve and reject', () => {
     assert.equal(events.length, 1);
     assert.equal(events[0]?.actor, 'alice');
     assert.equal(events[0]?.to, 'approved');
-    assert.deepEqual(events[0]?.data, { by: 'alice', step: 1, comment: 'dashboards look fine' });
+    const before = { phase: Phase.Progressing, step: 2, weight: 0 };
+    assert.deepEqual(events[0]?.data, { by: 'alice', step: 1, comment: 'dashboards look fine', before, after: { ...before, approvedBy: 'alice' } });
   });
 
   test('approving again changes nothing and records nothing', async () => {
@@ -138,7 +139,9 @@ describe('approve and reject', () => {
     assert.equal(confirmed?.phase, 'pending');
     assert.deepEqual(confirmed?.confirmed, { by: 'carol', at: T0 + 5_000, comment: 'done' });
     const [event] = await store.events.list({ types: [EventType.ApprovalRecorded] });
-    assert.deepEqual(event?.data, { by: 'carol', step: 0, comment: 'done', item: 'tell-support' });
+    const { before: _before, after, ...data } = event?.data ?? {};
+    assert.deepEqual(data, { by: 'carol', step: 0, comment: 'done', item: 'tell-support' });
+    assert.deepEqual((after as { confirmed?: unknown }).confirmed, ['tell-support']);
   });
 
   test('approve that loses a race to the controller moving on is CONFLICT and writes nothing', async () => {
@@ -161,7 +164,9 @@ describe('approve and reject', () => {
       [EventType.ApprovalRecorded, 'rejected', 'mallory'],
       [EventType.PhaseChanged, Phase.Aborting, 'mallory'],
     ]);
-    assert.deepEqual(events[0]?.data, { by: 'mallory', step: 1, comment: 'error budget is gone' });
+    const { before, after, ...data } = events[0]?.data ?? {};
+    assert.deepEqual(data, { by: 'mallory', step: 1, comment: 'error budget is gone' });
+    assert.deepEqual([(before as { phase: string }).phase, (after as { phase: string }).phase], [Phase.Progressing, Phase.Aborting]);
   });
 
   test('reject of an ended rollout is INVALID_TRANSITION; of an unknown one ROLLOUT_NOT_FOUND', async () => {

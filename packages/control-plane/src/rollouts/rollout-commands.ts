@@ -1,5 +1,6 @@
 import {
   approveStep,
+  type ApprovalPolicy,
   ErrorCode,
   isSluiceError,
   requestAbort,
@@ -12,6 +13,7 @@ import {
   type Rollout,
   type RolloutChange,
 } from '@sluice/domain';
+import { auditChange, withChange } from '../events/audit-change.js';
 import { commitChange } from '../orchestrator/commit.js';
 import type { Store } from '../store/store.js';
 
@@ -19,6 +21,30 @@ export interface CommandContext {
   readonly store: Store;
   readonly clock: Clock;
   readonly actor: string;
+  /** The client IP address of the request, recorded with the events (see http/request-source.ts). */
+  readonly source?: string | undefined;
+  /** The server's approval policy (sluice server --no-self-approval). */
+  readonly approvalPolicy?: ApprovalPolicy | undefined;
+}
+
+/** What a command changes of a rollout, as its events' before/after show it. */
+export function rolloutState(r: Rollout) {
+  const state = r.status.stepState?.stepIndex === r.status.stepIndex ? r.status.stepState : undefined;
+  const confirmed = (state?.checklist ?? []).filter((i) => i.confirmed !== undefined).map((i) => i.name);
+  return {
+    phase: r.status.phase,
+    step: r.status.stepIndex + 1,
+    weight: r.status.canaryWeight,
+    ...(r.status.hold ? { hold: r.status.hold.source } : {}),
+    ...(state?.approval ? { approvedBy: state.approval.by } : {}),
+    ...(confirmed.length > 0 ? { confirmed } : {}),
+  };
+}
+
+/** Each event of a person's command gets the rollout's state before and after it. */
+function audited(change: RolloutChange, base: Rollout): RolloutChange {
+  const diff = auditChange(rolloutState(base), rolloutState(change.rollout));
+  return { ...change, events: change.events.map((e) => ({ ...e, data: withChange(e.data, diff) })) };
 }
 
 const ATTEMPTS = 5;
@@ -42,7 +68,7 @@ async function command(
     // Nothing to record (approving what is already approved): answer the rollout as it is.
     if (change.rollout === rollout && change.events.length === 0) return rollout;
     try {
-      return await commitChange(ctx.store, { rollout: change, base: rollout }, { actor: ctx.actor, at: now });
+      return await commitChange(ctx.store, { rollout: audited(change, rollout), base: rollout }, { actor: ctx.actor, at: now, source: ctx.source });
     } catch (error) {
       if (attempt >= ATTEMPTS || !(isSluiceError(error) && error.code === ErrorCode.VERSION_CONFLICT)) throw error;
     }
@@ -90,7 +116,7 @@ export interface ApproveOptions {
 export function approveRollout(ctx: CommandContext, name: string, options: ApproveOptions = {}): Promise<Rollout> {
   return command(ctx, name, (r, now, first) => {
     if (r.status.stepIndex !== first.status.stepIndex) throw movedOn(name, 'approve', first, r);
-    return approveStep(r, ctx.actor, options.comment, options.item, now);
+    return approveStep(r, ctx.actor, options.comment, options.item, now, ctx.approvalPolicy);
   });
 }
 

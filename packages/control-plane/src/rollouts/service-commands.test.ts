@@ -108,7 +108,7 @@ describe('undo', () => {
     const [event] = await h.store.events.list({ types: [EventType.StableChanged], afterSeq: 0, service: 'shop' }).then((e) => e.slice(-1));
     assert.deepEqual(
       { actor: event?.actor, subject: event?.subject, from: event?.from, to: event?.to, reason: event?.reason, data: event?.data },
-      { actor: 'bob', subject: { kind: 'Service', name: 'shop' }, from: 'v2', to: 'v1', reason: 'undo to revision 1 by bob', data: { revision: 3, undoneTo: 1 } },
+      { actor: 'bob', subject: { kind: 'Service', name: 'shop' }, from: 'v2', to: 'v1', reason: 'undo to revision 1 by bob', data: { revision: 3, undoneTo: 1, before: { stable: 'v2', revision: 2 }, after: { stable: 'v1', revision: 3 } } },
     );
     await h.controller.reconcileOnce();
     const updates = h.router.calls.slice(calls);

@@ -11,6 +11,7 @@ import {
   type Rollout,
   type Service,
 } from '@sluice/domain';
+import { auditChange, withChange } from '../events/audit-change.js';
 import { stampEvents } from '../orchestrator/commit.js';
 import type { StoreTransaction } from '../store/store.js';
 import type { CommandContext } from './rollout-commands.js';
@@ -123,9 +124,10 @@ async function undoInTransaction(tx: StoreTransaction, ctx: UndoContext, name: s
   const saved = await tx.services.save(next, service.version);
   await tx.revisions.append(revisionOf(next, { at: now, actor: ctx.actor, outcome: 'undone-to', undoneTo: to.number }));
   const reason = `undo to revision ${to.number} by ${ctx.actor}`;
-  const data = { revision: next.status.revision, undoneTo: to.number };
+  const change = auditChange({ stable: service.status.stable, revision: service.status.revision }, { stable: to.stable, revision: next.status.revision });
+  const data = withChange({ revision: next.status.revision, undoneTo: to.number }, change);
   const event = { type: EventType.StableChanged, from: service.status.stable, to: to.stable, reason, data };
-  await tx.events.append(stampEvents([event], { kind: 'Service', name, service: name }, { actor: ctx.actor, at: now }));
+  await tx.events.append(stampEvents([event], { kind: 'Service', name, service: name }, { actor: ctx.actor, at: now, source: ctx.source }));
   return saved;
 }
 

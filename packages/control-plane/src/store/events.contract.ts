@@ -184,6 +184,23 @@ export function registerEventTests(open: OpenTestStore): void {
         assert.deepEqual(await store.events.list({ order: 'desc', service: 'checkout', actor: 'controller', afterSeq: seqOf(0) }), pick(5, 1));
       }));
 
+    test('source, subject kinds beyond Service and Rollout, and before/after round-trip; list filters by source exactly', () =>
+      withStore(open, async (store) => {
+        const from = (source: string, event: NewReleaseEvent): NewReleaseEvent => ({ ...event, source });
+        const flag: NewReleaseEvent = { at: T0 + 3, actor: 'bob', service: '', subject: { kind: 'Flag', name: 'checkout' }, type: EventType.ResourceChanged, to: 'kill', reason: 'kill', data: { before: { enabled: true }, after: { enabled: false } } };
+        const appended = await store.events.append([
+          from('203.0.113.7', serviceEvent('checkout', T0)),
+          makeEvent('checkout', 'checkout-v2', T0 + 1, { data: { note: '"source":"203.0.113.7"' } }),
+          from('2001:db8::1', makeEvent('checkout', 'checkout-v2', T0 + 2)),
+          from('203.0.113.70', flag),
+        ]);
+        assert.deepEqual(await store.events.list(), appended);
+        assert.deepEqual(await store.events.list({ source: '203.0.113.7' }), [appended[0]]);
+        assert.deepEqual(await store.events.list({ source: '2001:db8::1' }), [appended[2]]);
+        assert.deepEqual(await store.events.list({ source: '203.0.113.70', subject: { kind: 'Flag', name: 'checkout' } }), [appended[3]]);
+        assert.deepEqual(await store.events.list({ source: '198.51.100.1' }), []);
+      }));
+
     test('list returns at most 1000 events by default', () =>
       withStore(open, async (store) => {
         const drafts = Array.from({ length: 1001 }, (_, i) => makeEvent('checkout', 'bulk', T0 + i));

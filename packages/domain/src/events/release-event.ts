@@ -1,6 +1,11 @@
+/** The kinds of thing an event may be about. */
+export const EVENT_SUBJECT_KINDS = ['Service', 'Rollout', 'Flag', 'Segment', 'Experiment', 'Webhook', 'AnalysisTemplate', 'Target'] as const;
+export type EventSubjectKind = (typeof EVENT_SUBJECT_KINDS)[number];
+
 /** What a release event is about. */
 export interface EventSubject {
-  readonly kind: 'Service' | 'Rollout';
+  /** Service and Rollout for release events; the other kinds for ResourceChanged (what a person changed). */
+  readonly kind: EventSubjectKind;
   readonly name: string;
 }
 
@@ -39,6 +44,12 @@ export const EventType = {
   WorkloadChanged: 'WorkloadChanged',
   /** A rollout's schema migration changed phase (from/to: pending, expanding, expanded, backfilling, …); data has backfill progress. */
   MigrationChanged: 'MigrationChanged',
+  /**
+   * A person created or changed a resource that is not a service or rollout (a flag, segment,
+   * experiment without a service, webhook, analysis template or target): to = "created", "configured"
+   * or the command (e.g. "kill"); data has before/after. `service` is "" when no service owns it.
+   */
+  ResourceChanged: 'ResourceChanged',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -59,6 +70,16 @@ export interface ReleaseEvent {
   readonly from?: string;
   readonly to?: string;
   readonly reason: string;
+  /**
+   * For events recorded for an API request: the client's IP address (the socket's peer, or the
+   * proxy-reported client with `sluice server --trust-proxy`). Absent for the controller's own events.
+   */
+  readonly source?: string;
+  /**
+   * Events recorded for a person's action carry `data.before` and `data.after`: the state they changed
+   * (a resource's spec, or a rollout's phase, step and weight), secrets masked. A large spec is kept as
+   * the changed fields only (`data.diff: true`), and at most 16 KB of it (`data.truncated: true`).
+   */
   readonly data?: Readonly<Record<string, unknown>>;
 }
 

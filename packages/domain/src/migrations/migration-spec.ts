@@ -68,6 +68,8 @@ export interface MigrationContractStep {
   readonly kind: 'migrationContract';
   readonly drainMs: number;
   readonly approvers?: readonly string[];
+  /** As ApprovalStep.allowAuthor: false, the rollout's author may not approve the contract. */
+  readonly allowAuthor?: boolean;
   readonly message?: string;
 }
 

@@ -30,12 +30,35 @@ function record(actor: string, comment: string | undefined, now: number): Approv
   return { by: actor, at: now, ...(text ? { comment: text } : {}) };
 }
 
+/** The server-wide approval policy: `selfApproval: false` (sluice server --no-self-approval) unless a step says otherwise. */
+export interface ApprovalPolicy {
+  readonly selfApproval?: boolean;
+}
+
+/**
+ * Whether `actor` may approve `step` of `rollout` being its author: the step's `allowAuthor` wins, then
+ * the server's policy; allowed when neither says. Undefined when allowed, else why not (the FORBIDDEN message).
+ */
+export function selfApprovalRefusal(
+  rollout: Pick<Rollout, 'name' | 'createdBy'>,
+  step: { readonly allowAuthor?: boolean | undefined },
+  actor: string,
+  policy: ApprovalPolicy = {},
+): string | undefined {
+  if (rollout.createdBy === undefined || rollout.createdBy !== actor) return undefined;
+  const allowed = step.allowAuthor ?? policy.selfApproval ?? true;
+  if (allowed) return undefined;
+  const rule = step.allowAuthor === false ? 'approval.allowAuthor: false' : 'sluice server --no-self-approval; a step may allow it with approval.allowAuthor: true';
+  return `the rollout's author ${actor} may not approve it: approvals need another person (${rule})`;
+}
+
 /**
  * Approves what the rollout waits for: the current approval step, or (with `item`, or when exactly one
  * waits) a checklist instruction awaiting confirmation. FORBIDDEN when the step names approvers and the
- * actor is not one; INVALID_TRANSITION when nothing waits for a person.
+ * actor is not one, or when the actor created the rollout and the step or `policy` forbids self-approval;
+ * INVALID_TRANSITION when nothing waits for a person.
  */
-export function approveStep(rollout: Rollout, actor: string, comment: string | undefined, item: string | undefined, now: number): RolloutChange {
+export function approveStep(rollout: Rollout, actor: string, comment: string | undefined, item: string | undefined, now: number, policy: ApprovalPolicy = {}): RolloutChange {
   if (!isActive(rollout) || rollout.status.phase === Phase.Aborting || rollout.status.phase === Phase.Promoting) {
     throw notWaiting(rollout, `it is ${rollout.status.phase}`);
   }
@@ -46,6 +69,13 @@ export function approveStep(rollout: Rollout, actor: string, comment: string | u
     if (step.approvers !== undefined && !step.approvers.includes(actor)) {
       throw new SluiceError(ErrorCode.FORBIDDEN, `"${actor}" may not approve step ${rollout.status.stepIndex + 1} of rollout "${rollout.name}": its approvers are ${step.approvers.join(', ')}`, {
         details: { rollout: rollout.name, actor, approvers: step.approvers },
+      });
+    }
+    const refusal = selfApprovalRefusal(rollout, step, actor, policy);
+    if (refusal !== undefined) {
+      throw new SluiceError(ErrorCode.FORBIDDEN, `Cannot approve step ${rollout.status.stepIndex + 1} of rollout "${rollout.name}": ${refusal}`, {
+        details: { rollout: rollout.name, actor, createdBy: rollout.createdBy, rule: step.allowAuthor === false ? 'approval.allowAuthor' : 'server --no-self-approval' },
+        problems: [{ message: 'the author may not approve their own rollout', found: actor, expected: `an approver other than ${actor}` }],
       });
     }
     if (state.approval !== undefined) return { rollout, events: [] };

@@ -145,6 +145,8 @@ export interface Rollout {
   readonly name: string;
   readonly spec: RolloutSpec;
   readonly status: RolloutStatus;
+  /** Who created it: the actor of the apply (absent for rollouts stored before this was recorded). */
+  readonly createdBy?: string;
   /** Optimistic-concurrency version; 0 before the first save. */
   readonly version: number;
 }
@@ -155,10 +157,11 @@ export interface RolloutChange {
   readonly events: readonly EventDraft[];
 }
 
-export function createRollout(name: string, spec: RolloutSpec, stable: string, now: number): Rollout {
+export function createRollout(name: string, spec: RolloutSpec, stable: string, now: number, createdBy?: string): Rollout {
   return {
     name,
     spec,
+    ...(createdBy === undefined ? {} : { createdBy }),
     version: 0,
     status: {
       phase: Phase.Pending,

@@ -54,6 +54,11 @@ export interface ApprovalStep {
   readonly message?: string;
   /** Actors allowed to approve; anyone when absent. */
   readonly approvers?: readonly string[];
+  /**
+   * false: the rollout's author (`createdBy`) may not approve (another person must). Absent: the
+   * server's default (`sluice server --no-self-approval` forbids it; allowed otherwise).
+   */
+  readonly allowAuthor?: boolean;
 }
 
 /** One kind of request in a load step's mix. */

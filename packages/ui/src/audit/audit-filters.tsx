@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { EVENT_TYPES, type AuditFilter } from './audit-model';
+import { EVENT_TYPES, NO_AUDIT_FILTER, type AuditFilter } from './audit-model';
 
 export interface AuditFiltersProps {
   readonly filter: AuditFilter;
@@ -15,7 +15,7 @@ function TextFilter({ name, label, placeholder, value, onInput }: { readonly nam
   );
 }
 
-/** Service, actor, subject (applied with Filter or Enter) and type (applied at once). Mount with a key per URL, so it shows the URL's filters. */
+/** Service, actor, source IP, subject (applied with Filter or Enter) and type (applied at once). Mount with a key per URL, so it shows the URL's filters. */
 export function AuditFilters({ filter, onApply }: AuditFiltersProps) {
   const [draft, setDraft] = useState(filter);
   const set = (key: keyof AuditFilter) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
@@ -32,6 +32,7 @@ export function AuditFilters({ filter, onApply }: AuditFiltersProps) {
     >
       <TextFilter name="service" label="Service" placeholder="shop" value={draft.service} onInput={set('service')} />
       <TextFilter name="actor" label="Actor" placeholder="controller, alice…" value={draft.actor} onInput={set('actor')} />
+      <TextFilter name="source" label="Source IP" placeholder="203.0.113.7" value={draft.source} onInput={set('source')} />
       <label class="rel-filter">
         <span>Type</span>
         <select name="type" value={draft.type} onChange={(e) => onApply({ ...draft, type: e.currentTarget.value })}>
@@ -49,7 +50,7 @@ export function AuditFilters({ filter, onApply }: AuditFiltersProps) {
         <button type="submit" class="button button-primary">
           Filter
         </button>
-        <button type="button" class="button" onClick={() => onApply({ service: '', actor: '', type: '', subject: '' })}>
+        <button type="button" class="button" onClick={() => onApply(NO_AUDIT_FILTER)}>
           Clear
         </button>
       </div>

@@ -27,21 +27,26 @@ export const EVENT_TYPES = [
   'LoadFinished',
   'WorkloadChanged',
   'MigrationChanged',
+  'ResourceChanged',
 ] as const satisfies readonly EventType[];
 
-/** The audit log's filters, as the URL keeps them: `?service=&actor=&type=A,B&subject=Kind/name`. Empty = any. */
+/** The audit log's filters, as the URL keeps them: `?service=&actor=&source=IP&type=A,B&subject=Kind/name`. Empty = any. */
 export interface AuditFilter {
   readonly service: string;
   readonly actor: string;
+  /** The client IP address of the actions. */
+  readonly source: string;
   readonly type: string;
   readonly subject: string;
 }
 
-const KEYS = ['service', 'actor', 'type', 'subject'] as const;
+const KEYS = ['service', 'actor', 'source', 'type', 'subject'] as const;
+
+export const NO_AUDIT_FILTER: AuditFilter = { service: '', actor: '', source: '', type: '', subject: '' };
 
 export function auditFilterFromQuery(query: URLSearchParams): AuditFilter {
   const get = (k: string) => (query.get(k) ?? '').trim();
-  return { service: get('service'), actor: get('actor'), type: get('type'), subject: get('subject') };
+  return { service: get('service'), actor: get('actor'), source: get('source'), type: get('type'), subject: get('subject') };
 }
 
 export function auditFilterToQuery(filter: AuditFilter): Record<string, string | undefined> {
@@ -52,6 +57,7 @@ export function auditFilterToQuery(filter: AuditFilter): Record<string, string |
 export function matchesAudit(event: AuditEvent, filter: AuditFilter): boolean {
   if (filter.service !== '' && event.service !== filter.service) return false;
   if (filter.actor !== '' && event.actor !== filter.actor) return false;
+  if (filter.source !== '' && event.source !== filter.source.toLowerCase()) return false;
   if (filter.type !== '' && !filter.type.split(',').map((t) => t.trim()).includes(event.type)) return false;
   if (filter.subject !== '' && (event.subject === undefined || `${event.subject.kind}/${event.subject.name}` !== filter.subject)) return false;
   return true;

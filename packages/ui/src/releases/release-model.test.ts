@@ -61,7 +61,7 @@ test('exposureOf: each measure against the budget cap', () => {
 
 test('the audit filters and merging pages', () => {
   const e = (seq: number, type: string, actor: string) => ({ seq, type, at: 0, actor, service: 'shop', subject: { kind: 'Rollout', name: 'shop-v2' }, reason: '' });
-  const filter = { service: 'shop', actor: 'alice', type: 'StableChanged,WeightChanged', subject: 'Rollout/shop-v2' };
+  const filter = { service: 'shop', actor: 'alice', source: '', type: 'StableChanged,WeightChanged', subject: 'Rollout/shop-v2' };
   assert.equal(matchesAudit(e(1, 'WeightChanged', 'alice'), filter), true);
   assert.equal(matchesAudit(e(1, 'PhaseChanged', 'alice'), filter), false);
   assert.equal(matchesAudit(e(1, 'WeightChanged', 'bob'), filter), false);

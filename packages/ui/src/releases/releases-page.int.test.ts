@@ -216,6 +216,17 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await page.locator('tr[data-type="StableChanged"]').first().waitFor();
       await api(cp.url, '/apply', service('cart', ['v1'], '  rollbackWindow: 48h\n'));
       await page.locator('tbody tr:first-child[data-type="ServiceUpdated"][data-actor="oncall"]').waitFor({ timeout: 2000 });
+
+      // Each action shows where it came from and, folded, what it changed; the keyboard opens it.
+      const top = page.locator('tbody tr:first-child');
+      assert.equal(await top.getAttribute('data-source'), '127.0.0.1');
+      assert.match((await top.locator('.rel-event-source').textContent()) ?? '', /127\.0\.0\.1/);
+      assert.equal(await top.locator('.rel-change-fields').isVisible(), false, 'folded at first');
+      await top.locator('details.rel-change > summary').focus();
+      await page.keyboard.press('Enter');
+      await top.locator('.rel-change-fields').waitFor();
+      assert.match((await top.locator('.rel-change-fields').textContent()) ?? '', /rollbackWindow/);
+      assert.ok((await top.locator('.rel-change-field ins').count()) >= 1, 'the new value is shown');
     });
 
     test('dark mode on a phone: readable cards, no horizontal scrolling, on every page', async () => {
@@ -226,6 +237,8 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       for (const path of ['/ui/', '/ui/services/shop', '/ui/audit']) {
         if (path !== '/ui/') await page.goto(`${cp.url}${path}`);
         await page.locator(path === '/ui/' ? 'tr[data-service]' : path === '/ui/audit' ? 'tr[data-seq]' : 'li[data-revision]').first().waitFor();
+        // An opened before/after must fit the phone too.
+        if (path === '/ui/audit') await page.locator('details.rel-change > summary').first().click();
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(width <= 390, `${path}: no horizontal scrolling (page is ${width}px wide)`);
         await screenshot(page, `releases-phone-dark${path.replace(/\//g, '-')}`);

@@ -22,6 +22,7 @@ export interface MemoryEventLog {
 function matches(e: MemoryEventRow, filter: EventFilter): boolean {
   if (filter.service !== undefined && e.service !== filter.service) return false;
   if (filter.actor !== undefined && e.actor !== filter.actor) return false;
+  if (filter.source !== undefined && (JSON.parse(e.json) as { source?: string }).source !== filter.source) return false;
   const { subject } = filter;
   if (subject !== undefined && (e.subjectKind !== subject.kind || e.subjectName !== subject.name)) return false;
   return eventTypeMatches(e.type, filter);
