@@ -18,6 +18,7 @@ export * from './events/release-event.js';
 export * from './traffic/murmur3.js';
 export * from './traffic/bucket.js';
 export * from './traffic/route-table.js';
+export * from './traffic/published-route.js';
 export * from './traffic/split.js';
 export * from './traffic/upstream-use.js';
 export * from './traffic/routing.js';

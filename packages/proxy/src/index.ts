@@ -14,3 +14,5 @@ export { readCookie, STICKY_COOKIE_ATTRIBUTES } from './sticky-key.js';
 export { parseListen, formatAddress } from './listen-address.js';
 export type { ListenAddress } from './listen-address.js';
 export { ClusterProxy, type ClusterProxyOptions } from './cluster/cluster-proxy.js';
+export { DataPlaneAgent, type DataPlaneAgentOptions, type AgentLog } from './agent/data-plane-agent.js';
+export { parseControlPlaneUrls } from './agent/control-plane-link.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
+import { registerProxyServe } from './proxy-serve.js';
 
 export function registerProxy(program: Command, ctx: CommandContext): void {
   const proxy = program.command('proxy').description('the built-in data plane');
@@ -11,4 +12,5 @@ export function registerProxy(program: Command, ctx: CommandContext): void {
       const result = await ctx.client().restartProxy();
       writeLine(ctx.io.stdout, `proxy restarted (${result.router}) in ${result.ms} ms`);
     });
+  registerProxyServe(proxy, ctx);
 }
