@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import type { TargetView } from './render/targets-table.js';
+import type { DataPlaneView, WebhookView } from './render/operations-tables.js';
 import { ErrorCode, SluiceError, type Problem } from '@sluice/domain';
 import type { ApplyResponse, ItemList, SpecFile } from './api-types.js';
 import { ApiCalls } from './api-calls.js';
@@ -15,10 +16,12 @@ export interface ApiClientOptions {
   readonly actor: string;
   /** Per-request limit before the control plane counts as unreachable. */
   readonly timeoutMs?: number;
+  /** An API token (--token or SLUICE_TOKEN), sent as `Authorization: Bearer`. */
+  readonly token?: string | undefined;
 }
 
 interface RequestOptions {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly body?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -28,16 +31,18 @@ class NodeTransport {
   readonly baseUrl: string;
   readonly #actor: string;
   readonly #timeoutMs: number;
+  readonly token: string | undefined;
 
   constructor(options: ApiClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#actor = options.actor;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.token = options.token;
   }
 
   /** ApiCalls' transport: JSON bodies under /api/v1. */
-  send<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    if (method === 'GET') return this.request(`/api/v1${path}`);
+  send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    if (method === 'GET' || method === 'DELETE') return this.request(`/api/v1${path}`, { method });
     return this.request(`/api/v1${path}`, { method, body: JSON.stringify(body ?? {}), headers: { 'content-type': 'application/json' } });
   }
 
@@ -47,7 +52,7 @@ class NodeTransport {
     try {
       response = await fetch(url, {
         method: options.method ?? 'GET',
-        headers: { accept: 'application/json', 'x-sluice-actor': encodeHeader(this.#actor), ...options.headers },
+        headers: { accept: 'application/json', 'x-sluice-actor': encodeHeader(this.#actor), ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }), ...options.headers },
         ...(options.body === undefined ? {} : { body: options.body }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
@@ -81,6 +86,11 @@ export class ApiClient extends ApiCalls {
     this.baseUrl = http.baseUrl;
   }
 
+  /** The API token the client sends, if any (the event stream sends it too). */
+  get token(): string | undefined {
+    return this.#http.token;
+  }
+
   /** One file goes as YAML text (its name in a header, for error positions); several go as `{ files }` so the server applies them all or none. */
   apply(files: readonly SpecFile[], dryRun: boolean): Promise<ApplyResponse> {
     const [only] = files;
@@ -99,6 +109,19 @@ export class ApiClient extends ApiCalls {
   getTarget(name: string): Promise<TargetView> {
     return this.#http.request(`/api/v1/targets/${encodeURIComponent(name)}`);
   }
+
+  async listWebhooks(): Promise<readonly WebhookView[]> {
+    return (await this.#http.request<ItemList<WebhookView>>('/api/v1/webhooks')).items;
+  }
+
+  getWebhook(name: string): Promise<WebhookView> {
+    return this.#http.request(`/api/v1/webhooks/${encodeURIComponent(name)}`);
+  }
+
+  /** What each remote data plane last reported (GET /api/v1/data-planes). */
+  async listDataPlanes(): Promise<readonly DataPlaneView[]> {
+    return (await this.#http.request<ItemList<DataPlaneView>>('/api/v1/data-planes')).items;
+  }
 }
 
 /** The control plane address: SLUICE_URL, else the default local one. Rejects a malformed URL. */
@@ -114,6 +137,12 @@ export function resolveBaseUrl(env: Readonly<Record<string, string | undefined>>
     throw new SluiceError(ErrorCode.INVALID_REQUEST, `SLUICE_URL "${raw}" uses ${url.protocol.slice(0, -1)}: expected http or https`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** The API token: --token, else SLUICE_TOKEN; undefined when neither is set. */
+export function resolveToken(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const token = (flag ?? env['SLUICE_TOKEN'])?.trim();
+  return token ? token : undefined;
 }
 
 /** Who is asking: SLUICE_ACTOR, else the OS user name. */
@@ -173,14 +202,23 @@ export function errorFromResponse(status: number, text: string, url: string): Sl
   const details = isRecord(error['details']) ? error['details'] : {};
   const problems = Array.isArray(details['problems']) ? details['problems'].flatMap(toProblem) : [];
   const id = typeof error['id'] === 'string' ? error['id'] : undefined;
-  return new SluiceError(code, error['message'], {
+  return new SluiceError(code, withAuthHint(status, error['message'], details), {
     problems,
     details: { ...details, status, ...(id === undefined ? {} : { id }) },
   });
 }
 
+/** What to do about a refused token, for people at a terminal. */
+function withAuthHint(status: number, message: string, details: Record<string, unknown>): string {
+  if (status === 401) return `${message.replace(/:.*$/, '')}. The control plane runs with --auth: pass --token TOKEN or set SLUICE_TOKEN (an admin makes one with \`sluice token create NAME --role ROLE\`)`;
+  const tokenRefusal = 'role' in details || 'needsScope' in details || 'needsService' in details || 'service' in details;
+  if (status === 403 && tokenRefusal) return `${message}. Use a token that has it (--token or SLUICE_TOKEN), or ask an admin for one`;
+  return message;
+}
+
 function codeForStatus(status: number): ErrorCode {
   if (status === 400) return ErrorCode.INVALID_REQUEST;
+  if (status === 401) return ErrorCode.UNAUTHENTICATED;
   if (status === 403) return ErrorCode.FORBIDDEN;
   if (status === 404) return ErrorCode.NOT_FOUND;
   if (status === 409) return ErrorCode.CONFLICT;

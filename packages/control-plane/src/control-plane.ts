@@ -1,24 +1,22 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
 import { BuiltinProxy, type ProxyObservation } from '@sluice/proxy';
 import { parseResources } from '@sluice/spec';
 import { Registry } from 'prom-client';
 import { EventFeed } from './events/event-feed.js';
 import { createApi } from './http/api-routes.js';
+import { startApiAuth } from './auth/api-auth.js';
 import { checkDataPlaneRuntime, startDataPlane, type DataPlaneKind } from './data-plane.js';
 import { defaultUiDir } from './http/ui-routes.js';
+import { listenApi } from './http/listen-api.js';
 import { bindControllerMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
 import { TrafficWindows } from './metrics/traffic-windows.js';
-import { MetricHistory } from './metrics/metric-history.js';
-import { Controller } from './orchestrator/controller.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
 import type { AnalysisDeps } from './analysis/run-analysis.js';
 import { createPgSchemaMigrator } from './migrations/schema-migrator.js';
-import { createMigrationExpandExecutor } from './migrations/expand-executor.js';
-import { createMigrationContractExecutor } from './migrations/contract-executor.js';
 import { createAnalysisExecutor } from './orchestrator/step-executors/analysis-executor.js';
 import { approvalExecutor } from './orchestrator/step-executors/approval-executor.js';
 import { createChecklistExecutor } from './orchestrator/step-executors/checklist-executor.js';
@@ -38,7 +36,6 @@ import { setWeightExecutor } from './orchestrator/step-executors/set-weight-exec
 import { rollingBatchesExecutor } from './orchestrator/step-executors/rolling-batches-executor.js';
 import { FlagEvaluationCounter } from './flags/flag-evaluations.js';
 import { FlagHub } from './flags/flag-hub.js';
-import { createSetFlagExecutor, flagRestorer } from './flags/flag-rollout.js';
 import { FlagTokens, type FlagTokenEntry } from './flags/flag-tokens.js';
 import { createLineLogger, type Logger } from './platform/logger.js';
 import { parseListen } from './platform/listen-address.js';
@@ -50,9 +47,11 @@ import { openStore } from './store/open-store.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
 import { TargetRouters, type TargetRouting } from './waves/target-routers.js';
-import { createWaveExecutor } from './waves/wave-executor.js';
-import { WebhookDispatcher } from './notifications/webhook-dispatcher.js';
 import { createHttpSender } from './notifications/webhook-sender.js';
+import { ControllerSlot, type LeaderWorkParts } from './leader-work.js';
+import { checkHaChoice, startLeadership, type HaChoice, type Leadership } from './leader-choice.js';
+import { StoreRouteFeed } from './ha/store-route-feed.js';
+import { storeRouteTablePort } from './ha/route-table-port.js';
 
 export interface ControlPlaneOptions {
   /** Where the SQLite file and runtime state live (created if missing). */
@@ -86,6 +85,18 @@ export interface ControlPlaneOptions {
   readonly uiDir?: string | undefined;
   /** The only hosts webhooks may reach (see notifications/outbound-policy.ts); empty or absent: any public address. */
   readonly webhookAllowHosts?: readonly string[] | undefined;
+  /** Several replicas on one PostgreSQL with leader election (sluice server --ha); see docs/ha.md. */
+  readonly ha?: HaChoice | undefined;
+  /** Behind a reverse proxy: events record the client the last X-Forwarded-For entry names (sluice server --trust-proxy). */
+  readonly trustProxy?: boolean | undefined;
+  /** false (sluice server --no-self-approval): a rollout's author may not approve it unless its step says allowAuthor: true. */
+  readonly selfApproval?: boolean | undefined;
+  /**
+   * API tokens (docs/auth.md): `enabled` (sluice server --auth) makes every route but the public and
+   * flag-client ones need a token. With no token yet, an admin token is made: from `bootstrapToken`
+   * (SLUICE_BOOTSTRAP_TOKEN), else written to `<dataDir>/admin-token`. Off by default.
+   */
+  readonly auth?: { readonly enabled: boolean; readonly bootstrapToken?: string | undefined } | undefined;
 }
 
 export interface RunningControlPlane {
@@ -126,13 +137,6 @@ async function applyAtStart(files: readonly string[], deps: { store: Awaited<Ret
     const results = await applyResources(deps.store, resources, { dryRun: false, actor: 'sluice server --apply', now: deps.clock.now(), dataPlane: deps.dataPlane, runtime: deps.runtime, webhookPolicy: deps.webhookPolicy });
     for (const r of results) deps.log.info(`${r.kind.toLowerCase()}/${r.name} ${r.action}`, { file });
   }
-}
-
-function listenHttp(fetch: (req: Request) => Response | Promise<Response>, host: string, port: number): Promise<{ server: ServerType; port: number }> {
-  return new Promise((resolvePromise, reject) => {
-    const server = serve({ fetch, hostname: host, port }, (info) => resolvePromise({ server, port: info.port }));
-    server.once('error', reject);
-  });
 }
 
 /**
@@ -182,9 +186,9 @@ function shutdown(server: ServerType, parts: readonly (() => unknown)[]): () => 
 }
 
 /** Rollout events POSTed to Webhooks, only to the hosts the policy allows. */
-function webhookDispatcher(options: ControlPlaneOptions, store: Awaited<ReturnType<typeof openStore>>, clock: Clock, log: Logger) {
+function webhookWiring(options: ControlPlaneOptions) {
   const webhookPolicy = { allowHosts: options.webhookAllowHosts ?? [] };
-  return { webhookPolicy, dispatcher: new WebhookDispatcher({ store, sender: createHttpSender(webhookPolicy), clock, log }) };
+  return { webhookPolicy, webhookSender: createHttpSender(webhookPolicy) };
 }
 
 /** A cluster is connected to only when the runtime or the data plane is Kubernetes. */
@@ -202,6 +206,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const { host, port } = parseListen(options.listen, '--listen');
   // Bad platform options fail before anything is opened or started.
   checkDataPlaneRuntime(options.dataPlane ?? 'builtin', options.runtime ?? 'process');
+  checkHaChoice(options.ha, { databaseUrl: options.databaseUrl, dataPlane: options.dataPlane ?? 'builtin' });
   const cluster = needsCluster(options) ? await connectCluster(options.kubernetes ?? {}) : undefined;
   const dataDir = resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -211,45 +216,39 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
   const windows = new TrafficWindows({ clock });
   bindTrafficMetrics(metrics, windows);
   const { record, keys } = observationSink(windows);
-  const traffic = await startDataPlane({ kind: options.dataPlane ?? 'builtin', workers: options.proxyWorkers ?? 0, stateDir: dataDir, observer: record, log, cluster });
+  // The term running now: its controller for the API, its (fenced) store for publishing route tables.
+  const slot = new ControllerSlot();
+  const published = { port: storeRouteTablePort(store, () => slot.writer()), now: () => clock.now() };
+  const traffic = await startDataPlane({ kind: options.dataPlane ?? 'builtin', workers: options.proxyWorkers ?? 0, stateDir: dataDir, observer: record, log, cluster, published });
   // Each Target gets a built-in proxy of its own (its own listeners), created here on first use; all feed the same windows.
   const targetRouters = new TargetRouters(() => new BuiltinProxyRouter(new BuiltinProxy({ observer: record })));
   const targets: TargetRouting = { routers: targetRouters, store: store.targets };
-  const runtime = await startRuntime({ kind: options.runtime ?? 'process', stateDir: dataDir, cwd: options.cwd ?? process.cwd(), clock, log, traffic, cluster });
+  const runtime = await startRuntime({ kind: options.runtime ?? 'process', stateDir: dataDir, cwd: options.cwd ?? process.cwd(), clock, log, traffic, cluster, highAvailability: options.ha?.enabled === true });
   bindControllerMetrics(metrics, store);
   const flags = { hub: new FlagHub(store, { log }), tokens: new FlagTokens(options.flagTokens ?? []), evaluations: new FlagEvaluationCounter() };
   const verification = wireVerification(store, windows, keys, options.cwd ?? process.cwd(), flags.evaluations);
   const { analysis, loads, afterPass, guardian } = verification;
   const migrator = createPgSchemaMigrator();
-  const executors = defaultStepExecutors(verification)
-    .register(createWaveExecutor(targets))
-    .register(createSetFlagExecutor({ store, hub: flags.hub }))
-    .register(createMigrationExpandExecutor({ migrator, analysis }))
-    .register(createMigrationContractExecutor(migrator));
-  const controller = new Controller({ store, traffic, runtime, executors, clock, log, analysis, guardian, afterPass, pollMs: options.pollMs, targets, flags: flagRestorer({ store, hub: flags.hub }), migrator });
-  const unsubscribe = runtime.onChange(() => controller.kick());
-  // Per-second samples of the services under rollout, for the release center's charts.
-  const history = new MetricHistory({ store, windows, clock, log });
-  // Route conditions inline flag states: a flag change makes the next pass push the changed tables.
-  const unsubscribeFlags = flags.hub.subscribe(() => controller.kick());
-  const { webhookPolicy, dispatcher } = webhookDispatcher(options, store, clock, log);
+  const { webhookPolicy, webhookSender } = webhookWiring(options);
+  const parts: LeaderWorkParts = { traffic, runtime, clock, log, baseExecutors: () => defaultStepExecutors(verification), analysis, guardian, afterPass, targets, hub: flags.hub, migrator, windows, webhookSender, pollMs: options.pollMs };
+  // Every replica streams the published route tables to the remote data planes connected to it.
+  const routeFeed = new StoreRouteFeed({ store, log });
+  let leadership: Leadership | undefined;
   try {
     await applyAtStart(options.applyFiles ?? [], { store, clock, log, dataPlane: traffic, runtime, webhookPolicy });
-    await controller.start();
-    history.start();
+    leadership = await startLeadership(options.ha, { store, parts, slot, clock, log });
     await flags.hub.start();
-    await dispatcher.start();
   } catch (error) {
     flags.hub.close();
-    await Promise.allSettled([dispatcher.stop(), history.stop(), controller.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
+    await Promise.allSettled([leadership?.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
     throw error;
   }
   const eventFeed = new EventFeed(store, { log });
-  const api = createApi({ store, controller, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed, webhooks: { dispatcher, policy: webhookPolicy } });
-  const http = await listenHttp(api.fetch, host, port);
+  const api = createApi({ store, controller: slot, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed, webhooks: { dispatcher: leadership.dispatcher, policy: webhookPolicy }, dataPlaneSync: { feed: routeFeed, observe: record }, leadership, auth: await startApiAuth(store, clock, options.auth, { dataDir, log }), trustProxy: options.trustProxy === true, approvalPolicy: { selfApproval: options.selfApproval !== false } });
+  const http = await listenApi(api.fetch, host, port, log);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
   log.info('control plane listening', { url, store: store.kind, dataDir });
-  const close = shutdown(http.server, [() => eventFeed.close(), () => flags.hub.close(), unsubscribe, unsubscribeFlags, () => dispatcher.stop(), () => controller.stop(), () => history.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
+  const close = shutdown(http.server, [() => eventFeed.close(), () => flags.hub.close(), () => routeFeed.close(), () => leadership.stop(), () => loads.stopAll(), () => traffic.close(), () => targetRouters.close(), () => runtime.close(), () => migrator.close(), () => store.close()]);
   const restartProxy = async () => {
     if (!traffic.restart) throw new SluiceError(ErrorCode.CONFLICT, 'The built-in proxy runs inside the control plane; start with --proxy-workers N to restart it on its own');
     await traffic.restart();

@@ -5,6 +5,7 @@ import { parseGatewayRef, type KubernetesCluster } from './kubernetes-choice.js'
 import type { Logger } from './platform/logger.js';
 import { BuiltinProxyRouter } from './traffic/builtin-proxy/builtin-proxy-router.js';
 import { ClusterProxyRouter } from './traffic/proxy-cluster/cluster-proxy-router.js';
+import { PublishedRouter, type RouteTablePort } from './traffic/published/published-router.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
 
 /**
@@ -13,7 +14,7 @@ import type { TrafficRouter } from './traffic/traffic-router.js';
  * implementation or Istio mesh (routes Sluice writes). Part of the composition root:
  * the only place a data plane is chosen and constructed.
  */
-export const DATA_PLANE_KINDS = ['builtin', 'nginx', 'haproxy', 'gateway-api', 'istio'] as const;
+export const DATA_PLANE_KINDS = ['builtin', 'nginx', 'haproxy', 'gateway-api', 'istio', 'remote'] as const;
 export type DataPlaneKind = (typeof DATA_PLANE_KINDS)[number];
 
 export interface DataPlaneChoice {
@@ -26,6 +27,8 @@ export interface DataPlaneChoice {
   readonly log: Logger;
   /** The connected cluster (required for gateway-api and istio). */
   readonly cluster?: KubernetesCluster | undefined;
+  /** Where route tables are published for remote data planes (required for remote). */
+  readonly published?: { readonly port: RouteTablePort; readonly now: () => number } | undefined;
 }
 
 export function isDataPlaneKind(text: string): text is DataPlaneKind {
@@ -38,6 +41,11 @@ export async function startDataPlane(choice: DataPlaneChoice): Promise<TrafficRo
     throw new SluiceError(ErrorCode.INVALID_REQUEST, `--proxy-workers applies to the built-in proxy, not to ${kind}`, { problems: [{ path: '--proxy-workers', message: `not with --data-plane ${kind}`, expected: '0, or --data-plane builtin' }] });
   }
   if (kind === 'gateway-api' || kind === 'istio') return kubernetesRouter(kind, choice.cluster, log);
+  if (kind === 'remote') {
+    if (choice.published === undefined) throw new SluiceError(ErrorCode.INTERNAL, '--data-plane remote: no route table store wired');
+    log.info('data plane: remote built-in proxies (sluice proxy serve) reading the published route tables');
+    return new PublishedRouter(choice.published);
+  }
   if (kind === 'nginx') {
     // Loaded only when chosen: most installations never start nginx.
     const { NginxRouter } = await import('./traffic/nginx/nginx-router.js');

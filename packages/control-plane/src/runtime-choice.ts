@@ -5,7 +5,7 @@ import type { KubernetesCluster } from './kubernetes-choice.js';
 import type { Logger } from './platform/logger.js';
 import { trafficGate } from './runtime/data-plane-gate.js';
 import { ProcessRuntime } from './runtime/process/process-runtime.js';
-import type { Runtime } from './runtime/runtime.js';
+import type { Runtime, RunRefusal } from './runtime/runtime.js';
 import type { TrafficRouter } from './traffic/traffic-router.js';
 
 /**
@@ -26,6 +26,8 @@ export interface RuntimeChoice {
   readonly traffic: TrafficRouter;
   /** The connected cluster (required for "kubernetes"). */
   readonly cluster?: KubernetesCluster | undefined;
+  /** Under --ha a local process would stop with the replica that started it: versions must give upstreams. */
+  readonly highAvailability?: boolean | undefined;
 }
 
 export function isRuntimeKind(text: string): text is RuntimeKind {
@@ -41,12 +43,29 @@ export async function startRuntime(choice: RuntimeChoice): Promise<Runtime> {
     log.info('runtime: Kubernetes Deployments', { namespace });
     return new KubernetesRuntime({ api: client, namespace, onWatchError: (error) => log.warn('Kubernetes watch failed; retrying', { error: String(error) }) });
   }
-  return new ProcessRuntime({
+  const processes = new ProcessRuntime({
     stateDir: join(choice.stateDir, 'runtime'),
     cwd: choice.cwd,
     clock: choice.clock,
     log: (line) => log.info(line),
     // Rolling updates add an instance only once the proxy routes to it, and stop one only once it left and drained.
     dataPlane: trafficGate(choice.traffic),
+  });
+  return choice.highAvailability === true ? refusingToRun(processes) : processes;
+}
+
+/** The process runtime under --ha: apply refuses every `run` (a version must give `upstreams`). */
+function refusingToRun(runtime: Runtime): Runtime {
+  const refusal: RunRefusal = {
+    field: 'command',
+    message: 'under sluice server --ha a local process would stop with the replica that started it',
+    expected: 'upstreams: [URL…] (you run the version), or sluice server --runtime kubernetes with an image',
+  };
+  return new Proxy(runtime, {
+    get(target, property, receiver) {
+      if (property === 'cannotRun') return () => refusal;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }

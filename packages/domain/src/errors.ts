@@ -19,6 +19,8 @@ export const ErrorCode = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   /** The change conflicts with the current state (a second active rollout for one service). */
   CONFLICT: 'CONFLICT',
+  /** The request has no valid API token (missing, unknown, expired or revoked) and the server asks for one. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
   /** The actor may not do this (approve a step that names other approvers). */
   FORBIDDEN: 'FORBIDDEN',
   /** A finished or running rollout's spec cannot change; apply a rollout with a new name. */
@@ -35,6 +37,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** The data plane or runtime could not carry out an action; the controller retries. */
   ADAPTER_FAILED: 'ADAPTER_FAILED',
+  /** A control-plane replica whose leadership term ended tried to write (its fencing token is stale); it steps down. */
+  FENCED: 'FENCED',
   /** The store (SQLite file or PostgreSQL database) cannot be opened or reached. */
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
   /** The control plane could not be reached (CLI side). */

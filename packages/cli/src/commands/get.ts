@@ -9,8 +9,9 @@ import { flagsTable } from '../render/flag-view.js';
 import { analysisTemplatesTable, rolloutsTable, segmentsTable, servicesTable } from '../render/resource-tables.js';
 import { experimentsTable } from './experiment.js';
 import { targetsTable, type TargetView } from '../render/targets-table.js';
+import { dataPlanesTable, webhooksTable, type DataPlaneView, type WebhookView } from '../render/operations-tables.js';
 
-type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates' | 'experiments' | 'targets' | 'flags';
+type ResourceKind = 'services' | 'rollouts' | 'segments' | 'analysistemplates' | 'experiments' | 'targets' | 'flags' | 'webhooks' | 'dataplanes';
 
 const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   services: 'services',
@@ -33,10 +34,17 @@ const KIND_ALIASES: Readonly<Record<string, ResourceKind>> = {
   tgt: 'targets',
   flags: 'flags',
   flag: 'flags',
+  webhooks: 'webhooks',
+  webhook: 'webhooks',
+  wh: 'webhooks',
+  dataplanes: 'dataplanes',
+  dataplane: 'dataplanes',
+  'data-planes': 'dataplanes',
+  dp: 'dataplanes',
 };
 
 const KINDS_HELP =
-  'services (service, svc), rollouts (rollout, ro), segments (segment, seg), analysistemplates (analysistemplate, at), experiments (experiment, exp), targets (target, tgt) or flags (flag)';
+  'services (service, svc), rollouts (rollout, ro), segments (segment, seg), analysistemplates (analysistemplate, at), experiments (experiment, exp), targets (target, tgt), flags (flag), webhooks (webhook, wh) or data-planes (dataplane, dp)';
 
 interface GetOptions {
   readonly output: OutputFormat;
@@ -58,6 +66,8 @@ interface ViewOf {
   experiments: ExperimentView;
   targets: TargetView;
   flags: FlagView;
+  webhooks: WebhookView;
+  dataplanes: DataPlaneView;
 }
 
 const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
@@ -72,12 +82,21 @@ const READERS: { readonly [K in ResourceKind]: KindReader<ViewOf[K]> } = {
   experiments: { list: (c, o) => c.listExperiments(o.service), get: (c, n) => c.getExperiment(n), table: (items, now) => experimentsTable(items, now) },
   targets: { list: (c) => c.listTargets(), get: (c, n) => c.getTarget(n), table: (items) => targetsTable(items) },
   flags: { list: (c) => c.listFlags(), get: (c, n) => c.getFlag(n), table: (items) => flagsTable(items) },
+  webhooks: { list: (c) => c.listWebhooks(), get: (c, n) => c.getWebhook(n), table: (items) => webhooksTable(items) },
+  dataplanes: { list: (c) => c.listDataPlanes(), get: (c, n) => dataPlaneNamed(c, n), table: (items) => dataPlanesTable(items) },
 };
+
+/** One data plane by id (the API lists them; there is no route per data plane). */
+async function dataPlaneNamed(client: ApiClient, id: string): Promise<DataPlaneView> {
+  const found = (await client.listDataPlanes()).find((p) => p.id === id);
+  if (found === undefined) throw new SluiceError(ErrorCode.NOT_FOUND, `No data plane "${id}" has reported; sluice get data-planes lists those that have`, { details: { dataPlane: id } });
+  return found;
+}
 
 export function registerGet(program: Command, ctx: CommandContext): void {
   program
     .command('get')
-    .description('list services, rollouts, segments, analysis templates, experiments, targets or flags, or show one by name')
+    .description('list services, rollouts, segments, analysis templates, experiments, targets, flags, webhooks or remote data planes, or show one by name')
     .argument('<kind>', KINDS_HELP)
     .argument('[name]', 'show only this one (an unknown name exits 1)')
     .addOption(outputOption())
@@ -98,7 +117,7 @@ export function parseKind(text: string): ResourceKind {
 
 /** All of a kind as `{ items }` JSON or a table; one by name as its JSON object or a one-row table. */
 function getLines(ctx: CommandContext, kind: ResourceKind, name: string | undefined, options: GetOptions): Promise<string[]> {
-  const what = kind === 'analysistemplates' ? 'analysis templates' : kind;
+  const what = kind === 'analysistemplates' ? 'analysis templates' : kind === 'dataplanes' ? 'data planes' : kind;
   return readLines<ViewOf[typeof kind]>(ctx, READERS[kind], what, name, options);
 }
 

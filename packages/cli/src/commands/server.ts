@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError } from '@sluice/domain';
+import { ErrorCode, parseDuration, SluiceError } from '@sluice/domain';
 import type { Command } from 'commander';
 import { writeLine } from '../cli-io.js';
 import type { CommandContext } from '../command-context.js';
@@ -27,6 +27,14 @@ interface StartControlPlaneOptions {
   readonly flagTokens: readonly FlagTokenEntry[];
   /** The only hosts webhooks may reach; empty: any public address. */
   readonly webhookAllowHosts: readonly string[];
+  /** Record the client address X-Forwarded-For's last entry names (behind a reverse proxy). */
+  readonly trustProxy: boolean;
+  /** false: a rollout's author may not approve it unless its approval step says allowAuthor: true. */
+  readonly selfApproval: boolean;
+  /** API tokens required (docs/auth.md); bootstrapToken becomes the first admin token. */
+  readonly auth?: { readonly enabled: boolean; readonly bootstrapToken?: string };
+  /** Several replicas on one PostgreSQL with leader election (docs/ha.md). */
+  readonly ha?: { readonly enabled: boolean; readonly leaseTtlMs?: number; readonly holder?: string };
 }
 
 interface KubernetesOptions {
@@ -58,6 +66,8 @@ interface ControlPlaneModule {
   parseFlagTokens(text: string | undefined): FlagTokenEntry[];
   /** Reads `HOST[,HOST…]`; INVALID_REQUEST names a bad entry. */
   parseWebhookAllowHosts(text: string | undefined): string[];
+  /** Throws INVALID_REQUEST (never echoing it) for a SLUICE_BOOTSTRAP_TOKEN that is not a token. */
+  checkBootstrapToken(text: string | undefined): void;
 }
 
 interface ServerOptions {
@@ -75,6 +85,12 @@ interface ServerOptions {
   readonly gatewayChannel?: string;
   readonly flagToken: string[];
   readonly webhookAllowHost: string[];
+  readonly trustProxy?: boolean;
+  readonly selfApproval: boolean;
+  readonly auth?: boolean;
+  readonly ha?: boolean;
+  readonly leaseTtl?: string;
+  readonly replicaName?: string;
 }
 
 export function registerServer(program: Command, ctx: CommandContext): void {
@@ -86,7 +102,7 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (env DATABASE_URL)')
     .option('--apply <file...>', 'spec files to apply once started')
     .option('--proxy-workers <n>', 'run the built-in proxy as N worker processes, restartable with SIGHUP or `sluice proxy restart` (env SLUICE_PROXY_WORKERS; default 0: in-process)')
-    .option('--data-plane <kind>', 'which engine serves traffic: builtin (default), nginx or haproxy (Sluice starts and drives it), gateway-api or istio (routes in the cluster; needs --runtime kubernetes) (env SLUICE_DATA_PLANE)')
+    .option('--data-plane <kind>', 'which engine serves traffic: builtin (default), nginx or haproxy (Sluice starts and drives it), gateway-api or istio (routes in the cluster; needs --runtime kubernetes), or remote (built-in proxies run by `sluice proxy serve` elsewhere) (env SLUICE_DATA_PLANE)')
     .option('--runtime <kind>', 'where versions run: process (default: local processes) or kubernetes (a Deployment per version, copied from the service\'s Deployment) (env SLUICE_RUNTIME)')
     .option('--kubeconfig <file>', 'kubeconfig for the cluster (default $KUBECONFIG, ~/.kube/config, else the in-cluster service account)')
     .option('--context <name>', 'kubeconfig context (env SLUICE_KUBE_CONTEXT; default the current context)')
@@ -95,6 +111,12 @@ export function registerServer(program: Command, ctx: CommandContext): void {
     .option('--gateway-channel <channel>', 'gateway-api: standard (default) or experimental, when the cluster has the experimental HTTPRoute CRD (version stickiness) (env SLUICE_GATEWAY_CHANNEL)')
     .option('--flag-token <env:token>', 'a client token flag SDKs present to read one environment, repeatable (env SLUICE_FLAG_TOKENS, comma-separated; tokens of 16 to 512 characters)', collect, [])
     .option('--webhook-allow-host <host,...>', 'the only hosts webhooks may reach, repeatable (env SLUICE_WEBHOOK_ALLOW_HOSTS; default: any public address, never loopback, private or link-local)', collect, [])
+    .option('--trust-proxy', 'behind a reverse proxy: record the client address from the last X-Forwarded-For entry (the one the proxy adds) instead of the proxy\'s own address')
+    .option('--auth', 'require API tokens on every route but /healthz, the UI files and the flag SDK routes; with no token yet, an admin token is written to <data-dir>/admin-token (env SLUICE_AUTH=1; SLUICE_BOOTSTRAP_TOKEN gives that token instead; docs/auth.md)')
+    .option('--ha', 'one of several replicas on one PostgreSQL: the one holding the controller lease runs rollouts, the others serve the API and take over within the lease TTL when it dies (env SLUICE_HA=1; needs --database-url and --data-plane remote, gateway-api or istio; docs/ha.md)')
+    .option('--lease-ttl <duration>', 'with --ha: how long a dead leader can delay a takeover (env SLUICE_LEASE_TTL; default 3s; renewed every quarter of it)')
+    .option('--replica-name <name>', 'with --ha: this replica\'s name in the lease (env SLUICE_REPLICA_NAME; default host-pid)')
+    .option('--no-self-approval', 'a rollout\'s author may not approve it: approvals need another person (an approval step may still say allowAuthor: true)')
     .action(async (options: ServerOptions) => {
       await runServer(ctx, options);
     });
@@ -105,9 +127,11 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   const databaseUrl = options.databaseUrl ?? env['DATABASE_URL'];
   // Loaded only here: the control plane pulls in SQLite, Postgres and the proxy, which other commands
   // never need. A non-literal specifier keeps tsc from needing the control plane built before the CLI.
-  const { startControlPlane, parseFlagTokens, parseWebhookAllowHosts } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
+  const { startControlPlane, parseFlagTokens, parseWebhookAllowHosts, checkBootstrapToken } = (await import(CONTROL_PLANE)) as ControlPlaneModule;
   // Tokens given on the command line replace SLUICE_FLAG_TOKENS; they are never printed.
   const flagTokens = parseFlagTokens(options.flagToken.length > 0 ? options.flagToken.join(',') : env['SLUICE_FLAG_TOKENS']);
+  const auth = authOf(options, env);
+  checkBootstrapToken(auth.auth?.bootstrapToken);
   const running = await startControlPlane({
     dataDir: options.dataDir ?? env['SLUICE_DATA_DIR'] ?? '.sluice',
     listen: options.listen ?? env['SLUICE_LISTEN'] ?? '127.0.0.1:7070',
@@ -120,6 +144,10 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
     ...kubernetesOf(options, env),
     flagTokens,
     webhookAllowHosts: parseWebhookAllowHosts(options.webhookAllowHost.length > 0 ? options.webhookAllowHost.join(',') : env['SLUICE_WEBHOOK_ALLOW_HOSTS']),
+    trustProxy: options.trustProxy === true,
+    selfApproval: options.selfApproval,
+    ...auth,
+    ...haOf(options, env),
   });
   writeLine(ctx.io.stdout, `Sluice control plane listening on ${running.url}`);
   if (flagTokens.length > 0) writeLine(ctx.io.stderr, `flag client tokens for: ${[...new Set(flagTokens.map((t) => t.environment))].join(', ')}`);
@@ -137,7 +165,32 @@ async function runServer(ctx: CommandContext, options: ServerOptions): Promise<v
   await running.close();
 }
 
-const DATA_PLANES = ['builtin', 'nginx', 'haproxy', 'gateway-api', 'istio'] as const;
+/** --auth or SLUICE_AUTH=1 turns tokens on; SLUICE_BOOTSTRAP_TOKEN is read only then (and never printed). */
+function authOf(options: ServerOptions, env: Readonly<Record<string, string | undefined>>): Pick<StartControlPlaneOptions, 'auth'> {
+  const flag = env['SLUICE_AUTH']?.trim().toLowerCase();
+  const enabled = options.auth === true || flag === '1' || flag === 'true';
+  if (!enabled) return {};
+  const bootstrapToken = env['SLUICE_BOOTSTRAP_TOKEN']?.trim();
+  return { auth: { enabled, ...(bootstrapToken ? { bootstrapToken } : {}) } };
+}
+
+/** --ha (or SLUICE_HA=1) with its lease TTL and replica name. */
+function haOf(options: ServerOptions, env: Readonly<Record<string, string | undefined>>): Pick<StartControlPlaneOptions, 'ha'> {
+  const flag = env['SLUICE_HA']?.trim().toLowerCase();
+  if (options.ha !== true && flag !== '1' && flag !== 'true') return {};
+  const ttlText = options.leaseTtl ?? env['SLUICE_LEASE_TTL'];
+  const leaseTtlMs = ttlText === undefined ? undefined : parseDuration(ttlText);
+  if (ttlText !== undefined && (leaseTtlMs === undefined || leaseTtlMs < 200 || leaseTtlMs > 60_000)) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, `--lease-ttl: "${ttlText}" is not a lease duration`, { problems: [{ path: '--lease-ttl', message: 'not a duration from 200ms to 1m', found: ttlText, expected: 'e.g. 3s (the default) or 1500ms' }] });
+  }
+  const holder = options.replicaName ?? env['SLUICE_REPLICA_NAME'];
+  if (holder !== undefined && !/^[\x21-\x7e]{1,100}$/.test(holder)) {
+    throw new SluiceError(ErrorCode.INVALID_REQUEST, '--replica-name: not a name', { problems: [{ path: '--replica-name', message: 'must be 1 to 100 printable characters without spaces', expected: 'e.g. cp-1' }] });
+  }
+  return { ha: { enabled: true, ...(leaseTtlMs === undefined ? {} : { leaseTtlMs }), ...(holder === undefined ? {} : { holder }) } };
+}
+
+const DATA_PLANES = ['builtin', 'nginx', 'haproxy', 'gateway-api', 'istio', 'remote'] as const;
 const RUNTIMES = ['process', 'kubernetes'] as const;
 const GATEWAY_CHANNELS = ['standard', 'experimental'] as const;
 
@@ -188,7 +241,7 @@ function proxyWorkersOf(text: string | undefined): number {
  * of the terminal's group, so a wrapper (`npm start`) forwarding it means two arrive at once, and the
  * default action of the second would kill the server before it drained and stopped its processes.
  */
-function nextStopSignal(io: CommandContext['io']): Promise<NodeJS.Signals> {
+export function nextStopSignal(io: CommandContext['io']): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

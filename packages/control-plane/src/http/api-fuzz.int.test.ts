@@ -63,7 +63,9 @@ function problemWith(req: FuzzRequest, res: Answer): string | undefined {
   if (typeof body.error?.message !== 'string' || body.error.message === '') return `a ${res.status} without a message`;
   // The Unleash client API answers a bad token 401 (what Unleash SDKs expect) with FORBIDDEN: docs/unleash.md.
   const unleash401 = res.status === 401 && code === 'FORBIDDEN' && req.path.startsWith('/api/client/');
-  if (STATUS_BY_CODE[code as ErrorCode] !== res.status && !unleash401) return `${code} answered with ${res.status}, the catalog says ${STATUS_BY_CODE[code as ErrorCode]}`;
+  // A request head over 16 KiB is refused before routing with 431 (http/listen-api.ts), the status HTTP has for it.
+  const headTooLarge = res.status === 431 && code === 'PAYLOAD_TOO_LARGE';
+  if (STATUS_BY_CODE[code as ErrorCode] !== res.status && !unleash401 && !headTooLarge) return `${code} answered with ${res.status}, the catalog says ${STATUS_BY_CODE[code as ErrorCode]}`;
   return undefined;
 }
 

@@ -1,4 +1,4 @@
-import { ErrorCode, SluiceError, type Clock } from '@sluice/domain';
+import { ErrorCode, SluiceError, type ApprovalPolicy, type Clock } from '@sluice/domain';
 import { parseResources, resourceJsonSchema, type ParsedResource } from '@sluice/spec';
 import { Hono, type Context } from 'hono';
 import type { Registry } from 'prom-client';
@@ -11,7 +11,7 @@ import { unleashClientRoutes } from '../flags/unleash/unleash-routes.js';
 import type { TrafficWindows } from '../metrics/traffic-windows.js';
 import { trafficRoutes } from '../metrics/traffic-routes.js';
 import { rolloutMetricsRoutes } from '../metrics/rollout-metrics-routes.js';
-import type { Controller } from '../orchestrator/controller.js';
+import type { ControllerView as Controller } from '../orchestrator/controller-view.js';
 import type { Logger } from '../platform/logger.js';
 import { applyResources } from '../resources/apply-resources.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -21,6 +21,7 @@ import { analysisTemplateRoutes } from './analysis-template-routes.js';
 import { toErrorResponse } from './error-response.js';
 import { openApiDocument } from './openapi.js';
 import { actorOf, boolQuery, intQuery, limitBody, MAX_APPLY_BYTES, readApplyFiles } from './request-input.js';
+import { sourceMiddleware, sourceOf } from './request-source.js';
 import { rolloutRoutes, STATUS_EXCLUDED_TYPES } from './rollout-routes.js';
 import { segmentRoutes } from './segment-routes.js';
 import { serviceRevisionRoutes } from './service-revision-routes.js';
@@ -32,6 +33,12 @@ import type { ProviderResolver } from '../providers/provider-factory.js';
 import type { WebhookDispatcher } from '../notifications/webhook-dispatcher.js';
 import type { OutboundPolicy } from '../notifications/outbound-policy.js';
 import { webhookRoutes } from '../notifications/webhook-routes.js';
+import type { ProxyObservation } from '@sluice/proxy';
+import { dataPlaneSyncRoutes } from '../data-plane-sync/data-plane-routes.js';
+import type { DataPlaneReports, RouteFeed } from '../data-plane-sync/route-feed.js';
+import { haRoutes, type HaRouteDeps } from '../ha/ha-routes.js';
+import { CONTROLLER_LEASE } from '../ha/leader-election.js';
+import { createApiAuth, mountAuth, type ApiAuth } from '../auth/api-auth.js';
 
 export interface ApiDeps {
   readonly store: Store;
@@ -54,6 +61,16 @@ export interface ApiDeps {
   readonly eventFeed?: EventFeed | undefined;
   /** The webhook dispatcher and outbound policy; absent, there are no /webhooks routes and apply does not check webhook URLs. */
   readonly webhooks?: { readonly dispatcher: WebhookDispatcher; readonly policy: OutboundPolicy } | undefined;
+  /** Take the client address of events from X-Forwarded-For's last entry (sluice server --trust-proxy); default: the socket's peer. */
+  readonly trustProxy?: boolean | undefined;
+  /** `selfApproval: false` (sluice server --no-self-approval): a rollout's author may not approve it unless its step allows it. */
+  readonly approvalPolicy?: ApprovalPolicy | undefined;
+  /** API tokens and whether they are required (sluice server --auth); absent, auth is off. */
+  readonly auth?: ApiAuth | undefined;
+  /** The route tables streamed to remote data planes and where their reports and observations go; absent, no /data-plane routes. */
+  readonly dataPlaneSync?: { readonly feed: RouteFeed & DataPlaneReports; readonly observe: (o: ProxyObservation) => void } | undefined;
+  /** This replica's role in leader election; absent, no /leader and /data-planes routes. */
+  readonly leadership?: HaRouteDeps['leadership'] | undefined;
 }
 
 async function getService(deps: ApiDeps, name: string) {
@@ -87,7 +104,7 @@ async function apply(c: Context, deps: ApiDeps) {
   const dryRun = boolQuery(c, 'dryRun');
   const files = await readApplyFiles(c);
   const resources = parseAll(files);
-  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), now: deps.clock.now(), dataPlane: deps.traffic, runtime: deps.runtime, ...(deps.webhooks ? { webhookPolicy: deps.webhooks.policy } : {}) });
+  const results = await applyResources(deps.store, resources, { dryRun, actor: actorOf(c), source: sourceOf(c), now: deps.clock.now(), dataPlane: deps.traffic, runtime: deps.runtime, ...(deps.webhooks ? { webhookPolicy: deps.webhooks.policy } : {}) });
   if (!dryRun) {
     deps.controller.kick();
     // Flag and segment changes reach connected SDKs before the apply answers.
@@ -131,10 +148,13 @@ export function createApi(deps: ApiDeps): Hono {
     );
     return c.json(body, status as 404);
   });
+  // Before every route: with auth on, each request is checked against auth/permissions.ts first.
+  const authApi = mountAuth(app, deps.auth ?? createApiAuth(deps.store, deps.clock, false), { store: deps.store, log: deps.log, clock: deps.clock, flagTokens: deps.flags?.tokens });
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/metrics', async (c) => c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType }));
   if (deps.uiDir !== undefined) app.route('/', uiRoutes(deps.uiDir));
   const api = new Hono();
+  api.use('*', sourceMiddleware(deps.trustProxy === true));
   api.get('/openapi.json', (c) => c.json(openApiDocument()));
   api.get('/schema', (c) => c.json(resourceJsonSchema()));
   api.post('/apply', limitBody(MAX_APPLY_BYTES, deps.log), (c) => apply(c, deps));
@@ -160,8 +180,11 @@ export function createApi(deps: ApiDeps): Hono {
   api.route('/', analysisTemplateRoutes(deps.store));
   api.route('/', experimentRoutes(deps));
   api.route('/', flagRoutes(deps));
-  if (deps.webhooks) api.route('/', webhookRoutes({ store: deps.store, dispatcher: deps.webhooks.dispatcher }));
+  if (deps.webhooks) api.route('/', webhookRoutes({ store: deps.store, dispatcher: deps.webhooks.dispatcher, clock: deps.clock }));
   api.route('/', trafficRoutes(deps.windows, { serviceExists: async (n) => (await deps.store.services.get(n)) !== undefined }));
+  if (deps.dataPlaneSync) api.route('/', dataPlaneSyncRoutes({ feed: deps.dataPlaneSync.feed, reports: deps.dataPlaneSync.feed, observe: deps.dataPlaneSync.observe, clock: deps.clock, log: deps.log }));
+  if (deps.leadership) api.route('/', haRoutes({ store: deps.store, clock: deps.clock, leadership: deps.leadership, lease: CONTROLLER_LEASE }));
+  api.route('/', authApi);
   app.route('/api/v1', api);
   app.route('/api/client', unleashClientRoutes(deps));
   return app;

@@ -1,11 +1,14 @@
+import { EVENT_SUBJECT_KINDS } from '@sluice/domain';
 import { flagPaths } from '../flags/flag-openapi.js';
+import { authPaths } from '../auth/auth-openapi.js';
 import { resourceJsonSchema } from '@sluice/spec';
 
 const json = (schema: object) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errors = {
   '400': { description: 'Bad input (INVALID_SPEC, INVALID_REQUEST, UNKNOWN_REFERENCE)', ...json(ref('Error')) },
-  '403': { description: 'The actor may not do this (FORBIDDEN)', ...json(ref('Error')) },
+  '401': { description: 'No valid API token, with --auth (UNAUTHENTICATED)', ...json(ref('Error')) },
+  '403': { description: 'The actor or token may not do this (FORBIDDEN)', ...json(ref('Error')) },
   '404': { description: 'Not found', ...json(ref('Error')) },
   '409': { description: 'Conflict with the current state', ...json(ref('Error')) },
   '413': { description: 'Body too large', ...json(ref('Error')) },
@@ -43,8 +46,10 @@ const schemas = {
     required: ['seq', 'at', 'actor', 'service', 'subject', 'type', 'reason'],
     properties: {
       seq: { type: 'integer' }, at: { type: 'integer', description: 'ms since epoch' }, actor: { type: 'string' },
-      service: { type: 'string' }, subject: { type: 'object', properties: { kind: { enum: ['Service', 'Rollout'] }, name: { type: 'string' } } },
-      type: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' }, data: { type: 'object' },
+      service: { type: 'string' }, subject: { type: 'object', properties: { kind: { enum: [...EVENT_SUBJECT_KINDS] }, name: { type: 'string' } } },
+      type: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, reason: { type: 'string' },
+      source: { type: 'string', description: 'client IP address of the API request (absent for the controller)' },
+      data: { type: 'object', description: 'for a person\'s action: before, after (and diff, truncated); see docs/api.md#releaseevent' },
     },
   },
   ServiceView: { type: 'object', required: ['name', 'version', 'spec', 'status', 'workloads'], description: 'See docs/api.md#serviceview' },
@@ -208,6 +213,7 @@ const EVENT_LIST_PARAMS = [
   { name: 'order', in: 'query', schema: { enum: ['asc', 'desc'], default: 'asc' } },
   { name: 'service', in: 'query', schema: { type: 'string', maxLength: 253 } },
   { name: 'actor', in: 'query', schema: { type: 'string', maxLength: 100 } },
+  { name: 'source', in: 'query', description: 'client IP address the events were recorded from', schema: { type: 'string', maxLength: 64 } },
   { name: 'type', in: 'query', description: 'comma-separated event types', schema: { type: 'string' } },
   { name: 'subject', in: 'query', description: 'Kind/name, e.g. Rollout/shop-v2', schema: { type: 'string' } },
 ];
@@ -247,6 +253,7 @@ export function openApiDocument(): object {
       ...EXPERIMENT_PATHS,
       ...WEBHOOK_PATHS,
       ...flagPaths(errors),
+      ...authPaths(errors),
       '/events': {
         post: { summary: 'Conversion events for the running experiments, all or nothing', requestBody: json(EVENT_SCHEMA), responses: { '200': { description: 'What each experiment counted', ...json({ type: 'object', properties: { received: { type: 'integer' }, experiments: { type: 'object' } } }) }, ...errors } },
         get: { summary: 'Release events of every service, filtered and paged', parameters: EVENT_LIST_PARAMS, responses: { '200': { description: 'Events', ...json(items('ReleaseEvent')) }, ...errors } } },

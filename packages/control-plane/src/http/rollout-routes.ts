@@ -1,10 +1,11 @@
-import { ErrorCode, EventType, SluiceError, type Clock, type Rollout } from '@sluice/domain';
+import { ErrorCode, EventType, SluiceError, type ApprovalPolicy, type Clock, type Rollout } from '@sluice/domain';
 import { Hono } from 'hono';
-import type { Controller } from '../orchestrator/controller.js';
+import type { ControllerView as Controller } from '../orchestrator/controller-view.js';
 import type { Logger } from '../platform/logger.js';
-import { abortRollout, approveRollout, pauseRollout, promoteRollout, rejectRollout, resumeRollout } from '../rollouts/rollout-commands.js';
+import { abortRollout, approveRollout, pauseRollout, promoteRollout, rejectRollout, resumeRollout, type CommandContext } from '../rollouts/rollout-commands.js';
 import type { Store } from '../store/store.js';
 import { actorOf, intQuery, limitBody, MAX_COMMAND_BYTES, readCommandBody } from './request-input.js';
+import { sourceOf } from './request-source.js';
 import { rolloutView } from './views.js';
 
 export interface RolloutRouteDeps {
@@ -12,6 +13,8 @@ export interface RolloutRouteDeps {
   readonly controller: Controller;
   readonly clock: Clock;
   readonly log: Logger;
+  /** `selfApproval: false`: a rollout's author may not approve it unless the step allows it (sluice server --no-self-approval). */
+  readonly approvalPolicy?: ApprovalPolicy | undefined;
 }
 
 /** Longest comment kept with an approval or rejection. */
@@ -71,8 +74,8 @@ function readRoutes(api: Hono, deps: RolloutRouteDeps): void {
 /** POST /rollouts/{name}/promote, abort, approve, reject, pause and resume: each answers the rollout view. */
 function commandRoutes(api: Hono, deps: RolloutRouteDeps): void {
   const comment = { type: 'string', maxLength: MAX_COMMENT_LENGTH } as const;
-  const run = async (c: Parameters<typeof actorOf>[0], apply: (ctx: { store: Store; clock: Clock; actor: string }) => Promise<Rollout>) => {
-    const rollout = await apply({ store: deps.store, clock: deps.clock, actor: actorOf(c) });
+  const run = async (c: Parameters<typeof actorOf>[0], apply: (ctx: CommandContext) => Promise<Rollout>) => {
+    const rollout = await apply({ store: deps.store, clock: deps.clock, actor: actorOf(c), source: sourceOf(c), approvalPolicy: deps.approvalPolicy });
     deps.controller.kick();
     return c.json(rolloutView(rollout, deps));
   };

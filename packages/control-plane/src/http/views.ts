@@ -9,7 +9,7 @@ import {
   type Segment,
   type Service,
 } from '@sluice/domain';
-import type { Controller } from '../orchestrator/controller.js';
+import type { ControllerView as Controller } from '../orchestrator/controller-view.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
 
@@ -56,6 +56,7 @@ export function rolloutView(rollout: Rollout, deps: { controller?: Controller; e
   return {
     name: rollout.name,
     version: rollout.version,
+    ...(rollout.createdBy === undefined ? {} : { createdBy: rollout.createdBy }),
     spec: redactSecrets(rollout.spec),
     status: redactSecrets(withoutKeySketch(rollout.status)),
     steps,

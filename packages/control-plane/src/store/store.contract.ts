@@ -11,6 +11,8 @@ import { registerTargetTests } from './targets.contract.js';
 import type { OpenTestStore } from './testing/store-fixtures.js';
 import { registerTransactionTests } from './transactions.contract.js';
 import { registerWebhookTests } from './webhooks.contract.js';
+import { registerCoordinationTests } from './coordination.contract.js';
+import { registerTokenTests } from './tokens.contract.js';
 
 export type { OpenTestStore } from './testing/store-fixtures.js';
 
@@ -32,5 +34,7 @@ export function runStoreContract(name: string, open: OpenTestStore): void {
     registerFlagTests(open);
     registerMetricSampleTests(open);
     registerWebhookTests(open);
+    registerCoordinationTests(open);
+    registerTokenTests(open);
   });
 }

@@ -1,4 +1,6 @@
-import type { AnalysisTemplate, EventType, Experiment, ExperimentCounts, ExperimentMark, Flag, FlagChange, FlagRevision, FlagUsage, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target, Webhook, WebhookDelivery } from '@sluice/domain';
+import type { TokenStore } from './token-store.js';
+import type { DataPlaneReportStore, LeaseCheck, LeaseStore, PublishedRouteStore } from './coordination.js';
+import type { AnalysisTemplate, EventSubjectKind, EventType, Experiment, ExperimentCounts, ExperimentMark, Flag, FlagChange, FlagRevision, FlagUsage, NewReleaseEvent, ReleaseEvent, Revision, Rollout, Segment, Service, Target, Webhook, WebhookDelivery } from '@sluice/domain';
 
 /**
  * Persistence, one narrow interface per aggregate. Writes are optimistic: `save(x, expectedVersion)`
@@ -45,9 +47,11 @@ export interface AnalysisTemplateStore {
 
 export interface EventFilter {
   readonly service?: string;
-  readonly subject?: { readonly kind: 'Service' | 'Rollout'; readonly name: string };
+  readonly subject?: { readonly kind: EventSubjectKind; readonly name: string };
   /** Only events recorded for this actor (exact). */
   readonly actor?: string;
+  /** Only events recorded for requests from this client address (exact, as `ReleaseEvent.source` holds it). */
+  readonly source?: string;
   /** Only events with seq > afterSeq. */
   readonly afterSeq?: number;
   /** Only events with seq < beforeSeq. */
@@ -228,6 +232,10 @@ export interface WebhookDeliveryStore {
 
 /** What a transaction may touch. Everything written through it commits together or not at all. */
 export interface StoreTransaction {
+  /** The fencing check of a leader's writes (see coordination.ts). */
+  readonly leases: LeaseCheck;
+  /** Route tables published to remote data planes. */
+  readonly routes: PublishedRouteStore;
   readonly services: ServiceStore;
   readonly rollouts: RolloutStore;
   readonly segments: SegmentStore;
@@ -243,10 +251,16 @@ export interface StoreTransaction {
 export interface Store extends StoreTransaction {
   /** "sqlite", "postgres" or "memory". */
   readonly kind: string;
+  /** Leader election among control-plane replicas; outside transactions (see LeaseStore). */
+  readonly leases: LeaseStore;
+  /** What remote data planes report they serve; outside transactions. */
+  readonly dataPlaneReports: DataPlaneReportStore;
   /** Per-second metric history; outside transactions (see MetricSampleStore). */
   readonly metricSamples: MetricSampleStore;
   /** Webhook deliveries, dead letters and the cursor; outside transactions (see WebhookDeliveryStore). */
   readonly webhookDeliveries: WebhookDeliveryStore;
+  /** API tokens; outside transactions (see TokenStore). */
+  readonly tokens: TokenStore;
   /**
    * Runs `work` in one serialisable unit: if it throws (VersionConflictError included), nothing it
    * wrote is kept and the error is rethrown. Reads inside see the transaction's own writes.

@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import type { ManualClock } from '@sluice/domain';
 import { Registry } from 'prom-client';
 import { EventFeed } from '../../events/event-feed.js';
@@ -12,6 +11,7 @@ import type { ProviderResolver } from '../../providers/provider-factory.js';
 import type { MemoryStore } from '../../store/memory/memory-store.js';
 import type { Controller } from '../../orchestrator/controller.js';
 import { createApi } from '../api-routes.js';
+import { listenApi } from '../listen-api.js';
 
 export interface TestApi {
   /** http://127.0.0.1:PORT, without /api/v1. */
@@ -25,7 +25,7 @@ export interface TestApi {
   /** The flag hub and client tokens the API runs with. */
   readonly flags: FlagServices;
   /** A JSON request to /api/v1`path`, answering the status and the parsed body. */
-  call(path: string, init?: { method?: string; body?: string; actor?: string }): Promise<{ status: number; body: any }>;
+  call(path: string, init?: { method?: string; body?: string; actor?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }
 
@@ -34,7 +34,14 @@ export interface TestApi {
  * HTTP on a free port. The controller is not started: tests decide what state the store holds.
  */
 export async function startTestApi(
-  options: { readonly providers?: ProviderResolver; readonly flagTokens?: readonly FlagTokenEntry[]; readonly eventFeed?: { readonly pollMs?: number; readonly maxStreams?: number } } = {},
+  options: {
+    readonly providers?: ProviderResolver;
+    readonly flagTokens?: readonly FlagTokenEntry[];
+    readonly eventFeed?: { readonly pollMs?: number; readonly maxStreams?: number };
+    /** As ApiDeps: X-Forwarded-For trust and the self-approval policy. */
+    readonly trustProxy?: boolean;
+    readonly approvalPolicy?: { readonly selfApproval?: boolean };
+  } = {},
 ): Promise<TestApi> {
   const h = harness();
   const store = h.store as MemoryStore;
@@ -53,16 +60,15 @@ export async function startTestApi(
     windows: new TrafficWindows({ clock: h.clock }),
     flags,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
+    trustProxy: options.trustProxy,
+    approvalPolicy: options.approvalPolicy,
   });
-  const { server, port } = await new Promise<{ server: ReturnType<typeof serve>; port: number }>((resolve, reject) => {
-    const server = serve({ fetch: api.fetch, hostname: '127.0.0.1', port: 0 }, (info) => resolve({ server, port: info.port }));
-    server.once('error', reject);
-  });
+  const { server, port } = await listenApi(api.fetch, '127.0.0.1', 0, silentLogger);
   const url = `http://127.0.0.1:${port}`;
   const call: TestApi['call'] = async (path, init = {}) => {
     const res = await fetch(`${url}/api/v1${path}`, {
       method: init.method ?? 'GET',
-      headers: { 'content-type': 'application/json', ...(init.actor === undefined ? {} : { 'x-sluice-actor': init.actor }) },
+      headers: { 'content-type': 'application/json', ...(init.actor === undefined ? {} : { 'x-sluice-actor': init.actor }), ...init.headers },
       ...(init.body === undefined ? {} : { body: init.body }),
     });
     return { status: res.status, body: await res.json() };

@@ -73,6 +73,23 @@ export class DyingStore implements Store {
     return this.#inner.webhookDeliveries;
   }
 
+  get leases(): Store['leases'] {
+    this.#check();
+    return this.#inner.leases;
+  }
+  get routes(): StoreTransaction['routes'] {
+    this.#check();
+    return this.#inner.routes;
+  }
+  get tokens(): Store['tokens'] {
+    this.#check();
+    return this.#inner.tokens;
+  }
+  get dataPlaneReports(): Store['dataPlaneReports'] {
+    this.#check();
+    return this.#inner.dataPlaneReports;
+  }
+
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.#check();
     const result = await this.#inner.transaction(work);

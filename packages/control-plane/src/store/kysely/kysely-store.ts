@@ -23,7 +23,11 @@ import { closedStoreError } from '../store-input.js';
 import { TransactionLease, TransactionScope } from '../transaction-scope.js';
 import { kyselyMetricSamples } from './kysely-metric-samples.js';
 import { kyselyWebhookDeliveries } from './kysely-webhook-deliveries.js';
+import { kyselyTokens } from './kysely-tokens.js';
+import type { TokenStore } from '../token-store.js';
 import { createKyselyTransaction } from './kysely-transaction.js';
+import { kyselyDataPlaneReports, kyselyLeaseStore } from './kysely-coordination.js';
+import { delegateRoutes, type DataPlaneReportStore, type LeaseStore, type PublishedRouteStore } from '../coordination.js';
 import { migrate, type SqlDialectName } from './migrations.js';
 import type { StoreDatabase } from './store-database.js';
 
@@ -72,6 +76,10 @@ export class KyselyStore implements Store {
   readonly metricSamples: MetricSampleStore;
   readonly webhooks: WebhookStore;
   readonly webhookDeliveries: WebhookDeliveryStore;
+  readonly tokens: TokenStore;
+  readonly leases: LeaseStore;
+  readonly routes: PublishedRouteStore;
+  readonly dataPlaneReports: DataPlaneReportStore;
   readonly #db: Db;
   readonly #dialect: KyselyStoreDialect;
   readonly #scope = new TransactionScope();
@@ -131,11 +139,8 @@ export class KyselyStore implements Store {
     };
     this.webhooks = delegateWebhooks((operation, run) => read(operation, (v) => run(v.webhooks)), (run) => this.transaction((tx) => run(tx.webhooks)));
     this.flags = delegateFlags((operation, run) => read(operation, (v) => run(v.flags)), (run) => this.transaction((tx) => run(tx.flags)));
-    const begin = dialect.beginIndependent ?? dialect.begin;
-    const write = <T>(work: (conn: Db) => Promise<T>) => db.connection().execute((conn) => inTransaction(conn, begin, () => work(conn)));
-    const access = { check: (operation: string) => this.#check(operation), db, write };
-    this.metricSamples = kyselyMetricSamples(access);
-    this.webhookDeliveries = kyselyWebhookDeliveries(access);
+    ({ metricSamples: this.metricSamples, webhookDeliveries: this.webhookDeliveries, tokens: this.tokens, leases: this.leases, dataPlaneReports: this.dataPlaneReports } = independentStores(db, dialect, (operation) => this.#check(operation)));
+    this.routes = delegateRoutes((operation, run) => read(operation, (v) => run(v.routes)), (run) => this.transaction((tx) => run(tx.routes)));
   }
 
   /** Migrates the schema to the newest version and returns the ready store. */
@@ -206,4 +211,18 @@ function serializationError(attempts: number, cause: unknown): SluiceError {
     `A transaction could not be serialised after ${attempts} attempts because other writers kept changing the same records: retry later`,
     { cause, details: { attempts } },
   );
+}
+
+/** The stores outside transactions: each call is a short transaction of its own (no serialisable isolation needed). */
+function independentStores(db: Db, dialect: KyselyStoreDialect, check: (operation: string) => void) {
+  const begin = dialect.beginIndependent ?? dialect.begin;
+  const write = <T>(work: (conn: Db) => Promise<T>) => db.connection().execute((conn) => inTransaction(conn, begin, () => work(conn)));
+  const access = { check, db, write };
+  return {
+    metricSamples: kyselyMetricSamples(access),
+    webhookDeliveries: kyselyWebhookDeliveries(access),
+    tokens: kyselyTokens(access),
+    leases: kyselyLeaseStore(access, dialect.name === 'postgres'),
+    dataPlaneReports: kyselyDataPlaneReports(access),
+  };
 }

@@ -1,6 +1,6 @@
 import { TERMINAL_PHASES, VersionConflictError } from '@sluice/domain';
 import type { AnalysisTemplate, NewReleaseEvent, ReleaseEvent, Rollout, Segment, Service, Target, Webhook } from '@sluice/domain';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type {
   AnalysisTemplateStore,
   EventFilter,
@@ -18,6 +18,7 @@ import type { TransactionLease } from '../transaction-scope.js';
 import { kyselyExperiments } from './kysely-experiments.js';
 import { kyselyFlags } from './kysely-flags.js';
 import { kyselyRevisions } from './kysely-revisions.js';
+import { kyselyLeaseCheck, kyselyPublishedRoutes } from './kysely-coordination.js';
 import { parseBody, type StoreDatabase } from './store-database.js';
 
 type Db = Kysely<StoreDatabase>;
@@ -87,7 +88,7 @@ export function createKyselyTransaction(db: Db, options: KyselyTransactionOption
   const webhooks: WebhookStore = namedStore<Webhook>(db, lease, 'webhooks', 'Webhook', 'webhooks');
   const experiments = kyselyExperiments(db, lease);
   const flags = kyselyFlags(db, lease, lockAppends);
-  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments, targets, flags, webhooks };
+  return { services, rollouts, segments, analysisTemplates, revisions: kyselyRevisions(db, lease), events, experiments, targets, flags, webhooks, leases: kyselyLeaseCheck(db, lease), routes: kyselyPublishedRoutes(db, lease, lockAppends) };
 }
 
 /** Tables of records kept as name + version + JSON body. */
@@ -244,6 +245,11 @@ function eventBody(event: NewReleaseEvent): string {
   return JSON.stringify(fields);
 }
 
+/** A LIKE pattern for an event body recorded from `source`; an address has no LIKE wildcards but a zone's "%". */
+function sourcePattern(source: string): string {
+  return `%"source":${JSON.stringify(source.replace(/[%_\\]/g, ''))}%`;
+}
+
 async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> {
   const { limit, afterSeq, beforeSeq, desc } = eventWindow(filter);
   let query = db.selectFrom('events').select(['seq', 'body']).orderBy('seq', desc ? 'desc' : 'asc').limit(limit);
@@ -251,6 +257,8 @@ async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> 
   if (beforeSeq !== undefined) query = query.where('seq', '<', beforeSeq);
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
   if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+  // The source lives in the JSON body (no column): its text holds `"source":"<address>"` exactly.
+  if (filter.source !== undefined) query = query.where(sql`cast(body as text)`, 'like', sourcePattern(filter.source));
   if (filter.subject !== undefined) {
     query = query.where('subject_kind', '=', filter.subject.kind).where('subject_name', '=', filter.subject.name);
   }
@@ -262,5 +270,6 @@ async function listEvents(db: Db, filter: EventFilter): Promise<ReleaseEvent[]> 
     query = query.where('type', 'not in', [...filter.excludeTypes]);
   }
   const rows = await query.execute();
-  return rows.map((row) => ({ seq: Number(row.seq), ...(parseBody(row.body) as NewReleaseEvent) }));
+  const events = rows.map((row) => ({ seq: Number(row.seq), ...(parseBody(row.body) as NewReleaseEvent) }));
+  return filter.source === undefined ? events : events.filter((e) => e.source === filter.source);
 }

@@ -175,6 +175,38 @@ const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 11,
+    name: 'api tokens',
+    statements: {
+      // Looked up by id (the token text carries it) and by name; only a digest of the secret is kept.
+      sqlite: [
+        `create table tokens (id text primary key, name text not null unique, revoked_at integer, last_used_at integer, body text not null) strict`,
+      ],
+      postgres: [
+        `create table tokens (id text collate "C" primary key, name text collate "C" not null unique, revoked_at bigint, last_used_at bigint, body json not null)`,
+      ],
+    },
+  },
+  {
+    version: 12,
+    name: 'leases, published routes, data plane reports',
+    statements: {
+      // A data plane resumes by generation; the leader finds live routes by service.
+      sqlite: [
+        `create table leases (name text primary key, holder text not null, token integer not null, expires_at integer not null) strict`,
+        `create table published_routes (service text primary key, generation integer not null, removed integer not null, body text not null) strict`,
+        `create index published_routes_generation_idx on published_routes (generation)`,
+        `create table data_plane_reports (id text primary key, received_at integer not null, body text not null) strict`,
+      ],
+      postgres: [
+        `create table leases (name text collate "C" primary key, holder text not null, token bigint not null, expires_at bigint not null)`,
+        `create table published_routes (service text collate "C" primary key, generation bigint not null, removed integer not null, body json not null)`,
+        `create index published_routes_generation_idx on published_routes (generation)`,
+        `create table data_plane_reports (id text collate "C" primary key, received_at bigint not null, body json not null)`,
+      ],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

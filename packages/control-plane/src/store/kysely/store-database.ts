@@ -133,6 +133,38 @@ export interface WebhookCursorTable {
   readonly seq: BigIntColumn;
 }
 
+/** Leader-election leases (see coordination.ts). */
+export interface LeasesTable {
+  readonly name: string;
+  readonly holder: string;
+  readonly token: BigIntColumn;
+  readonly expires_at: BigIntColumn;
+}
+
+/** Route tables published to remote data planes: one row per service, tombstones included. */
+export interface PublishedRoutesTable {
+  readonly service: string;
+  readonly generation: BigIntColumn;
+  readonly removed: number;
+  readonly body: JsonBody;
+}
+
+/** The latest report of each remote data plane; the body is the DataPlaneReport. */
+export interface DataPlaneReportsTable {
+  readonly id: string;
+  readonly received_at: BigIntColumn;
+  readonly body: JsonBody;
+}
+
+/** API tokens: the body holds what never changes after creation (the secret's digest included). */
+export interface TokensTable {
+  readonly id: string;
+  readonly name: string;
+  readonly revoked_at: ColumnType<number | string | null, number | null, number | null>;
+  readonly last_used_at: ColumnType<number | string | null, number | null, number | null>;
+  readonly body: JsonBody;
+}
+
 export interface SchemaMigrationsTable {
   readonly version: number;
   readonly name: string;
@@ -158,6 +190,10 @@ export interface StoreDatabase {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_cursor: WebhookCursorTable;
+  leases: LeasesTable;
+  published_routes: PublishedRoutesTable;
+  data_plane_reports: DataPlaneReportsTable;
+  tokens: TokensTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -25,6 +25,10 @@ import { listMemoryEvents, type MemoryEventRow } from './memory-events.js';
 import { MemoryFlags, memoryFlagStore } from './memory-flags.js';
 import { memoryMetricSamples } from './memory-metric-samples.js';
 import { memoryWebhookDeliveries } from './memory-webhook-deliveries.js';
+import { memoryTokens } from './memory-tokens.js';
+import type { TokenStore } from '../token-store.js';
+import { copyCoordination, emptyCoordination, memoryDataPlaneReports, memoryLeaseCheck, memoryLeaseStore, memoryPublishedRoutes, type MemoryCoordination } from './memory-coordination.js';
+import { delegateRoutes, type DataPlaneReportStore, type LeaseCheck, type LeaseStore, type PublishedRouteStore } from '../coordination.js';
 
 /** Records are kept as JSON text, so callers can never share or mutate stored state. */
 interface StoredService {
@@ -57,6 +61,7 @@ interface MemoryState {
   eventCount: number;
   readonly experiments: MemoryExperiments;
   readonly flags: MemoryFlags;
+  readonly coordination: MemoryCoordination;
 }
 
 /**
@@ -77,6 +82,15 @@ export class MemoryStore implements Store {
   readonly webhooks: WebhookStore;
   readonly metricSamples: MetricSampleStore = memoryMetricSamples((operation) => this.#check(operation));
   readonly webhookDeliveries: WebhookDeliveryStore = memoryWebhookDeliveries((operation) => this.#check(operation));
+  readonly tokens: TokenStore = memoryTokens((operation) => this.#check(operation));
+  readonly dataPlaneReports: DataPlaneReportStore = memoryDataPlaneReports((operation) => this.#check(operation));
+  readonly leases: LeaseStore = memoryLeaseStore(
+    (operation) => this.#check(operation),
+    (work) => this.transaction(async () => work(this.#pending?.coordination ?? this.#state.coordination)),
+  );
+  readonly routes: PublishedRouteStore;
+  /** The snapshot of the transaction running now (leases write through it). */
+  #pending: MemoryState | undefined;
   #state: MemoryState = {
     services: new Map(),
     rollouts: new Map(),
@@ -89,6 +103,7 @@ export class MemoryStore implements Store {
     eventCount: 0,
     experiments: new MemoryExperiments(),
     flags: new MemoryFlags(),
+    coordination: emptyCoordination(),
   };
   #nextSeq = 1;
   #tail: Promise<void> = Promise.resolve();
@@ -149,6 +164,7 @@ export class MemoryStore implements Store {
       addMarks: (name, marks) => this.transaction((tx) => tx.experiments.addMarks(name, marks)),
     };
     this.flags = delegateFlags(async (operation, run) => run(read(operation).flags), (run) => this.transaction((tx) => run(tx.flags)));
+    this.routes = delegateRoutes(async (operation, run) => run(read(operation).routes), (run) => this.transaction((tx) => run(tx.routes)));
   }
 
   async transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
@@ -159,12 +175,14 @@ export class MemoryStore implements Store {
       const snapshot = copyState(this.#state);
       const lease = new TransactionLease();
       const tx = new MemoryTransaction(snapshot, () => this.#nextSeq++, lease);
+      this.#pending = snapshot;
       try {
         const result = await this.#scope.run(() => work(tx));
         this.#state = snapshot;
         snapshot.experiments.commit();
         return result;
       } finally {
+        this.#pending = undefined;
         lease.finish();
         // A rolled-back append may have pushed past the committed count; drop those entries.
         this.#state.events.length = this.#state.eventCount;
@@ -207,6 +225,7 @@ function copyState(state: MemoryState): MemoryState {
     eventCount: state.eventCount,
     experiments: state.experiments.snapshot(),
     flags: state.flags.snapshot(),
+    coordination: copyCoordination(state.coordination),
   };
 }
 
@@ -222,8 +241,12 @@ class MemoryTransaction implements StoreTransaction {
   readonly targets: TargetStore;
   readonly flags: FlagStore;
   readonly webhooks: WebhookStore;
+  readonly leases: LeaseCheck;
+  readonly routes: PublishedRouteStore;
 
   constructor(state: MemoryState, takeSeq: () => number, lease: TransactionLease) {
+    this.leases = memoryLeaseCheck(state.coordination, lease);
+    this.routes = memoryPublishedRoutes(state.coordination, lease);
     this.experiments = memoryExperimentStore(state.experiments, lease);
     this.flags = memoryFlagStore(state.flags, lease);
     this.services = namedRecords<Service>('Service', 'services', state.services, lease);

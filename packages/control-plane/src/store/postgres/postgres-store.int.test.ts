@@ -58,13 +58,13 @@ if (database === undefined) {
 
   runStoreContract('postgres', async () => {
     const store = await openPostgresStore({ url });
-    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor restart identity');
+    await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor, tokens, leases, published_routes, data_plane_reports restart identity');
     return { store, cleanup: () => store.close() };
   });
 
   describe('postgres store: two instances on one database', () => {
     test("each sees the other's writes", async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor, tokens, leases, published_routes, data_plane_reports restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const service = await a.services.save(makeService('checkout'), 0);
@@ -95,7 +95,7 @@ if (database === undefined) {
     });
 
     test('concurrent saves at one version from two instances: exactly one wins', async () => {
-      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor restart identity');
+      await query(url, 'truncate services, rollouts, segments, analysis_templates, revisions, events, experiments, experiment_counts, experiment_marks, targets, flags, flag_versions, flag_usage, metric_samples, webhooks, webhook_deliveries, webhook_cursor, tokens, leases, published_routes, data_plane_reports restart identity');
       const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
       try {
         const v1 = await a.services.save(makeService('payments'), 0);

@@ -60,7 +60,7 @@ describe('sqlite store', () => {
     const raw = new Database(file);
     try {
       // Back to what version 1 of the schema created.
-      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 2');
+      raw.exec('drop table segments; drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 2');
     } finally {
       raw.close();
     }
@@ -82,7 +82,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 3');
+      raw.exec('drop table analysis_templates; drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 3');
     } finally {
       raw.close();
     }
@@ -104,7 +104,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 4');
+      raw.exec('drop table revisions; drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 4');
     } finally {
       raw.close();
     }
@@ -127,7 +127,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 5');
+      raw.exec('drop table experiments; drop table experiment_counts; drop table experiment_marks; drop table targets; drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 5');
     } finally {
       raw.close();
     }
@@ -148,7 +148,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 7');
+      raw.exec('drop table flags; drop table flag_versions; drop table flag_usage; drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 7');
     } finally {
       raw.close();
     }
@@ -171,7 +171,7 @@ describe('sqlite store', () => {
     await first.close();
     const raw = new Database(file);
     try {
-      raw.exec('drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; delete from schema_migrations where version >= 8');
+      raw.exec('drop table metric_samples; drop table webhooks; drop table webhook_deliveries; drop table webhook_cursor; drop table if exists tokens; drop table if exists leases; drop table if exists published_routes; drop table if exists data_plane_reports; delete from schema_migrations where version >= 8');
     } finally {
       raw.close();
     }
