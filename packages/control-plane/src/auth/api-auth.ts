@@ -36,7 +36,7 @@ interface MountDeps {
  */
 export function mountAuth(app: Hono, auth: ApiAuth, deps: MountDeps): Hono {
   if (auth.enabled) app.use('*', authMiddleware({ tokens: auth.tokens, limiter: auth.limiter, store: deps.store, log: deps.log, flagTokens: deps.flagTokens }));
-  return authRoutes({ enabled: auth.enabled, tokens: auth.tokens, limiter: auth.limiter, log: deps.log, clock: deps.clock });
+  return authRoutes({ enabled: auth.enabled, tokens: auth.tokens, limiter: auth.limiter, log: deps.log, clock: deps.clock, events: deps.store.events });
 }
 
 /** Throws INVALID_REQUEST (never echoing it) when SLUICE_BOOTSTRAP_TOKEN is given and is not a token: checked before anything starts. */

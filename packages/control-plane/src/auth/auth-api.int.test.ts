@@ -36,6 +36,13 @@ describe('tokens over the API', () => {
     assert.equal((await api.request('GET', '/api/v1/whoami', { token: body.token })).status, 401);
     assert.equal((await api.request('DELETE', '/api/v1/tokens/nobody', { token: admin })).status, 404);
     assert.ok(lines.every((line) => !line.includes(body.token.split('_')[2])), 'the secret is in no log line');
+    // The audit log has both changes, by whom and from where, with the metadata and never the token.
+    const audit = await api.request('GET', '/api/v1/events?subject=Token/ci', { token: admin });
+    assert.equal(audit.status, 200, audit.text);
+    const events = json(audit.text).items as { actor: string; to: string; source?: string; data: { after?: { role?: string; revoked?: boolean } } }[];
+    assert.deepEqual(events.map((e) => [e.actor, e.to, e.data.after?.role, e.data.after?.revoked ?? false]), [['root', 'created', 'operator', false], ['root', 'revoked', 'operator', true]]);
+    assert.ok(events.every((e) => e.source === '127.0.0.1'), JSON.stringify(events.map((e) => e.source)));
+    assert.ok(!audit.text.includes(body.token.split('_')[2]) && !audit.text.includes(body.token.split('_')[1]), 'no secret or id in the audit log');
   });
 
   test('a bad body names the field; the token is never echoed', async () => {

@@ -9,6 +9,9 @@ import type { AuthFailureLimiter } from './rate-limiter.js';
 import { readNewToken } from './token-input.js';
 import { MAX_TOKEN_TEXT } from './token-text.js';
 import type { TokenService } from './token-service.js';
+import { resourceChangedEvent, type ResourceChange } from '../events/resource-events.js';
+import { sourceOf } from '../http/request-source.js';
+import type { Store } from '../store/store.js';
 
 export interface AuthRouteDeps {
   /** Whether the API asks for tokens (sluice server --auth). */
@@ -17,6 +20,21 @@ export interface AuthRouteDeps {
   readonly limiter: AuthFailureLimiter;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Where token creation and revocation are recorded (the audit log); absent in some tests. */
+  readonly events?: Pick<Store, 'events'>['events'] | undefined;
+}
+
+/** A token's metadata as the audit log keeps it: never its text or digest. */
+function audited(token: { readonly role: string; readonly services: readonly string[]; readonly scopes: readonly string[]; readonly expiresAt: number | null }) {
+  return { role: token.role, services: token.services, scopes: token.scopes, expiresAt: token.expiresAt };
+}
+
+/** Records a token change in the audit log; a failure there is logged, not answered (the change is made). */
+async function recordTokenChange(deps: AuthRouteDeps, c: Context, change: Omit<ResourceChange, 'kind' | 'reason'>): Promise<void> {
+  if (deps.events === undefined) return;
+  const actor = actorOf(c);
+  const events = resourceChangedEvent({ ...change, kind: 'Token', reason: `token ${change.name} ${change.to} by ${actor}` }, { actor, at: deps.clock.now(), source: sourceOf(c) });
+  await deps.events.append(events).catch((error: unknown) => deps.log.error('could not record a token change in the audit log', { name: change.name, error: String(error) }));
 }
 
 /** https as the client sees it: the request URL, or a proxy's X-Forwarded-Proto. */
@@ -67,11 +85,13 @@ function tokenRoutes(api: Hono, deps: AuthRouteDeps): void {
     const createdBy = actorOf(c);
     const { text, token } = await deps.tokens.create(request, createdBy);
     deps.log.info('token created', { name: token.name, role: token.role, services: token.services.join(','), by: createdBy });
+    await recordTokenChange(deps, c, { name: token.name, before: undefined, after: audited(token), to: 'created' });
     return c.json({ token: text, ...token, warning: 'This is the only time the token is shown: keep it now.' }, 201);
   });
   api.delete('/tokens/:name', async (c) => {
     const token = await deps.tokens.revoke(c.req.param('name'));
     deps.log.info('token revoked', { name: token.name, by: actorOf(c) });
+    await recordTokenChange(deps, c, { name: token.name, before: audited(token), after: { ...audited(token), revoked: true }, to: 'revoked' });
     return c.json(token);
   });
 }

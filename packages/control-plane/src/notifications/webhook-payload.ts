@@ -18,7 +18,8 @@ export function webhookBody(delivery: WebhookDelivery, format: WebhookFormat): s
 }
 
 function jsonBody(delivery: WebhookDelivery) {
-  const { event } = delivery;
+  // The operator's address stays in Sluice's audit log: receivers (chat, ticketing) get who and what, not where from.
+  const { source: _source, ...event } = delivery.event as WebhookDelivery['event'] & { source?: string };
   return {
     id: delivery.id,
     webhook: delivery.webhook,

@@ -1,5 +1,5 @@
 /** The kinds of thing an event may be about. */
-export const EVENT_SUBJECT_KINDS = ['Service', 'Rollout', 'Flag', 'Segment', 'Experiment', 'Webhook', 'AnalysisTemplate', 'Target'] as const;
+export const EVENT_SUBJECT_KINDS = ['Service', 'Rollout', 'Flag', 'Segment', 'Experiment', 'Webhook', 'AnalysisTemplate', 'Target', 'Token'] as const;
 export type EventSubjectKind = (typeof EVENT_SUBJECT_KINDS)[number];
 
 /** What a release event is about. */
