@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli } from '../testing/run-cli.js';
+import { startSourceServer } from '../testing/source-server.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const SPECS = `apiVersion: sluice.dev/v1
 kind: Service
 metadata: { name: shop }
@@ -33,29 +30,6 @@ spec:
         - setWeight: 100
 `;
 
-/** `sluice server …` from source in a child process; resolves its URL once listening. */
-function startServer(args: readonly string[]) {
-  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(['node', 'sluice', ...process.argv.slice(1)]);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=sluice-source', '--input-type=module', '-e', script, 'server', ...args], {
-    cwd: REPO,
-    env: { PATH: process.env['PATH'] ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const found = /listening on (http:\/\/\S+)/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, exited, output: () => output };
-}
-
 async function getJson(url: string): Promise<any> {
   const res = await fetch(url);
   return res.json();
@@ -69,7 +43,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 describe('sluice server --no-self-approval --trust-proxy', () => {
   test('the author cannot approve their rollout, another person can; events carry the client address', async () => {
-    const server = startServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a'), '--no-self-approval', '--trust-proxy']);
+    const server = startSourceServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a'), '--no-self-approval', '--trust-proxy']);
     try {
       const url = await server.url;
       await writeFile(join(dir, 'shop.yaml'), SPECS);

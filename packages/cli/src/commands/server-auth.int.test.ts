@@ -1,39 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../testing/run-cli.js';
+import { startSourceServer } from '../testing/source-server.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const GIVEN = `sluice_0123456789ab_${'G'.repeat(43)}`;
-
-/** `sluice server …` from source in a child process; `url` once it listens, `exited` with its code. */
-function startServer(args: readonly string[], env: Record<string, string>) {
-  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(['node', 'sluice', ...process.argv.slice(1)]);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=sluice-source', '--input-type=module', '-e', script, 'server', ...args], {
-    cwd: REPO,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const found = /listening on (http:\/\/\S+)/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  url.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, exited, output: () => output };
-}
 
 let dir: string;
 before(async () => {
@@ -43,7 +16,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 describe('sluice server --auth', () => {
   test('SLUICE_AUTH=1: the bootstrap token is written 0600 and never printed; the API needs it', async () => {
-    const server = startServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a')], { SLUICE_AUTH: '1' });
+    const server = startSourceServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a')], { SLUICE_AUTH: '1' });
     let token = '';
     try {
       const url = await server.url;
@@ -64,7 +37,7 @@ describe('sluice server --auth', () => {
   });
 
   test('--auth with SLUICE_BOOTSTRAP_TOKEN: that is the admin token, and no file is written', async () => {
-    const server = startServer(['--auth', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'b')], { SLUICE_BOOTSTRAP_TOKEN: GIVEN });
+    const server = startSourceServer(['--auth', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'b')], { SLUICE_BOOTSTRAP_TOKEN: GIVEN });
     try {
       const url = await server.url;
       const me = await fetch(`${url}/api/v1/whoami`, { headers: { authorization: `Bearer ${GIVEN}` } });
@@ -78,7 +51,7 @@ describe('sluice server --auth', () => {
   });
 
   test('a malformed SLUICE_BOOTSTRAP_TOKEN is a usage error that does not echo it', async () => {
-    const server = startServer(['--auth', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'c')], { SLUICE_BOOTSTRAP_TOKEN: 'hunter2-hunter2' });
+    const server = startSourceServer(['--auth', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'c')], { SLUICE_BOOTSTRAP_TOKEN: 'hunter2-hunter2' });
     assert.equal(await server.exited, 2);
     assert.match(server.output(), /SLUICE_BOOTSTRAP_TOKEN is not a Sluice token/);
     assert.doesNotMatch(server.output(), /hunter2/);

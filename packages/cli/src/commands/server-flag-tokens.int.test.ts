@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../testing/run-cli.js';
+import { startSourceServer } from '../testing/source-server.js';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const TOKEN = 'prod-token-0123456789abcdef';
 const STAGING_TOKEN = 'staging-token-0123456789abcdef';
 const FLAG = `apiVersion: sluice.dev/v1
@@ -19,39 +16,6 @@ spec:
     production: { enabled: true }
     staging: { enabled: true }
 `;
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: Promise<string>;
-  output(): string;
-  /** Resolves with the exit code. */
-  readonly exited: Promise<number | null>;
-}
-
-/** `sluice server …` from source in a child process (it waits for a signal to stop). */
-function startServer(args: readonly string[], env: Record<string, string> = {}): Server {
-  const script = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(['node', 'sluice', ...process.argv.slice(1)]);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=sluice-source', '--input-type=module', '-e', script, 'server', ...args], {
-    cwd: REPO,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const url = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const found = /listening on (http:\/\/\S+)/.exec(output);
-      if (found?.[1]) resolve(found[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-  });
-  // A server that exits before listening (bad options) is awaited through `exited` instead.
-  url.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url, exited, output: () => output };
-}
 
 async function evaluate(url: string, token: string, environment: string): Promise<number> {
   const res = await fetch(`${url}/api/v1/flags/evaluate`, {
@@ -71,7 +35,7 @@ after(() => rm(dir, { recursive: true, force: true }));
 
 describe('sluice server flag tokens', () => {
   test('--flag-token (repeatable) lets each token read only its environment, and is never printed', async () => {
-    const server = startServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a'), '--flag-token', `production:${TOKEN}`, '--flag-token', `staging:${STAGING_TOKEN}`], {
+    const server = startSourceServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'a'), '--flag-token', `production:${TOKEN}`, '--flag-token', `staging:${STAGING_TOKEN}`], {
       SLUICE_FLAG_TOKENS: 'development:ignored-when-flags-given-0000',
     });
     try {
@@ -92,7 +56,7 @@ describe('sluice server flag tokens', () => {
   });
 
   test('SLUICE_FLAG_TOKENS (comma-separated) is read when no --flag-token is given', async () => {
-    const server = startServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'b')], { SLUICE_FLAG_TOKENS: `production:${TOKEN}, staging:${STAGING_TOKEN}` });
+    const server = startSourceServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'b')], { SLUICE_FLAG_TOKENS: `production:${TOKEN}, staging:${STAGING_TOKEN}` });
     try {
       const url = await server.url;
       assert.equal(await evaluate(url, STAGING_TOKEN, 'production'), 403);
@@ -107,7 +71,7 @@ describe('sluice server flag tokens', () => {
   });
 
   test('a malformed token entry is a usage error that does not echo the token', async () => {
-    const server = startServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'c'), '--flag-token', 'production:abc-secret']);
+    const server = startSourceServer(['--listen', '127.0.0.1:0', '--data-dir', join(dir, 'c'), '--flag-token', 'production:abc-secret']);
     assert.equal(await server.exited, 2);
     assert.match(server.output(), /^error: Flag token 1 is not environment:token$/m);
     assert.doesNotMatch(server.output(), /abc-secret/);

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, buildUi, finishPage, launchChromium, newPage, repoRoot, screenshot, until, type OpenedPage } from '../testing/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserAvailable, repoRoot, screenshot, until, useReleaseCenter } from '../testing/browser.js';
 
 /** The admin token the control plane is started with (sluice_<12 id chars>_<32+ secret chars>). */
 const ADMIN_TOKEN = `sluice_uitestadmin1_${'A'.repeat(40)}`;
@@ -41,12 +37,6 @@ spec:
 
 if (browserAvailable('release center: sign-in with API tokens')) {
   describe('release center: sign-in, roles and sign-out in Chromium (sluice server --auth)', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: OpenedPage | undefined;
-
     /** A call of the API as `token` (Authorization: Bearer), not through the page. */
     async function call(method: string, path: string, body?: unknown, token = ADMIN_TOKEN): Promise<{ status: number; json: any }> {
       const headers: Record<string, string> = { authorization: `Bearer ${token}` };
@@ -58,7 +48,7 @@ if (browserAvailable('release center: sign-in with API tokens')) {
         headers['content-type'] = 'application/json';
         payload = JSON.stringify(body);
       }
-      const res = await fetch(`${cp.url}/api/v1${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+      const res = await fetch(`${center.url}/api/v1${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
       const text = await res.text();
       return { status: res.status, json: text === '' ? undefined : JSON.parse(text) };
     }
@@ -69,34 +59,17 @@ if (browserAvailable('release center: sign-in with API tokens')) {
       return made.json.token as string;
     }
 
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-auth-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, cwd: repoRoot, auth: { enabled: true, bootstrapToken: ADMIN_TOKEN } });
-      assert.equal((await fetch(`${cp.url}/api/v1/whoami`)).status, 401, 'auth is on: whoami without a session is refused');
-      const applied = await call('POST', '/apply', SERVICES);
-      assert.equal(applied.status, 200, JSON.stringify(applied.json));
-      await until('shop ready on v1', async () => ((await call('GET', '/services/shop')).json?.workloads?.[0]?.readyEndpoints?.length === 1 ? true : undefined));
-      browser = await launchChromium();
+    // The 401s the test provokes are the page's own requests, reported as failed loads, not page errors.
+    const center = useReleaseCenter('auth', {
+      controlPlane: { cwd: repoRoot, auth: { enabled: true, bootstrapToken: ADMIN_TOKEN } },
+      setup: async (url) => {
+        assert.equal((await fetch(`${url}/api/v1/whoami`)).status, 401, 'auth is on: whoami without a session is refused');
+        const applied = await call('POST', '/apply', SERVICES);
+        assert.equal(applied.status, 200, JSON.stringify(applied.json));
+        await until('shop ready on v1', async () => ((await call('GET', '/services/shop')).json?.workloads?.[0]?.readyEndpoints?.length === 1 ? true : undefined));
+      },
     });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
-    });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'auth', t.name);
-    });
-
-    async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      // The 401s the test provokes are the page's own requests, reported as failed loads, not page errors.
-      await current.page.goto(`${cp.url}${path}`);
-      return current.page;
-    }
+    const open = center.open;
     const tokenField = (page: Page) => page.getByLabel('API token');
     async function signIn(page: Page, text: string): Promise<void> {
       await tokenField(page).fill(text);

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
+import { describe, test } from 'node:test';
 import { variantAssigner, type ExperimentRow } from '@sluice/domain';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage } from '../testing/browser.js';
+import { api, browserAvailable, useReleaseCenter } from '../testing/browser.js';
 
 // A flag experiment: the treatment converts twice as often; page loads are the same (a guardrail).
 const EXPERIMENTS = `apiVersion: sluice.dev/v1
@@ -54,38 +49,14 @@ const p4 = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 if (browserAvailable('release center: Experiments page')) {
   describe('release center: the Experiments page in Chromium', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
-
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-experiments-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir });
-      await api(cp.url, '/apply', EXPERIMENTS);
-      const all = events();
-      for (let i = 0; i < all.length; i += 1000) await api(cp.url, '/events', JSON.stringify({ events: all.slice(i, i + 1000) }));
-      browser = await launchChromium();
+    const center = useReleaseCenter('experiments', {
+      setup: async (url) => {
+        await api(url, '/apply', EXPERIMENTS);
+        const all = events();
+        for (let i = 0; i < all.length; i += 1000) await api(url, '/events', JSON.stringify({ events: all.slice(i, i + 1000) }));
+      },
     });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
-    });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'experiments', t.name);
-    });
-
-    async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      await current.page.goto(`${cp.url}${path}`);
-      return current.page;
-    }
+    const open = center.open;
 
     test('/ui/experiments lists every experiment with its phase, split, users and result', async () => {
       const page = await open('/ui/experiments');
@@ -101,7 +72,7 @@ if (browserAvailable('release center: Experiments page')) {
     });
 
     test("an experiment's report: per variant and metric the value, difference with its interval, p-value, SRM and verdict", async () => {
-      const view = await api(cp.url, '/experiments/checkout-button');
+      const view = await api(center.url, '/experiments/checkout-button');
       const row = (metric: string, variant: string): ExperimentRow => view.report.rows.find((r: ExperimentRow) => r.metric === metric && r.variant === variant);
       const page = await open('/ui/experiments/checkout-button');
       const purchase = page.locator('table[data-metric="purchase"]');
@@ -135,13 +106,13 @@ if (browserAvailable('release center: Experiments page')) {
       assert.match((await stop.textContent()) ?? '', /counts no more events.*now: winner, winner green/);
       await stop.getByRole('button', { name: 'Cancel' }).click();
       await stop.waitFor({ state: 'hidden' });
-      assert.equal((await api(cp.url, '/experiments/checkout-button')).status.phase, 'Running', 'cancel changed nothing');
+      assert.equal((await api(center.url, '/experiments/checkout-button')).status.phase, 'Running', 'cancel changed nothing');
       await page.getByRole('button', { name: 'Stop', exact: true }).click();
       await stop.getByLabel('Reason (recorded with the experiment)').fill('enough data');
       await stop.getByRole('button', { name: 'Stop checkout-button' }).click();
       await stop.waitFor({ state: 'hidden' });
       await page.locator('.phase-stopped').waitFor();
-      const stopped = await api(cp.url, '/experiments/checkout-button');
+      const stopped = await api(center.url, '/experiments/checkout-button');
       assert.deepEqual([stopped.status.phase, stopped.status.reason, stopped.status.result.winner], ['Stopped', 'enough data', 'green']);
       assert.equal(await page.getByRole('button', { name: 'Stop', exact: true }).isDisabled(), true);
       // Promote: the winner by default; another variant needs the "promote anyway" box.
@@ -150,12 +121,12 @@ if (browserAvailable('release center: Experiments page')) {
       await promote.getByLabel('Variant to promote').selectOption('control');
       await promote.getByRole('button', { name: 'Promote control' }).click();
       await promote.getByText('Tick the box to promote a variant that is not the winner.').waitFor();
-      assert.equal((await api(cp.url, '/experiments/checkout-button')).status.phase, 'Stopped', 'not promoted without the box');
+      assert.equal((await api(center.url, '/experiments/checkout-button')).status.phase, 'Stopped', 'not promoted without the box');
       await promote.getByLabel('Variant to promote').selectOption('green');
       await promote.getByRole('button', { name: 'Promote green' }).click();
       await promote.waitFor({ state: 'hidden' });
       await page.locator('.phase-promoted').waitFor();
-      const promoted = await api(cp.url, '/experiments/checkout-button');
+      const promoted = await api(center.url, '/experiments/checkout-button');
       assert.deepEqual([promoted.status.phase, promoted.status.promoted.variant, promoted.status.promoted.forced], ['Promoted', 'green', false]);
     });
 

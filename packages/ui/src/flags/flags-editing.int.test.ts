@@ -1,11 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage } from '../testing/browser.js';
+import { describe, test } from 'node:test';
+import { api, browserAvailable, useReleaseCenter } from '../testing/browser.js';
 
 // beta-checkout has one rule in production; old-banner is fully on (stale once 40 days pass).
 const FLAGS = `apiVersion: sluice.dev/v1
@@ -40,45 +35,18 @@ const DAY_MS = 86_400_000;
 
 if (browserAvailable('release center: flag editing')) {
   describe('release center: rollout, rules editor and stale flags in Chromium', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
     // The control plane's clock: the stale test moves it 50 days ahead.
     let offset = 0;
-
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-flag-edit-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, clock: { now: () => Date.now() + offset } });
-      await api(cp.url, '/apply', FLAGS);
-      browser = await launchChromium();
+    const center = useReleaseCenter('flags', {
+      controlPlane: { clock: { now: () => Date.now() + offset } },
+      setup: (url) => api(url, '/apply', FLAGS),
+      actor: ACTOR,
     });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
-    });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'flags', t.name);
-    });
-
-    async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      const { page } = current;
-      await page.goto(`${cp.url}${path}`);
-      await page.getByLabel('Acting as').fill(ACTOR);
-      await page.getByLabel('Acting as').press('Tab');
-      return page;
-    }
+    const open = center.open;
 
     test('the rollout % is edited in place, refused when too precise, and saved as a new version', async () => {
       const page = await open('/ui/flags?env=production');
-      const before = await api(cp.url, '/flags/beta-checkout');
+      const before = await api(center.url, '/flags/beta-checkout');
       const cell = page.locator('tr[data-flag="beta-checkout"] td[data-label="Rollout"]');
       assert.match((await cell.textContent()) ?? '', /^10 % \+ 1 rule$/);
       await cell.getByRole('button', { name: 'Rollout of beta-checkout in production: 10 %, edit' }).click();
@@ -93,18 +61,18 @@ if (browserAvailable('release center: flag editing')) {
       // Escape leaves it as it was.
       await field.press('Escape');
       await cell.getByRole('button', { name: /10 %, edit/ }).waitFor();
-      assert.equal((await api(cp.url, '/flags/beta-checkout')).version, before.version, 'nothing was saved');
+      assert.equal((await api(center.url, '/flags/beta-checkout')).version, before.version, 'nothing was saved');
       // Keyboard: Enter opens the field, Enter saves.
       await cell.getByRole('button', { name: /10 %, edit/ }).focus();
       await page.keyboard.press('Enter');
       await field.fill('12.75');
       await field.press('Enter');
       await cell.getByRole('button', { name: 'Rollout of beta-checkout in production: 12.75 %, edit' }).waitFor();
-      const after = await api(cp.url, '/flags/beta-checkout');
+      const after = await api(center.url, '/flags/beta-checkout');
       assert.equal(after.environments.production.rollout, 12.75);
       assert.equal(after.version, before.version + 1);
       assert.equal(after.spec.environments.production.rules.length, 1, 'the rules are untouched');
-      const [newest] = (await api(cp.url, '/flags/beta-checkout/history')).items;
+      const [newest] = (await api(center.url, '/flags/beta-checkout/history')).items;
       assert.equal(newest.change.actor, ACTOR);
     });
 
@@ -129,7 +97,7 @@ if (browserAvailable('release center: flag editing')) {
       assert.equal(lines[bad - 1]?.slice(col - 1, col - 1 + 'IN'.length), 'IN', `column ${col} points at the operator's value`);
       assert.match((await problem.textContent()) ?? '', /unknown operator|INSIDE|operator/i);
       assert.equal(await page.locator(`.code-gutter [data-line="${bad}"]`).getAttribute('class'), 'gutter-bad');
-      const version = (await api(cp.url, '/flags/beta-checkout')).version;
+      const version = (await api(center.url, '/flags/beta-checkout')).version;
       // Clicking the position puts the caret there.
       await problem.locator('.problem-at').click();
       const caret = await editor.evaluate((el) => (el as HTMLTextAreaElement).selectionStart);
@@ -138,13 +106,13 @@ if (browserAvailable('release center: flag editing')) {
       await editor.fill(text.replace('values: [DE, AT]', 'values: [DE, AT, CH]').replace('rollout: 50', 'rollout: 60'));
       await page.getByRole('button', { name: 'Save', exact: true }).click();
       await page.getByText(`Saved as version ${version + 1}.`).waitFor();
-      const saved = await api(cp.url, '/flags/beta-checkout');
+      const saved = await api(center.url, '/flags/beta-checkout');
       assert.equal(saved.version, version + 1);
       const rule = saved.spec.environments.production.rules[0];
       assert.deepEqual([rule.constraints[0].values, rule.rollout], [['DE', 'AT', 'CH'], 60]);
       assert.equal(saved.spec.environments.production.enabled, true, 'enabled is kept');
       assert.equal(saved.spec.environments.production.default.rollout, 12.75, 'the default is kept');
-      assert.deepEqual(saved.spec.environments.staging, (await api(cp.url, `/flags/beta-checkout/history`)).items[1].spec.environments.staging, 'other environments are untouched');
+      assert.deepEqual(saved.spec.environments.staging, (await api(center.url, `/flags/beta-checkout/history`)).items[1].spec.environments.staging, 'other environments are untouched');
       assert.equal(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), true, 'nothing left to save');
       await page.locator('.revision').nth(0).filter({ hasText: ACTOR }).waitFor();
     });
@@ -155,7 +123,7 @@ if (browserAvailable('release center: flag editing')) {
       await page.getByRole('link', { name: 'Stale flags' }).click();
       await page.locator('.stale-table tr[data-flag="old-banner"]').waitFor();
       assert.equal(new URL(page.url()).searchParams.get('view'), 'stale');
-      const report = await api(cp.url, '/flags/stale?unusedDays=30');
+      const report = await api(center.url, '/flags/stale?unusedDays=30');
       assert.deepEqual(await page.locator('.stale-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-flag'))), report.items.map((i: { flag: string }) => i.flag));
       const row = page.locator('.stale-table tr[data-flag="old-banner"]');
       assert.deepEqual(await row.locator('.badge').evaluateAll((b) => b.map((x) => x.getAttribute('data-reason'))), ['fully-on', 'unused']);

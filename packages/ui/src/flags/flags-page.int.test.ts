@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, screenshot } from '../testing/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { api, browserAvailable, screenshot, useReleaseCenter } from '../testing/browser.js';
 
 // Three flags on in several environments; checkout-v2 is the one the kill switch turns off.
 const FLAGS = `apiVersion: sluice.dev/v1
@@ -54,41 +50,9 @@ async function waitForSwitch(page: Page, flag: string, on: boolean): Promise<voi
 
 if (browserAvailable('release center: Flags page')) {
   describe('release center: the Flags page in Chromium', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
-
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-test-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir });
-      await api(cp.url, '/apply', FLAGS);
-      browser = await launchChromium();
-    });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
-    });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, '', t.name);
-    });
-
-    /** Opens `path` as ACTOR (the "Acting as" field) and waits until the page follows the flag stream. */
-    async function open(path: string, options: { width?: number; height?: number; dark?: boolean; live?: boolean } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      const { page } = current;
-      await page.goto(`${cp.url}${path}`);
-      await page.getByLabel('Acting as').fill(ACTOR);
-      await page.getByLabel('Acting as').press('Tab');
-      if (options.live !== false) await page.locator('.live-live').waitFor();
-      return page;
-    }
+    // Pages open as ACTOR (the "Acting as" field) and wait until they follow the flag stream, unless { live: false }.
+    const center = useReleaseCenter('', { setup: (url) => api(url, '/apply', FLAGS), actor: ACTOR, live: true });
+    const open = center.open;
 
     test('/ui/flags: every flag with its kind, state, rollout and environments', async () => {
       const page = await open('/ui/flags');
@@ -113,21 +77,21 @@ if (browserAvailable('release center: Flags page')) {
       const page = await open('/ui/flags?env=production');
       await switchOf(page, 'search-v3').click();
       await waitForSwitch(page, 'search-v3', false);
-      const off = await api(cp.url, '/flags/search-v3');
+      const off = await api(center.url, '/flags/search-v3');
       assert.equal(off.environments.production.enabled, false);
       assert.equal(off.environments.staging.enabled, true, 'other environments are untouched');
-      const [newest] = (await api(cp.url, '/flags/search-v3/history')).items;
+      const [newest] = (await api(center.url, '/flags/search-v3/history')).items;
       assert.equal(newest.change.actor, ACTOR);
       // The keyboard works too: the switch is a real button.
       await switchOf(page, 'search-v3').focus();
       await page.keyboard.press('Enter');
       await waitForSwitch(page, 'search-v3', true);
-      assert.equal((await api(cp.url, '/flags/search-v3')).environments.production.enabled, true);
+      assert.equal((await api(center.url, '/flags/search-v3')).environments.production.enabled, true);
     });
 
     test('the kill switch says what it will do, does nothing on cancel, and turns the flag off everywhere on confirm', async () => {
       const page = await open('/ui/flags?env=production');
-      const before = await api(cp.url, '/flags/checkout-v2');
+      const before = await api(center.url, '/flags/checkout-v2');
       const kill = page.getByRole('button', { name: 'Kill switch: turn checkout-v2 off everywhere' });
       await kill.click();
       const dialog = page.getByRole('dialog', { name: 'Kill switch: checkout-v2' });
@@ -138,7 +102,7 @@ if (browserAvailable('release center: Flags page')) {
       assert.match(text, new RegExp(`sluice flag restore checkout-v2 ${before.version}`));
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'hidden' });
-      assert.equal((await api(cp.url, '/flags/checkout-v2')).version, before.version, 'cancel changed nothing');
+      assert.equal((await api(center.url, '/flags/checkout-v2')).version, before.version, 'cancel changed nothing');
 
       await kill.click();
       await dialog.getByLabel('Reason (recorded in the history)').fill('incident 42');
@@ -152,20 +116,20 @@ if (browserAvailable('release center: Flags page')) {
       assert.equal(await row.locator('.kill-button').isDisabled(), true);
       await page.getByRole('status').filter({ hasText: 'checkout-v2 is off in every environment' }).waitFor();
 
-      const after = await api(cp.url, '/flags/checkout-v2');
+      const after = await api(center.url, '/flags/checkout-v2');
       for (const env of ENVIRONMENTS) {
         assert.equal(after.environments[env].enabled, false, `${env} is off`);
-        const evaluation = await api(cp.url, '/flags/evaluate', JSON.stringify({ environment: env, flag: 'checkout-v2', context: { userId: 'alice' } }));
+        const evaluation = await api(center.url, '/flags/evaluate', JSON.stringify({ environment: env, flag: 'checkout-v2', context: { userId: 'alice' } }));
         assert.equal(evaluation.enabled, false, `${env}: alice's override no longer applies`);
       }
-      const [newest] = (await api(cp.url, '/flags/checkout-v2/history')).items;
+      const [newest] = (await api(center.url, '/flags/checkout-v2/history')).items;
       assert.deepEqual([newest.version, newest.change.actor, newest.change.reason], [before.version + 1, ACTOR, 'incident 42']);
     });
 
     test('a change made elsewhere appears at once over the flag stream', async () => {
       const page = await open('/ui/flags?env=staging');
       await waitForSwitch(page, 'checkout-v2', false);
-      await api(cp.url, '/flags/checkout-v2/environments/staging', JSON.stringify({ enabled: true, reason: 'from the CLI' }));
+      await api(center.url, '/flags/checkout-v2/environments/staging', JSON.stringify({ enabled: true, reason: 'from the CLI' }));
       await waitForSwitch(page, 'checkout-v2', true);
     });
 
@@ -174,7 +138,7 @@ if (browserAvailable('release center: Flags page')) {
       await page.getByRole('link', { name: 'checkout-v2' }).click();
       await page.getByRole('heading', { name: 'History' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/ui/flags/checkout-v2');
-      const history = (await api(cp.url, '/flags/checkout-v2/history')).items as { version: number; change: { reason: string } }[];
+      const history = (await api(center.url, '/flags/checkout-v2/history')).items as { version: number; change: { reason: string } }[];
       assert.equal(await page.locator('.revision').count(), history.length);
       assert.match((await page.locator('.revision').first().textContent()) ?? '', /from the CLI/);
       await page.getByRole('button', { name: 'Restore v1' }).click();
@@ -182,7 +146,7 @@ if (browserAvailable('release center: Flags page')) {
       await dialog.getByRole('button', { name: 'Restore v1' }).click();
       await dialog.waitFor({ state: 'hidden' });
       await page.locator('tr[data-env="production"] [role="switch"][aria-checked="true"]').waitFor();
-      const restored = await api(cp.url, '/flags/checkout-v2');
+      const restored = await api(center.url, '/flags/checkout-v2');
       assert.deepEqual(ENVIRONMENTS.map((env) => restored.environments[env].enabled), [true, true, true]);
       assert.equal(await page.locator('.revision').count(), history.length + 1);
     });

@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, screenshot, until } from '../testing/browser.js';
+import { after, before, describe, test } from 'node:test';
+import { api, browserAvailable, screenshot, until, useReleaseCenter } from '../testing/browser.js';
 
 /** The PostgreSQL server the e2e tests use (SLUICE_TEST_PG_URL, default local trust auth). */
 const ADMIN_URL = process.env['SLUICE_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -71,45 +66,28 @@ spec:
 const db = browserAvailable('release center: Migrations page') ? createDatabase() : undefined;
 if (db !== undefined) {
   describe('release center: the Migrations page in Chromium (real PostgreSQL)', () => {
-    let cp: RunningControlPlane;
     let app: Server;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
 
+    // Before the release center's: the control plane starts with the database's URL in its environment.
     before(async () => {
       process.env[ENV] = db.url;
       app = createServer((_req, res) => res.end('ok'));
       await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-migrations-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, pollMs: 100 });
-      browser = await launchChromium();
     });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
+    const center = useReleaseCenter('migrations', { controlPlane: { pollMs: 100 } });
+    // After the release center's: the control plane is closed by then.
+    after(() => {
       app?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
       db.drop();
       delete process.env[ENV];
     });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'migrations', t.name);
-    });
 
     test('a rollout with a migration: stages, a backfill bar that moves live, SQL of each phase, a link to the rollout', async () => {
-      current = await newPage(browser);
-      const { page } = current;
-      await page.goto(`${cp.url}/ui/migrations`);
+      const page = await center.open('/ui/migrations');
       await page.getByText('No rollout carries a migration.').waitFor();
-      await api(cp.url, '/apply', SPECS((app.address() as { port: number }).port));
+      await api(center.url, '/apply', SPECS((app.address() as { port: number }).port));
       // The page is not refreshing yet (nothing ran when it loaded): a reload shows the new rollout.
-      await until('the backfill to start', async () => ((await api(cp.url, '/rollouts/shop-rename')).status.migration?.phase === 'backfilling' ? true : undefined));
+      await until('the backfill to start', async () => ((await api(center.url, '/rollouts/shop-rename')).status.migration?.phase === 'backfilling' ? true : undefined));
       await page.reload();
       const card = page.locator('article[data-rollout="shop-rename"]');
       const bar = card.getByRole('progressbar', { name: 'Backfill of shop-rename' });
@@ -132,7 +110,7 @@ if (db !== undefined) {
       assert.match((await card.locator('.ponr').textContent()) ?? '', /Point of no return: not reached/);
       // Done: the page shows the final count the API has, and stops refreshing.
       const done = await until('the backfill to finish', async () => {
-        const r = await api(cp.url, '/rollouts/shop-rename');
+        const r = await api(center.url, '/rollouts/shop-rename');
         return r.status.migration?.phase === 'backfilled' ? r.status.migration.backfill : undefined;
       }, 60_000);
       await card.locator('.migration-phase', { hasText: /^backfilled$/ }).waitFor();

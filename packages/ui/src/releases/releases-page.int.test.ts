@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, repoRoot, screenshot, until } from '../testing/browser.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { api, browserAvailable, repoRoot, screenshot, until, useReleaseCenter } from '../testing/browser.js';
 
 /** A demo-app version run as a local process (`node demo/app.js` from the repository's root). */
 const version = (v: string) => `{ run: { command: "node demo/app.js", env: { VERSION: ${v} }, replicas: 1, readiness: { path: /healthz, interval: 100ms }, gracePeriod: 1s } }`;
@@ -41,46 +37,20 @@ const texts = (page: Page, selector: string) => page.locator(selector).evaluateA
 
 if (browserAvailable('release center: Releases, Service history and Audit log pages')) {
   describe('release center: Releases, Service history and Audit log in Chromium', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
-
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-releases-'));
-      // The versions run `node demo/app.js` from the repository's root.
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, cwd: repoRoot });
-      await api(cp.url, '/apply', SERVICES);
-      await until('shop and cart ready on v1', async () => {
-        const items = (await api(cp.url, '/services')).items as any[];
-        return items.length === 2 && items.every((s) => readyCount(s, 'v1') === 1 && s.traffic !== undefined) ? true : undefined;
-      });
-      browser = await launchChromium();
+    // The versions run `node demo/app.js` from the repository's root; pages open as ACTOR and wait until they follow the event stream.
+    const center = useReleaseCenter('releases', {
+      controlPlane: { cwd: repoRoot },
+      setup: async (url) => {
+        await api(url, '/apply', SERVICES);
+        await until('shop and cart ready on v1', async () => {
+          const items = (await api(url, '/services')).items as any[];
+          return items.length === 2 && items.every((s) => readyCount(s, 'v1') === 1 && s.traffic !== undefined) ? true : undefined;
+        });
+      },
+      actor: ACTOR,
+      live: true,
     });
-    after(async () => {
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
-    });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'releases', t.name);
-    });
-
-    /** Opens `path` as ACTOR and waits until the page follows the event stream . */
-    async function open(path: string, options: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      const { page } = current;
-      await page.goto(`${cp.url}${path}`);
-      await page.getByLabel('Acting as').fill(ACTOR);
-      await page.getByLabel('Acting as').press('Tab');
-      await page.locator('.live-live').waitFor();
-      return page;
-    }
+    const open = center.open;
     const row = (page: Page, name: string) => page.locator(`tr[data-service="${name}"]`);
 
     test('/ui/: every service with its stable version, no rollout yet, healthy', async () => {
@@ -99,7 +69,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       const page = await open('/ui/releases');
       await row(page, 'shop').waitFor();
       await page.evaluate(() => ((window as any).sameDocument = true));
-      await api(cp.url, '/apply', ROLLOUT);
+      await api(center.url, '/apply', ROLLOUT);
       const shop = row(page, 'shop');
       await shop.locator('a[href="/ui/rollouts/shop-v2"]').waitFor();
       await screenshot(page, 'releases-rollout-in-progress');
@@ -115,7 +85,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await shop.locator('[data-phase="Succeeded"]').waitFor();
       assert.match((await shop.locator('td[data-label="Rollout"]').textContent()) ?? '', /No rollout in progress\s*last: shop-v2\s*Succeeded/);
       assert.equal(await page.evaluate(() => (window as any).sameDocument), true, 'the page was never reloaded');
-      assert.equal((await api(cp.url, '/services/shop')).status.stable, 'v2');
+      assert.equal((await api(center.url, '/services/shop')).status.stable, 'v2');
     });
 
     test('filters: text search, active only and phase, kept in the URL', async () => {
@@ -134,7 +104,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await page.getByRole('status').filter({ hasText: 'No service matches these filters' }).waitFor();
       assert.equal(new URL(page.url()).searchParams.get('active'), '1');
       // A shared link shows the same view.
-      await page.goto(`${cp.url}/ui/?q=shop`);
+      await page.goto(`${center.url}/ui/?q=shop`);
       await row(page, 'shop').waitFor();
       assert.equal(await row(page, 'cart').count(), 0);
       assert.equal(await page.getByRole('searchbox', { name: 'Search' }).inputValue(), 'shop');
@@ -145,7 +115,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await row(page, 'shop').getByRole('link', { name: 'shop', exact: true }).click();
       await page.getByRole('heading', { name: 'Revisions' }).waitFor();
       assert.equal(new URL(page.url()).pathname, '/ui/services/shop');
-      await until('v1 still ready', async () => (readyCount(await api(cp.url, '/services/shop'), 'v1') === 1 ? true : undefined));
+      await until('v1 still ready', async () => (readyCount(await api(center.url, '/services/shop'), 'v1') === 1 ? true : undefined));
       const revisions = page.locator('li[data-revision]');
       await page.locator('li[data-revision="2"][data-current="true"]').waitFor();
       assert.deepEqual(await revisions.evaluateAll((items) => items.map((i) => i.getAttribute('data-revision'))), ['2', '1']);
@@ -165,7 +135,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel', 'focus starts on Cancel');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'hidden' });
-      assert.deepEqual((await api(cp.url, '/services/shop')).status, { stable: 'v2', revision: 2 }, 'cancel changed nothing');
+      assert.deepEqual((await api(center.url, '/services/shop')).status, { stable: 'v2', revision: 2 }, 'cancel changed nothing');
 
       await undo.click();
       await dialog.getByRole('button', { name: 'Undo to revision 1 (v1)' }).click();
@@ -173,9 +143,9 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       await page.locator('li[data-revision="3"][data-current="true"]').waitFor();
       assert.match((await page.locator('li[data-revision="3"]').textContent()) ?? '', /v1.*by ui-tester.*undo to revision 1/);
       await page.locator('.rel-service-state [data-stable="v1"]').waitFor();
-      const after = await api(cp.url, '/services/shop');
+      const after = await api(center.url, '/services/shop');
       assert.deepEqual(after.status, { stable: 'v1', revision: 3 });
-      const newest = (await api(cp.url, '/services/shop/revisions')).items.at(-1);
+      const newest = (await api(center.url, '/services/shop/revisions')).items.at(-1);
       assert.deepEqual([newest.number, newest.actor, newest.outcome, newest.undoneTo], [3, ACTOR, 'undone-to', 1]);
       // The current revision has no Undo; the one it replaced says why it cannot be undone to if so.
       assert.equal(await page.locator('li[data-revision="3"] button').count(), 0);
@@ -188,7 +158,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       const seqs = (await rows.evaluateAll((r) => r.map((x) => Number(x.getAttribute('data-seq'))))) as number[];
       assert.ok(seqs.length > 5, `events listed: ${seqs.length}`);
       assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
-      const all = (await api(cp.url, '/events?limit=10000')).items as any[];
+      const all = (await api(center.url, '/events?limit=10000')).items as any[];
       assert.equal(seqs[0], all.at(-1).seq, 'the newest event is on top');
       assert.ok((await page.locator('tr[data-actor="oncall"][data-type="RolloutCreated"]').count()) === 1, 'the apply of the rollout, by oncall');
 
@@ -214,7 +184,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       // Live: an apply made elsewhere appears on top of an unfiltered log (over the stream: well before the 5 s refresh).
       await page.getByRole('button', { name: 'Clear' }).click();
       await page.locator('tr[data-type="StableChanged"]').first().waitFor();
-      await api(cp.url, '/apply', service('cart', ['v1'], '  rollbackWindow: 48h\n'));
+      await api(center.url, '/apply', service('cart', ['v1'], '  rollbackWindow: 48h\n'));
       await page.locator('tbody tr:first-child[data-type="ServiceUpdated"][data-actor="oncall"]').waitFor({ timeout: 2000 });
 
       // Each action shows where it came from and, folded, what it changed; the keyboard opens it.
@@ -235,7 +205,7 @@ if (browserAvailable('release center: Releases, Service history and Audit log pa
       assert.equal(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor), 'rgb(13, 17, 23)');
       assert.equal(await page.locator('thead').isVisible(), false, 'cards, not a table header');
       for (const path of ['/ui/', '/ui/services/shop', '/ui/audit']) {
-        if (path !== '/ui/') await page.goto(`${cp.url}${path}`);
+        if (path !== '/ui/') await page.goto(`${center.url}${path}`);
         await page.locator(path === '/ui/' ? 'tr[data-service]' : path === '/ui/audit' ? 'tr[data-seq]' : 'li[data-revision]').first().waitFor();
         // An opened before/after must fit the phone too.
         if (path === '/ui/audit') await page.locator('details.rel-change > summary').first().click();

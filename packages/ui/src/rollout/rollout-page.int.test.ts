@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startControlPlane, type RunningControlPlane } from '@sluice/control-plane';
-import type { Browser, Page } from 'playwright-core';
-import { api, browserAvailable, buildUi, finishPage, launchChromium, newPage, repoRoot, screenshot, until } from '../testing/browser.js';
+import { after, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { api, browserAvailable, repoRoot, screenshot, until, useReleaseCenter, type OpenOptions } from '../testing/browser.js';
 
 // Two versions of the demo app run as local processes; the rollout waits at an approval by
 // release-tester, then passes a point of no return and waits at an indefinite pause.
@@ -43,11 +39,6 @@ const APPROVAL_STEP = 3;
 
 if (browserAvailable('release center: Rollout page')) {
   describe('release center: the Rollout page in Chromium (real control plane, processes and traffic)', () => {
-    let cp: RunningControlPlane;
-    let browser: Browser;
-    let data = '';
-    let ui: Awaited<ReturnType<typeof buildUi>>;
-    let current: { page: Page; errors: string[] } | undefined;
     let sending = true;
     let traffic: Promise<void> = Promise.resolve();
 
@@ -61,44 +52,29 @@ if (browserAvailable('release center: Rollout page')) {
       })();
     }
 
-    before(async () => {
-      ui = await buildUi();
-      data = await mkdtemp(join(tmpdir(), 'sluice-ui-rollout-'));
-      cp = await startControlPlane({ dataDir: data, listen: '127.0.0.1:0', log: () => {}, uiDir: ui.dir, cwd: repoRoot });
-      await api(cp.url, '/apply', SERVICE);
-      const proxy = await until('the proxy to listen', async () => (await api(cp.url, '/services/shop')).traffic?.address as string | undefined);
-      sendTraffic(proxy);
-      browser = await launchChromium();
-    });
+    // Registered before the release center's: the traffic stops before the control plane closes.
     after(async () => {
       sending = false;
       await traffic;
-      await browser?.close();
-      await cp?.close();
-      await rm(data, { recursive: true, force: true });
-      await ui?.remove();
     });
-    afterEach(async (t) => {
-      const opened = current;
-      current = undefined;
-      await finishPage(opened, 'rollout', t.name);
+    const center = useReleaseCenter('rollout', {
+      controlPlane: { cwd: repoRoot },
+      setup: async (url) => {
+        await api(url, '/apply', SERVICE);
+        const proxy = await until('the proxy to listen', async () => (await api(url, '/services/shop')).traffic?.address as string | undefined);
+        sendTraffic(proxy);
+      },
+      actor: ACTOR,
+      live: true,
     });
 
-    /** Opens the rollout's page as `actor` and waits until it follows the event stream. */
-    async function open(options: { width?: number; height?: number; dark?: boolean; actor?: string } = {}): Promise<Page> {
-      current = await newPage(browser, options);
-      const { page } = current;
-      await page.goto(`${cp.url}/ui/rollouts/shop-v2`);
-      await page.getByLabel('Acting as').fill(options.actor ?? ACTOR);
-      await page.getByLabel('Acting as').press('Tab');
-      await page.locator('.live-live').waitFor();
-      return page;
-    }
+    /** Opens the rollout's page as `actor` (ACTOR by default) and waits until it follows the event stream. */
+    const open = (options: OpenOptions = {}): Promise<Page> => center.open('/ui/rollouts/shop-v2', options);
 
     const stepIndex = async (page: Page) => Number(await page.locator('[data-step-index]').getAttribute('data-step-index'));
 
     test('the page shows the rollout advancing, step by step and weight by weight, without a reload', async () => {
-      await api(cp.url, '/apply', ROLLOUT);
+      await api(center.url, '/apply', ROLLOUT);
       const page = await open();
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
       const opened = await stepIndex(page);
@@ -122,7 +98,7 @@ if (browserAvailable('release center: Rollout page')) {
 
     test('Cancel changes nothing, and the keyboard drives a dialog', async () => {
       const page = await open();
-      const before = await api(cp.url, '/rollouts/shop-v2');
+      const before = await api(center.url, '/rollouts/shop-v2');
       const approve = page.locator('button[data-action="approve"]');
       await approve.click();
       const dialog = page.getByRole('dialog', { name: 'Approve: shop-v2' });
@@ -141,7 +117,7 @@ if (browserAvailable('release center: Rollout page')) {
       await page.keyboard.press('Escape');
       await dialog.waitFor({ state: 'hidden' });
       assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-action')), 'approve');
-      const after = await api(cp.url, '/rollouts/shop-v2');
+      const after = await api(center.url, '/rollouts/shop-v2');
       assert.deepEqual([after.version, after.status.stepIndex, after.status.stepState?.approval], [before.version, APPROVAL_STEP, undefined], 'cancel changed nothing');
     });
 
@@ -156,7 +132,7 @@ if (browserAvailable('release center: Rollout page')) {
       await page.locator('[data-testid="notice-error"]').waitFor({ state: 'attached' });
       await screenshot(page, 'rollout-approve-forbidden');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
-      assert.equal((await api(cp.url, '/rollouts/shop-v2')).status.stepIndex, APPROVAL_STEP, 'a refused approval changes nothing');
+      assert.equal((await api(center.url, '/rollouts/shop-v2')).status.stepIndex, APPROVAL_STEP, 'a refused approval changes nothing');
     });
 
     test('approving with a comment through the dialog records who and why, and the rollout goes on', async () => {
@@ -167,7 +143,7 @@ if (browserAvailable('release center: Rollout page')) {
       await dialog.getByRole('button', { name: 'Approve' }).click();
       await dialog.waitFor({ state: 'hidden' });
       await page.locator('[data-weight="60"]').waitFor({ timeout: 20_000 });
-      const decisions = (await api(cp.url, '/rollouts/shop-v2/decisions')).decisions as { type: string; actor: string; to: string; data: { by: string; comment: string; step: number } }[];
+      const decisions = (await api(center.url, '/rollouts/shop-v2/decisions')).decisions as { type: string; actor: string; to: string; data: { by: string; comment: string; step: number } }[];
       const approval = decisions.find((d) => d.type === 'ApprovalRecorded');
       assert.ok(approval, 'an ApprovalRecorded decision');
       assert.deepEqual([approval.to, approval.actor, approval.data.by, approval.data.comment, approval.data.step], ['approved', ACTOR, ACTOR, 'dashboards clean', APPROVAL_STEP]);
@@ -179,7 +155,7 @@ if (browserAvailable('release center: Rollout page')) {
 
     test('abort past the point of no return: refused without force, then forced; traffic returns to stable', async () => {
       await until('the pause after the point of no return', async () => {
-        const r = await api(cp.url, '/rollouts/shop-v2');
+        const r = await api(center.url, '/rollouts/shop-v2');
         return r.status.phase === 'Paused' && r.status.pointOfNoReturn !== undefined ? r : undefined;
       });
       const page = await open();
@@ -194,7 +170,7 @@ if (browserAvailable('release center: Rollout page')) {
       await dialog.getByRole('button', { name: 'Abort' }).click();
       await dialog.getByRole('alert').waitFor();
       assert.match((await dialog.getByRole('alert').textContent()) ?? '', /force/i);
-      assert.equal((await api(cp.url, '/rollouts/shop-v2')).status.phase, 'Paused', 'the refused abort changed nothing');
+      assert.equal((await api(center.url, '/rollouts/shop-v2')).status.phase, 'Paused', 'the refused abort changed nothing');
       await dialog.getByLabel('Force the abort past the point of no return').check();
       await dialog.getByRole('button', { name: 'Force abort' }).click();
       await dialog.waitFor({ state: 'hidden' });
@@ -202,7 +178,7 @@ if (browserAvailable('release center: Rollout page')) {
       await page.locator('[data-phase="Aborted"]').waitFor({ timeout: 20_000 });
       await page.locator('.charts[data-canary-recent="0"]').waitFor({ timeout: 20_000 });
       assert.ok(Number(await page.locator('.charts').getAttribute('data-stable-recent')) > 0, 'stable serves everyone');
-      const done = await api(cp.url, '/rollouts/shop-v2');
+      const done = await api(center.url, '/rollouts/shop-v2');
       assert.equal(done.status.phase, 'Aborted');
       assert.equal(await page.locator('button[data-action="abort"]').count(), 0, 'no abort button on an aborted rollout');
     });

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
+import { startControlPlane, type ControlPlaneOptions, type RunningControlPlane } from '@sluice/control-plane';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); SLUICE_CHROMIUM points elsewhere. */
@@ -104,4 +105,87 @@ export async function finishPage(opened: OpenedPage | undefined, prefix: string,
   await screenshot(opened.page, prefix === '' ? name : `${prefix}-${name}`);
   await opened.page.context().close();
   assert.deepEqual(opened.errors, [], 'the page logged errors');
+}
+
+/** How a release-center test opens a page: the viewport, the colour scheme, who acts, whether to wait for the live stream. */
+export interface OpenOptions {
+  width?: number;
+  height?: number;
+  dark?: boolean;
+  /** Typed into "Acting as" once the page loaded; the release center's `actor` when not given, else left alone. */
+  actor?: string;
+  /** Wait until the page follows the server's stream (`.live-live`); the release center's `live` when not given. */
+  live?: boolean;
+}
+
+export interface ReleaseCenterOptions {
+  /** More options of startControlPlane (cwd, clock, auth, pollMs…) beside the temporary data dir, port 0, a quiet log and the fresh UI build. */
+  controlPlane?: Omit<ControlPlaneOptions, 'dataDir' | 'listen' | 'uiDir'>;
+  /** Runs once the control plane listens, before Chromium starts: apply specs, send events, wait for readiness. */
+  setup?: (url: string) => Promise<void>;
+  /** Who every opened page acts as ("Acting as"), unless open() says otherwise. */
+  actor?: string;
+  /** Whether open() waits for the live stream unless it says otherwise (default false). */
+  live?: boolean;
+}
+
+export interface ReleaseCenter {
+  /** The control plane's base URL (once the before hook ran). */
+  readonly url: string;
+  /** Opens `path` (e.g. /ui/flags) in a new page, which is screenshotted, closed and checked for errors after the test. */
+  open(path: string, options?: OpenOptions): Promise<Page>;
+}
+
+/**
+ * The scaffolding of a release-center browser test, called inside a describe: before, the UI is built,
+ * a control plane serves it over a temporary data dir (then `setup` runs) and Chromium starts; after
+ * each test its page is finished (screenshot `${prefix}-${test name}`, no page errors); after all,
+ * everything is closed and removed.
+ */
+export function useReleaseCenter(prefix: string, options: ReleaseCenterOptions = {}): ReleaseCenter {
+  let ui: Awaited<ReturnType<typeof buildUi>> | undefined;
+  let data = '';
+  let cp: RunningControlPlane | undefined;
+  let browser: Browser | undefined;
+  let current: OpenedPage | undefined;
+  before(async () => {
+    ui = await buildUi();
+    data = await mkdtemp(join(tmpdir(), `sluice-ui-${prefix === '' ? 'test' : prefix}-`));
+    cp = await startControlPlane({ log: () => {}, ...options.controlPlane, dataDir: data, listen: '127.0.0.1:0', uiDir: ui.dir });
+    await options.setup?.(cp.url);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await cp?.close();
+    if (data !== '') await rm(data, { recursive: true, force: true });
+    await ui?.remove();
+  });
+  afterEach(async (t) => {
+    const opened = current;
+    current = undefined;
+    await finishPage(opened, prefix, t.name);
+  });
+  const url = (): string => {
+    if (cp === undefined) throw new Error('the control plane has not started: use the URL inside a hook or a test');
+    return cp.url;
+  };
+  return {
+    get url() {
+      return url();
+    },
+    async open(path, openOptions = {}) {
+      if (browser === undefined) throw new Error('Chromium has not started: open pages inside a test');
+      current = await newPage(browser, openOptions);
+      const { page } = current;
+      await page.goto(`${url()}${path}`);
+      const actor = openOptions.actor ?? options.actor;
+      if (actor !== undefined) {
+        await page.getByLabel('Acting as').fill(actor);
+        await page.getByLabel('Acting as').press('Tab');
+      }
+      if (openOptions.live ?? options.live ?? false) await page.locator('.live-live').waitFor();
+      return page;
+    },
+  };
 }
