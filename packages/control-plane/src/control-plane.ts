@@ -11,7 +11,7 @@ import { startApiAuth } from './auth/api-auth.js';
 import { checkDataPlaneRuntime, startDataPlane, type DataPlaneKind } from './data-plane.js';
 import { defaultUiDir } from './http/ui-routes.js';
 import { listenApi } from './http/listen-api.js';
-import { bindControllerMetrics } from './metrics/controller-metrics.js';
+import { bindControllerMetrics, bindLeadershipMetrics } from './metrics/controller-metrics.js';
 import { bindTrafficMetrics } from './metrics/traffic-prometheus.js';
 import { TrafficWindows } from './metrics/traffic-windows.js';
 import { StepExecutorRegistry } from './orchestrator/step-executor.js';
@@ -243,6 +243,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<R
     await Promise.allSettled([leadership?.stop(), loads.stopAll(), traffic.close(), targetRouters.close(), runtime.close(), migrator.close(), store.close()]);
     throw error;
   }
+  bindLeadershipMetrics(metrics, leadership);
   const eventFeed = new EventFeed(store, { log });
   const api = createApi({ store, controller: slot, traffic, runtime, clock, log, metrics, windows, targets: targetRouters, providers: analysis.providers, flags, uiDir: options.uiDir ?? defaultUiDir(), eventFeed, webhooks: { dispatcher: leadership.dispatcher, policy: webhookPolicy }, dataPlaneSync: { feed: routeFeed, observe: record }, leadership, auth: await startApiAuth(store, clock, options.auth, { dataDir, log }), trustProxy: options.trustProxy === true, approvalPolicy: { selfApproval: options.selfApproval !== false } });
   const http = await listenApi(api.fetch, host, port, log);

@@ -118,6 +118,16 @@ describe('GET /data-plane/stream', () => {
     assert.equal(byHeader.of('change')[0]?.id, '1101');
   });
 
+  test('a data plane ahead of the store (a restored or new database) gets a snapshot instead of a resume it could never finish', async () => {
+    const feed = new MemoryRouteFeed();
+    feed.publish(route('s1'), split(5));
+    const server = await start(feed);
+    const ahead = await Stream.open(server, '?after=500');
+    await until(() => ahead.of('snapshot').length === 1, 'the snapshot');
+    assert.equal(JSON.parse(ahead.of('snapshot')[0]?.data ?? '').generation, 1);
+    ahead.close();
+  });
+
   test('past the stream cap the answer is 429; a closed stream frees its place', async () => {
     const feed = new MemoryRouteFeed();
     const server = await start(feed, { maxStreams: 1 });

@@ -58,8 +58,10 @@ async function catchUp(sink: Sink, feed: RouteFeed, from: number): Promise<numbe
  */
 async function pump(sink: Sink, options: DataPlaneStreamOptions, wakes: WakeableQueue<true>): Promise<void> {
   let at = options.after ?? 0;
-  if (at === 0) {
-    const snapshot = await options.feed.snapshot();
+  const snapshot = await options.feed.snapshot();
+  // A data plane ahead of the store (it was restored from a backup, or is a new database) cannot
+  // resume: it gets the whole table, which replaces everything it serves.
+  if (at === 0 || at > snapshot.generation) {
     at = snapshot.generation;
     await sink.write(`id: ${at}\nevent: snapshot\ndata: ${JSON.stringify({ generation: at, routes: snapshot.routes })}\n\n`);
   } else await sink.write(': resumed\n\n');

@@ -163,6 +163,11 @@ describe('HA: three control planes on PostgreSQL, a remote data plane', () => {
     const takeoverMs = Date.now() - killedAt;
     console.log(`failover: replica cp-${next.index} leads (term ${next.term}, was ${leader.term}) ${takeoverMs} ms after kill -9 of cp-${leader.index}`);
     assert.ok(next.term > leader.term, 'a new term');
+    const scraped = await (await fetch(`${replicas[next.index]?.url}/metrics`)).text();
+    assert.match(scraped, /^sluice_controller_leader 1$/m);
+    assert.match(scraped, new RegExp(`^sluice_controller_term ${next.term}$`, 'm'));
+    const follower = live().find((r) => r !== replicas[next.index]);
+    assert.match(await (await fetch(`${follower?.url}/metrics`)).text(), /^sluice_controller_leader 0$/m);
     assert.ok(takeoverMs < 5000, `takeover took ${takeoverMs} ms`);
     const done = await waitFor('the rollout to succeed', async () => {
       const r = await rolloutOf('shop-v2');

@@ -26,3 +26,27 @@ export function bindControllerMetrics(registry: Registry, store: Store): void {
     },
   });
 }
+
+/**
+ * `sluice_controller_leader` (1 while this replica leads, else 0) and `sluice_controller_term` (its
+ * fencing token; 0 while following), read at scrape time: alert when no replica reports 1, or when
+ * the term keeps growing (leaders changing hands).
+ */
+export function bindLeadershipMetrics(registry: Registry, leadership: { role(): 'leader' | 'follower'; term(): number | undefined }): void {
+  new Gauge({
+    name: 'sluice_controller_leader',
+    help: '1 while this control-plane replica holds the controller lease, else 0',
+    registers: [registry],
+    collect() {
+      this.set(leadership.role() === 'leader' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sluice_controller_term',
+    help: 'The fencing token of the term this replica leads (0 while following)',
+    registers: [registry],
+    collect() {
+      this.set(leadership.role() === 'leader' ? (leadership.term() ?? 0) : 0);
+    },
+  });
+}
