@@ -141,4 +141,51 @@ describe('Controller', () => {
     assert.match(failed?.reason ?? '', /No ready instance of v2 for 10m/);
     assert.equal((await h.router.observeSplit('shop')).weight, 0);
   });
+  test('a rollout waiting only for a time is not re-read until then, a write to it or pollMs; the data plane is re-checked every pollMs', async () => {
+    const h = harness();
+    await seed(h.store);
+    await settle(h);
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 1, weight: 1 });
+    let reads = 0;
+    const get = h.store.rollouts.get.bind(h.store.rollouts);
+    h.store.rollouts.get = (name) => {
+      reads++;
+      return get(name);
+    };
+    await h.controller.reconcileOnce();
+    assert.equal(reads, 0, 'nothing changed and the pause has 30 s to go');
+    // Someone resets the data plane: repaired within pollMs (1 s), as when every pass re-read every rollout.
+    await h.router.setSplit('shop', { stable: 'v1', weight: 0, salt: 'shop-v2' });
+    h.clock.advance(999);
+    await h.controller.reconcileOnce();
+    assert.equal((await h.router.observeSplit('shop')).weight, 0);
+    h.clock.advance(1);
+    await h.controller.reconcileOnce();
+    assert.ok(reads > 0);
+    assert.equal((await h.router.observeSplit('shop')).weight, 1, 'the split the store says is served again');
+    // A write to the rollout (promote) is acted on at the next pass.
+    await promoteRollout({ store: h.store, clock: h.clock, actor: 'alice' }, 'shop-v2', false);
+    await h.controller.reconcileOnce();
+    assert.deepEqual(await phaseOf(h), { phase: Phase.Paused, step: 3, weight: 20 });
+  });
+  test('a service whose inputs are unchanged is not re-converged within pollMs; a readiness change is pushed at the next pass', async () => {
+    const h = harness();
+    await seed(h.store);
+    await settle(h);
+    let upserts = 0;
+    const upsert = h.router.upsertRoute.bind(h.router);
+    h.router.upsertRoute = (...args) => {
+      upserts++;
+      return upsert(...args);
+    };
+    await h.controller.reconcileOnce();
+    assert.equal(upserts, 0, 'nothing the service reconcile reads has changed');
+    h.runtime.markUnready({ service: 'shop', version: 'v2' });
+    await h.controller.reconcileOnce();
+    assert.equal(upserts, 1);
+    assert.deepEqual(h.router.route('shop')?.backends['v2'], [], 'the unready instance left the route');
+    h.clock.advance(1000);
+    await h.controller.reconcileOnce();
+    assert.equal(upserts, 2, 're-converged after pollMs even though nothing changed');
+  });
 });

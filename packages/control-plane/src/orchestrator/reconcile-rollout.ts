@@ -29,7 +29,7 @@ import type { Guardian } from '../guard/guardian.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
-import { commitChange, type Commit } from './commit.js';
+import { commitChange, type Commit, type Stamp } from './commit.js';
 import type { StepExecutorRegistry } from './step-executor.js';
 import { loadSegments, rolloutSplit, sameRulesAndMirror, sameSplit, type SegmentLookup } from './traffic-split.js';
 import { advanceRollback, type FlagRestorer } from './rollback.js';
@@ -54,6 +54,10 @@ export interface RolloutReconcileDeps {
   readonly flags?: FlagRestorer | undefined;
   /** Runs rollouts' schema migrations (backfill batches, down on rollback). */
   readonly migrator?: SchemaMigrator | undefined;
+  /** The segments (and flags) as stored at the start of the controller's pass; absent, read on every iteration. */
+  readonly segments?: SegmentLookup | undefined;
+  /** Writes a commit (commitChange's contract); the controller's pass groups them (CommitBatcher). Default: commitChange. */
+  readonly commit?: ((commit: Commit, stamp: Stamp) => Promise<Rollout>) | undefined;
 }
 
 interface PassContext {
@@ -74,7 +78,13 @@ type ActionResult =
 /** Where a rollout stands after a reconcile: finished, or waiting (until a time or an outside event). */
 export type ReconcileOutcome =
   | { readonly kind: 'finished'; readonly phase: Phase }
-  | { readonly kind: 'waiting'; readonly why: string; readonly until?: number };
+  | {
+      readonly kind: 'waiting';
+      readonly why: string;
+      readonly until?: number;
+      /** The wait is for a time only (a pause's end, the next measurement), not for an outside event (readiness, a person). */
+      readonly timed?: boolean;
+    };
 
 const NEXT: ActionResult = { kind: 'next' };
 const commitOf = (change: RolloutChange): ActionResult => ({ kind: 'commit', commit: { rollout: change } });
@@ -253,7 +263,7 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
     if (!rollout) return { kind: 'finished', phase: Phase.Aborted };
     const service = await deps.store.services.get(rollout.spec.service);
     if (!service) return { kind: 'waiting', why: `Service ${rollout.spec.service} does not exist` };
-    const segments = await loadSegments(deps.store.segments, deps.store.flags);
+    const segments = deps.segments ?? (await loadSegments(deps.store.segments, deps.store.flags));
     const ctx: PassContext = { rollout, service, segments, now: deps.clock.now(), deps, signal };
     let result: ActionResult = NEXT;
     for (const action of ACTIONS) {
@@ -262,7 +272,7 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
     }
     if (result.kind === 'wait') {
       const until = Math.min(result.until ?? Infinity, backgroundDue(rollout) ?? Infinity, backfillDueAt(rollout) ?? Infinity, deps.guardian?.due(rollout.name) ?? Infinity);
-      return { kind: 'waiting', why: result.why, ...(Number.isFinite(until) ? { until } : {}) };
+      return { kind: 'waiting', why: result.why, ...(Number.isFinite(until) ? { until } : {}), ...(result.until === undefined ? {} : { timed: true }) };
     }
     if (result.kind === 'next') {
       if (isTerminal(rollout.status.phase)) return { kind: 'finished', phase: rollout.status.phase };
@@ -271,7 +281,9 @@ export async function reconcileRollout(name: string, deps: RolloutReconcileDeps,
     // Stopping: what this pass decided may rest on work the stop interrupted; the next process redoes it.
     if (signal.aborted) return { kind: 'waiting', why: 'The control plane is stopping' };
     try {
-      await commitChange(deps.store, { ...result.commit, base: rollout }, { actor: 'controller', at: ctx.now });
+      const commit: Commit = { ...result.commit, base: rollout };
+      const stamp: Stamp = { actor: 'controller', at: ctx.now };
+      await (deps.commit === undefined ? commitChange(deps.store, commit, stamp) : deps.commit(commit, stamp));
     } catch (error) {
       if (!(isSluiceError(error) && error.code === ErrorCode.VERSION_CONFLICT)) throw error;
       deps.log.info('rollout changed while reconciling; re-reading', { rollout: name });

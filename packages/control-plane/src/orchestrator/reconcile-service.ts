@@ -1,10 +1,10 @@
 import { isIdle, rolloutReplicas, type Rollout, type RouteSpec, type Service } from '@sluice/domain';
 import type { Logger } from '../platform/logger.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, WorkloadStatus } from '../runtime/runtime.js';
 import { experimentSplitOf } from '../experiments/experiment-split.js';
 import type { ExperimentStore, FlagStore, RolloutStore, SegmentStore } from '../store/store.js';
 import type { TrafficRouter } from '../traffic/traffic-router.js';
-import { loadSegments, rolloutSplit, sameSplit, stableSplit } from './traffic-split.js';
+import { loadSegments, rolloutSplit, sameSplit, stableSplit, type SegmentLookup } from './traffic-split.js';
 import { settleScaleDown, type ScaleDownDeps } from './scale-down.js';
 import { reconcileTargetRoutes } from '../waves/target-traffic.js';
 import type { TargetRouting } from '../waves/target-routers.js';
@@ -23,6 +23,11 @@ export interface ServiceReconcileDeps extends ScaleDownDeps {
   readonly experiments?: ExperimentStore;
   /** The Targets' data planes: each target serving the service gets its route on its own listener. */
   readonly targets?: TargetRouting | undefined;
+  /**
+   * The controller's pass-wide snapshot: the runtime's workloads (runtime.list()) and the segments as
+   * stored, taken once at the start of a pass instead of once per service. Absent, read here.
+   */
+  readonly pass?: { readonly workloads: ReadonlyMap<string, readonly WorkloadStatus[]>; readonly segments: SegmentLookup } | undefined;
 }
 
 /** Ready endpoints per version: instances the runtime reports ready, or the fixed upstream URLs. */
@@ -65,7 +70,9 @@ async function ensureWorkloads(service: Service, active: Rollout | undefined, de
     const run = replicas === undefined ? source.run : { ...source.run, replicas };
     await deps.runtime.ensure({ service: service.name, version, run }, signal);
   }
-  for (const workload of deps.runtime.list()) {
+  // The pass's snapshot may name a workload retired since: only one the runtime still has is retired.
+  const workloads = deps.pass === undefined ? deps.runtime.list() : (deps.pass.workloads.get(service.name) ?? []).filter((w) => deps.runtime.status(w) !== undefined);
+  for (const workload of workloads) {
     const declared = service.spec.versions[workload.version];
     if (workload.service === service.name && (declared?.kind !== 'run' || isIdle(service, workload.version))) retireInBackground(workload, deps);
   }
@@ -92,7 +99,7 @@ export async function reconcileService(stored: Service, deps: ServiceReconcileDe
     ...(hosts === undefined ? {} : { hosts }),
     ...(proxy === undefined ? {} : { proxy }),
   };
-  const segments = await loadSegments(deps.segments, deps.flagStore);
+  const segments = deps.pass?.segments ?? (await loadSegments(deps.segments, deps.flagStore));
   // Without a rollout, a running experiment of two versions owns the split (apply keeps the two apart).
   const experiment = active ? undefined : await experimentSplitOf(deps.experiments, service, segments, route.backends);
   const want = active ? rolloutSplit(active, service, segments) : (experiment ?? stableSplit(service, segments));
