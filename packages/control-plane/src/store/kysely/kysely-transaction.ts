@@ -200,10 +200,16 @@ async function saveRollout(db: Db, rollout: Rollout, expected: number): Promise<
   return toRecord<Rollout>(columns);
 }
 
+/**
+ * The predicate of the partial index rollouts_active_idx (migration 13), as literal SQL: a planner
+ * uses a partial index only when the query's condition matches it, which bound parameters never do.
+ */
+const ACTIVE_ROLLOUTS_SQL = sql<boolean>`phase not in (${sql.raw([...TERMINAL_PHASES].map((p) => `'${p}'`).join(', '))})`;
+
 async function listRollouts(db: Db, filter: RolloutFilter): Promise<Rollout[]> {
   let query = db.selectFrom('rollouts').selectAll().orderBy('created_at').orderBy('name');
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
-  if (filter.activeOnly === true) query = query.where('phase', 'not in', [...TERMINAL_PHASES]);
+  if (filter.activeOnly === true) query = query.where(ACTIVE_ROLLOUTS_SQL);
   const rows = await query.execute();
   return rows.map((row) => toRecord<Rollout>(row));
 }

@@ -207,6 +207,16 @@ const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 13,
+    name: 'active rollouts index',
+    statements: {
+      // The controller lists the active rollouts several times a pass; finished ones pile up forever.
+      // A partial index holds only the active ones (the predicate is ACTIVE_ROLLOUTS_SQL, literally).
+      sqlite: [`create index if not exists rollouts_active_idx on rollouts (created_at, name) where phase not in ('Succeeded', 'Aborted', 'Failed')`],
+      postgres: [`create index if not exists rollouts_active_idx on rollouts (created_at, name) where phase not in ('Succeeded', 'Aborted', 'Failed')`],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */
