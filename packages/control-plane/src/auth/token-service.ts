@@ -14,18 +14,7 @@ export type AuthResult =
   | { readonly ok: false; readonly reason: 'invalid' | 'expired' | 'revoked' };
 
 /** What the API shows of a token: metadata only, never the secret, its digest or its id. */
-export interface TokenView {
-  readonly name: string;
-  readonly role: StoredToken['role'];
-  readonly services: readonly string[];
-  readonly scopes: readonly string[];
-  readonly createdAt: number;
-  readonly createdBy: string;
-  readonly expiresAt: number | null;
-  readonly revokedAt: number | null;
-  readonly lastUsedAt: number | null;
-  readonly state: 'active' | 'expired' | 'revoked';
-}
+export type TokenView = Omit<StoredToken, 'id' | 'digest'> & { readonly state: 'active' | 'expired' | 'revoked' };
 
 export function identityOfToken(token: StoredToken): Identity {
   return { name: token.name, role: token.role, services: token.services, scopes: token.scopes, expiresAt: token.expiresAt };
