@@ -50,7 +50,7 @@ export class Controller {
   readonly #abort = new AbortController();
   readonly #outcomes = new Map<string, ReconcileOutcome>();
   /** The key each service was last reconciled with, and when (see #serviceKeys). */
-  readonly #servicesSeen = new Map<string, { readonly key: string; readonly at: number }>();
+  readonly #servicesSeen = new Map<string, { readonly key: string; readonly backends: string; readonly at: number }>();
   /** What each rollout's last reconcile started from (see #unchangedSince). */
   readonly #seen = new Map<string, Seen>();
   /** The last error per service or rollout, so a persisting failure is logged once, not every pass. */
@@ -110,11 +110,14 @@ export class Controller {
     await forEachLimited(services, limit, async (service) => {
       const key = serviceKeys.get(service.name);
       const seen = this.#servicesSeen.get(service.name);
-      if (key !== undefined && seen?.key === key && start - seen.at < pollMs && !this.#errors.has(`service/${service.name}`)) return;
-      if (key === undefined) this.#servicesSeen.delete(service.name);
-      else this.#servicesSeen.set(service.name, { key, at: start });
+      // The ready endpoints now against those last published: readiness that flapped while the last
+      // reconcile ran (published one way, back the other since) is not mistaken for "unchanged".
+      const unchanged = key !== undefined && seen?.key === key && seen.backends === JSON.stringify(readyBackends(service, runtime));
+      if (unchanged && start - seen.at < pollMs && !this.#errors.has(`service/${service.name}`)) return;
+      this.#servicesSeen.delete(service.name);
       try {
-        await reconcileService(service, serviceDeps, signal);
+        const published = await reconcileService(service, serviceDeps, signal);
+        if (key !== undefined) this.#servicesSeen.set(service.name, { key, backends: JSON.stringify(published), at: start });
         this.#clearError(`service/${service.name}`);
       } catch (error) {
         this.#noteError(`service/${service.name}`, error, 'service reconcile failed; retrying every pass');

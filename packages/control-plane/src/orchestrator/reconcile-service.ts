@@ -84,8 +84,9 @@ async function ensureWorkloads(service: Service, active: Rollout | undefined, de
  * the current listener and backends. Idempotent; a new route starts on the split the store says (so a
  * restart resumes traffic as it was). With no active rollout it also keeps the split in step with the
  * service's static routes and the segments they name (with a rollout, reconcileRollout does that).
+ * Answers the backends the route was published with.
  */
-export async function reconcileService(stored: Service, deps: ServiceReconcileDeps, signal?: AbortSignal) {
+export async function reconcileService(stored: Service, deps: ServiceReconcileDeps, signal?: AbortSignal): Promise<RouteSpec['backends']> {
   const [active] = await deps.rollouts.list({ service: stored.name, activeOnly: true });
   const service = await settleScaleDown(stored, active, deps);
   await ensureWorkloads(service, active, deps, signal);
@@ -106,4 +107,5 @@ export async function reconcileService(stored: Service, deps: ServiceReconcileDe
   await deps.traffic.upsertRoute(route, want, signal);
   if (!active && !sameSplit(await deps.traffic.observeSplit(service.name, signal), want)) await deps.traffic.setSplit(service.name, want, signal);
   if (deps.targets !== undefined) await reconcileTargetRoutes({ service, route, active, segments, signal }, deps.targets);
+  return route.backends;
 }
