@@ -8,6 +8,11 @@ import { StoreRouteFeed } from './store-route-feed.js';
 const route = (service: string): RouteSpec => ({ service, listen: '127.0.0.1:0', stickiness: { header: 'x-user-id', cookie: 'c' }, backends: { v1: ['http://127.0.0.1:9001'] } });
 const split: TrafficSplit = { stable: 'v1', weight: 0, salt: 's' };
 
+/** Waits (up to 5 s, for a loaded machine) until `ok()` holds. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 test('the store feed answers snapshots and changes from the store, wakes subscribers when another writer publishes, and stops polling with the last subscriber', async () => {
   const store = new MemoryStore();
   const feed = new StoreRouteFeed({ store, log: silentLogger, pollMs: 10 });
@@ -15,12 +20,13 @@ test('the store feed answers snapshots and changes from the store, wakes subscri
   assert.deepEqual((await feed.snapshot()).routes.map((r) => r.service), ['shop']);
   let wakes = 0;
   const unsubscribe = feed.subscribe(() => wakes++);
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => wakes >= 1);
   const before = wakes;
   assert.ok(before >= 1, 'the first poll wakes once');
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(wakes, before, 'no new generation: no wake');
   await store.routes.put(route('cart'), split);
+  await until(() => wakes > before);
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(wakes, before + 1, 'a new generation wakes once');
   assert.deepEqual((await feed.changesSince(1, 10)).map((r) => r.service), ['cart']);
